@@ -1,0 +1,81 @@
+"""Small JSON files written atomically and read with errors a user can act on.
+
+Vocabularies, tokenizers and configs live in a model folder as JSON (never pickle). A
+crash half-way through a write must not leave a truncated file that looks valid, so
+`write_json` writes a temporary file in the same folder and renames it into place.
+
+Example:
+    >>> import tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "v.json")
+    >>> write_json(path, {"tags": ["sandy"]})
+    >>> read_json(path)
+    {'tags': ['sandy']}
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Union
+
+from amnn.errors import ModelFolderError
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+def write_json(path: PathLike, value: Any) -> None:
+    """Write `value` as UTF-8 JSON to `path`, replacing any old file in one step.
+
+    Non-ASCII text (Hangul, emoji) is written as is, so the files stay readable.
+
+    Example:
+        >>> import tempfile, os
+        >>> write_json(os.path.join(tempfile.mkdtemp(), "x.json"), [1, 2])
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # The temporary file shares the folder (and so the file system) with the target,
+    # which makes os.replace an atomic rename.
+    handle, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
+                                         dir=target.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            json.dump(value, stream, ensure_ascii=False, indent=1)
+            stream.write("\n")
+        os.replace(temp_name, target)
+    except BaseException:
+        try:
+            os.unlink(temp_name)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def read_json(path: PathLike) -> Any:
+    """The JSON value stored in `path`.
+
+    Raises:
+        ModelFolderError: the file is missing, unreadable or not valid JSON; the message
+            names the file and, for bad JSON, the line and column.
+
+    Example:
+        >>> read_json("/no/such/vocabulary.json")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        amnn.errors.ModelFolderError: /no/such/vocabulary.json: file not found; ...
+    """
+    source = Path(path)
+    try:
+        text = source.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ModelFolderError(f"{source}: file not found; copy the whole model folder, "
+                               "or train again") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ModelFolderError(f"{source}: cannot be read ({exc})") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ModelFolderError(f"{source}, line {exc.lineno}, column {exc.colno}: not valid "
+                               f"JSON ({exc.msg}); the file is damaged, train again") from None
