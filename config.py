@@ -69,7 +69,8 @@ class AMNNConfig:
 
     # --- prediction -------------------------------------------------------------------------
     top_k: int = 5                  # at most this many hashtags recommended per post
-    min_tags: int = 1               # EOS is not allowed before this many tags
+    min_tags: Optional[int] = None  # the learned EOS may stop a list after this many tags;
+                                    # None: always recommend top_k tags (ranked)
     beam_size: int = 1              # 1 = greedy; >1 = beam search
     predict_batch_size: int = 256   # posts decoded together
 
@@ -103,7 +104,7 @@ class AMNNConfig:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
         if self.learning_rate <= 0:
             raise ValueError(f"learning_rate must be positive, got {self.learning_rate}")
-        if self.min_tags < 0:
+        if self.min_tags is not None and self.min_tags < 0:
             raise ValueError(f"min_tags must be 0 or more, got {self.min_tags}")
 
     def to_dict(self) -> dict[str, Any]:

@@ -1,0 +1,144 @@
+"""Command-line flags shared by the scripts, mapped onto `AMNNConfig` fields.
+
+Each flag overrides one config field; flags not given keep the config's default (or, in
+predict.py, the value the model was trained with). Impossible values fail at parse time
+with the flag named, before TensorFlow is even imported.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from amnn.errors import AMNNError
+from config import AMNNConfig, ENCODER_NAMES, TAG_ORDERS, TOKENIZER_NAMES
+
+
+def positive_int(text: str) -> int:
+    """Argparse type: an integer of at least 1.
+
+    Example:
+        >>> positive_int("3")
+        3
+    """
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 1, received {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 1, received {value}")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    """Argparse type: an integer of at least 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 0, received {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 0, received {value}")
+    return value
+
+
+def fraction(text: str) -> float:
+    """Argparse type: a number in [0, 1)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number in [0, 1), received {text!r}") from None
+    if not 0.0 <= value < 1.0:
+        raise argparse.ArgumentTypeError(f"must be a number in [0, 1), received {value}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """Argparse type: a number above 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number > 0, received {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a number > 0, received {value}")
+    return value
+
+
+# flag -> (config field, argparse keyword arguments); which script shows which flag.
+_TRAIN_FLAGS = {
+    "--encoder": ("encoder", dict(choices=ENCODER_NAMES, help="image encoder")),
+    "--batch-size": ("batch_size", dict(type=positive_int, help="posts per training step")),
+    "--learning-rate": ("learning_rate", dict(type=positive_float, help="Adam learning rate")),
+    "--max-epochs": ("max_epochs", dict(type=positive_int,
+                                        help="ceiling when training until early stopping")),
+    "--patience": ("early_stopping_patience", dict(type=positive_int,
+                                                   help="early-stopping patience in epochs")),
+    "--val-fraction": ("val_fraction", dict(type=fraction, help="validation share without --val")),
+    "--seed": ("seed", dict(type=int, help="random seed")),
+    "--tokenizer": ("tokenizer", dict(choices=TOKENIZER_NAMES, help="caption tokenizer")),
+    "--min-tag-count": ("min_tag_count", dict(type=positive_int,
+                                              help="rarer training hashtags are dropped")),
+    "--min-word-count": ("min_word_count", dict(type=positive_int,
+                                                help="rarer caption words become UNK")),
+    "--max-tags": ("max_tags", dict(type=positive_int, help="hashtags learned per post")),
+    "--tag-order": ("tag_order", dict(choices=TAG_ORDERS, help="order of a post's tags")),
+    "--dropout": ("dropout", dict(type=fraction, help="dropout rate")),
+    "--decoder-units": ("decoder_units", dict(type=positive_int, help="GRU state size")),
+}
+_SHARED_FLAGS = {
+    "--encoder-weights": ("encoder_weights", dict(help="local encoder weights file (resnet50 "
+                                                       "offline)")),
+    "--cache-dir": ("cache_dir", dict(help="feature cache folder (default ~/.cache/amnn)")),
+    "--extract-batch-size": ("extract_batch_size", dict(type=positive_int,
+                                                        help="images per encoder pass")),
+}
+_PREDICT_FLAGS = {
+    "--top-k": ("top_k", dict(type=positive_int, help="hashtags recommended per post")),
+    "--min-tags": ("min_tags", dict(type=non_negative_int,
+                                    help="let the learned end token stop a list after this many tags (default: always --top-k tags)")),
+    "--beam": ("beam_size", dict(type=positive_int, help="beam width (1 = greedy)")),
+    "--batch-size": ("predict_batch_size", dict(type=positive_int, help="posts per batch")),
+}
+
+
+def _flags(script: str) -> dict:
+    chosen = dict(_SHARED_FLAGS)
+    chosen.update(_TRAIN_FLAGS if script == "train" else _PREDICT_FLAGS)
+    return chosen
+
+
+def add_config_flags(parser: argparse.ArgumentParser, script: str) -> None:
+    """Add the config flags of `script` ("train" or "predict"), all defaulting to unset."""
+    for flag, (_, options) in _flags(script).items():
+        parser.add_argument(flag, default=None, **options)
+    if script == "train":
+        parser.add_argument("--no-image", action="store_true", help="text-only ablation")
+        parser.add_argument("--no-text", action="store_true", help="image-only ablation")
+
+
+def config_from_args(args: argparse.Namespace, base: AMNNConfig | None = None,
+                     script: str = "train") -> AMNNConfig:
+    """`base` (default AMNNConfig()) with every flag that was given applied.
+
+    Example:
+        >>> parser = argparse.ArgumentParser(); add_config_flags(parser, "train")
+        >>> config_from_args(parser.parse_args(["--batch-size", "8"])).batch_size
+        8
+    """
+    changes = {}
+    for flag, (field, _) in _flags(script).items():
+        value = getattr(args, flag.lstrip("-").replace("-", "_"), None)
+        if value is not None:
+            changes[field] = value
+    if getattr(args, "epochs", None) is not None:
+        changes["epochs"] = args.epochs
+    if getattr(args, "no_image", False) and getattr(args, "no_text", False):
+        raise AMNNError("--no-image and --no-text together leave nothing to learn from; "
+                        "drop one of them")
+    if getattr(args, "no_image", False):
+        changes["include_image"] = False
+    if getattr(args, "no_text", False):
+        changes["include_text"] = False
+    base = base or AMNNConfig()
+    try:
+        return base.replace(**changes)
+    except ValueError as error:
+        raise AMNNError(str(error)) from None

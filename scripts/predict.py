@@ -1,0 +1,104 @@
+"""Recommend hashtags for a CSV of posts with a trained model folder.
+
+Examples:
+    python scripts/predict.py --model models/demo --data test_dataset --out runs/demo_pred.csv
+    python scripts/predict.py --model models/demo --data new_posts.csv --out pred.csv \
+        --top-k 10 --beam 4
+
+The output holds the input rows, in their order and with their columns unchanged, plus
+`predicted_hashtags`: space-separated, best first, no repeats, at most --top-k. The input
+may lack a `hashtags` column. New photos are encoded once through the feature cache.
+The CSV is read and written in chunks (--chunk-size rows), so memory stays bounded; the
+output appears only when complete, and never replaces the input or an existing file
+unless --overwrite is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Optional, Sequence
+
+import _bootstrap  # noqa: F401  (puts the repository root on sys.path)
+from _bootstrap import cli_main
+
+from amnn.cli_args import add_config_flags, config_from_args, positive_int
+from amnn.errors import AMNNError
+from amnn.posts import iter_post_chunks, resolve_csv_path
+
+PREDICTION_COLUMN = "predicted_hashtags"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line flags of predict.py.
+
+    Example:
+        >>> build_parser().parse_args(["--model", "m", "--data", "d", "--out", "p.csv"]).chunk_size
+        20000
+    """
+    parser = argparse.ArgumentParser(description="Recommend hashtags with a trained AMNN.")
+    parser.add_argument("--model", required=True, help="model folder written by train.py")
+    parser.add_argument("--data", required=True, help="folder with image_text_tag.csv, or a CSV")
+    parser.add_argument("--out", required=True, help="predictions CSV to write")
+    parser.add_argument("--chunk-size", type=positive_int, default=20000,
+                        help="rows read, predicted and written at a time")
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing --out")
+    parser.add_argument("--quiet", action="store_true", help="no progress output")
+    add_config_flags(parser, "predict")
+    return parser
+
+
+def _check_output(source: Path, out: Path, overwrite: bool) -> None:
+    if out.resolve() == source.resolve():
+        raise AMNNError(f"--out {out} is the input CSV; predictions never replace the input, "
+                        "choose another --out")
+    if out.exists() and not overwrite:
+        raise AMNNError(f"{out} exists; pass --overwrite to replace it or choose another --out")
+
+
+@cli_main
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = build_parser().parse_args(argv)
+    source, out = resolve_csv_path(args.data), Path(args.out)
+    _check_output(source, out, args.overwrite)
+
+    from amnn.model_folder import load_model_folder  # TensorFlow loads here
+    from amnn.predictor import HashtagPredictor
+
+    trained = load_model_folder(args.model)
+    config = config_from_args(args, base=trained.config, script="predict")
+    predictor = HashtagPredictor(trained, cache_dir=config.cache_dir,
+                                 encoder_weights=config.encoder_weights,
+                                 progress=not args.quiet)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    handle, partial = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".partial",
+                                       dir=out.parent)
+    written = 0
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            for chunk in iter_post_chunks(source, args.chunk_size, require_hashtags=False):
+                min_tags = config.top_k if config.min_tags is None else config.min_tags
+                tags = predictor.predict(chunk, top_k=config.top_k, min_tags=min_tags,
+                                         beam_size=config.beam_size,
+                                         batch_size=config.predict_batch_size)
+                frame = chunk.frame.copy()
+                if PREDICTION_COLUMN in frame.columns:  # a re-run on a predictions file
+                    frame = frame.drop(columns=[PREDICTION_COLUMN])
+                frame[PREDICTION_COLUMN] = [" ".join(t) for t in tags]
+                frame.to_csv(stream, header=written == 0, index=False)
+                written += len(frame)
+                if not args.quiet:
+                    print(f"predicted {written} posts", file=sys.stderr)
+        os.replace(partial, out)
+    finally:
+        if os.path.exists(partial):
+            os.unlink(partial)  # never leave half a CSV that looks like a result
+    print(f"wrote {written} posts with {PREDICTION_COLUMN} to {out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

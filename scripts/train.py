@@ -1,0 +1,110 @@
+"""Train AMNN on posts (photo + caption + hashtags) and write one model folder.
+
+Examples:
+    # the embedded demo (a few minutes on 2 CPU cores)
+    python scripts/train.py --data dataset --out models/demo --epochs 40
+
+    # real posts with their own validation split, until early stopping ends it
+    python scripts/train.py --data ../shared/data/mediaeval/train \
+        --val ../shared/data/mediaeval/val --out models/mediaeval
+
+    # the paper's encoder on Colab (downloads ImageNet weights), and the ablations
+    python scripts/train.py --data DATA --out models/r50 --encoder resnet50
+    python scripts/train.py --data DATA --out models/text_only --no-image
+
+    # continue an interrupted run (weights, optimizer state and epoch are restored)
+    python scripts/train.py --data DATA --out models/mediaeval --resume
+
+Without --val, a seeded split by image holds out --val-fraction of the photos.
+The folder holds model.keras, config.json, the vocabularies, training_log.csv and
+training_curves.png; scripts/predict.py needs nothing else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from pathlib import Path
+from typing import Optional, Sequence
+
+import _bootstrap  # noqa: F401  (puts the repository root on sys.path)
+from _bootstrap import cli_main
+
+from amnn.cli_args import add_config_flags, config_from_args, positive_int
+from amnn.errors import AMNNError
+from amnn.model_folder import MANIFEST
+from amnn.posts import read_posts
+from amnn.splits import split_by_image
+from amnn.training import WORK_DIR
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line flags of train.py.
+
+    Example:
+        >>> build_parser().parse_args(["--data", "d", "--out", "m"]).epochs is None
+        True
+    """
+    parser = argparse.ArgumentParser(description="Train an AMNN hashtag recommender.")
+    parser.add_argument("--data", required=True, help="training folder or CSV")
+    parser.add_argument("--val", help="validation folder or CSV (default: split --data by image)")
+    parser.add_argument("--out", required=True, help="model folder to write")
+    parser.add_argument("--epochs", type=positive_int,
+                        help="train exactly this many epochs (default: until early stopping)")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue the interrupted training in --out")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace a model or an interrupted training in --out")
+    parser.add_argument("--quiet", action="store_true", help="one line per epoch, no bars")
+    add_config_flags(parser, "train")
+    return parser
+
+
+def _check_out_folder(out: Path, resume: bool, overwrite: bool) -> None:
+    """Never overwrite a user's model by accident, never resume from nothing."""
+    finished = (out / MANIFEST).is_file()
+    interrupted = (out / WORK_DIR).is_dir() and not finished
+    if resume and overwrite:
+        raise AMNNError("--resume and --overwrite contradict each other; pick one")
+    if resume and not interrupted:
+        raise AMNNError(f"--resume: {out} holds no interrupted training to continue"
+                        + (" (it holds a finished model)" if finished else ""))
+    if overwrite and out.exists():
+        for name in (MANIFEST, WORK_DIR):
+            target = out / name
+            shutil.rmtree(target) if target.is_dir() else target.unlink(missing_ok=True)
+    elif finished:
+        raise AMNNError(f"{out} already holds a trained model; pass --overwrite to replace it "
+                        "or choose another --out")
+    elif interrupted and not resume:
+        raise AMNNError(f"{out} holds an interrupted training; pass --resume to continue it "
+                        "or --overwrite to start over")
+
+
+@cli_main
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = build_parser().parse_args(argv)
+    config = config_from_args(args)
+    out = Path(args.out)
+    _check_out_folder(out, args.resume, args.overwrite)
+
+    from amnn.preparation import prepare  # TensorFlow loads here, after flags are checked
+    from amnn.training import train_model
+
+    posts = read_posts(args.data, require_hashtags=True)
+    if args.val:
+        train, val = posts, read_posts(args.val, require_hashtags=True)
+    else:
+        train_rows, val_rows = split_by_image(posts, config.val_fraction, config.seed)
+        train, val = posts.select(train_rows), posts.select(val_rows)
+    data = prepare(config, train, val, progress=not args.quiet)
+    summary = train_model(data, out, resume=args.resume, verbose=2 if args.quiet else "auto")
+    print(f"trained for {summary['epochs_run']} epochs (best val_loss "
+          f"{summary['best_val_loss']:.4f}) in {summary['train_seconds']} s; model: {out}",
+          file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,118 @@
+"""Model folders: complete round trip, refusal of incomplete/changed/foreign folders, resume."""
+
+import json
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from amnn.errors import AMNNError, ModelFolderError  # noqa: E402
+from amnn.model import ModelSizes, build_amnn  # noqa: E402
+from amnn.model_folder import (MANIFEST, TrainedAMNN, load_model_folder,  # noqa: E402
+                               save_model_folder)
+from amnn.input_pipeline import EncodedPosts  # noqa: E402
+from amnn.preparation import PreparedData  # noqa: E402
+from amnn.text import TextVectorizer, WordTokenizer  # noqa: E402
+from amnn.training import WORK_DIR, train_model  # noqa: E402
+from amnn.vocabulary import EOS, HashtagVocabulary  # noqa: E402
+from config import AMNNConfig  # noqa: E402
+
+TINY = AMNNConfig(word_embedding_dim=8, text_units=8, attention_units=8, region_units=8,
+                  tag_embedding_dim=8, decoder_units=12, include_image=False, batch_size=4,
+                  epochs=4, early_stopping_patience=10)
+CAPTIONS = ["sunny beach day", "coffee in the morning", "beach waves", "morning coffee again"]
+TAGS = [["beach", "summer"], ["coffee"], ["beach"], ["coffee", "morning"]]
+
+
+def _prepared():
+    vectorizer = TextVectorizer(WordTokenizer(), min_count=1).fit(CAPTIONS)
+    vocab = HashtagVocabulary.build(TAGS, min_count=1)
+    encoded = EncodedPosts(vectorizer.encode(CAPTIONS), None,
+                           [vocab.encode_target(t, 5, "frequency") for t in TAGS])
+    sizes = ModelSizes(vectorizer.vocab_size, len(vocab), (49, 16))
+    return PreparedData(TINY, vectorizer, vocab, encoded, encoded, None, sizes)
+
+
+def _saved(tmp_path):
+    data = _prepared()
+    model = build_amnn(TINY, data.sizes)
+    folder = save_model_folder(tmp_path / "m", TrainedAMNN(model, TINY, data.vocab,
+                                                            data.vectorizer, data.sizes))
+    return folder, model, data
+
+
+def test_round_trip_keeps_everything(tmp_path):
+    folder, model, data = _saved(tmp_path)
+    loaded = load_model_folder(folder)
+    assert loaded.config == TINY and loaded.hashtag_vocab == data.vocab
+    assert loaded.vectorizer.encode(CAPTIONS) == data.vectorizer.encode(CAPTIONS)
+    inputs = {"text_ids": np.array([[2, 3, 0]], "int32"), "tag_inputs": np.array([[1, 4]], "int32")}
+    np.testing.assert_allclose(model.predict(inputs, verbose=0),
+                               loaded.model.predict(inputs, verbose=0), atol=1e-6)
+
+
+def test_folder_without_manifest_is_refused_with_the_fix(tmp_path):
+    folder, _, _ = _saved(tmp_path)
+    (folder / MANIFEST).unlink()
+    with pytest.raises(ModelFolderError, match="--resume"):
+        load_model_folder(folder)
+    with pytest.raises(ModelFolderError, match="does not exist"):
+        load_model_folder(tmp_path / "nowhere")
+
+
+def test_changed_file_and_foreign_version_are_refused(tmp_path):
+    folder, _, _ = _saved(tmp_path)
+    (folder / "hashtag_vocab.json").write_text("{}")
+    with pytest.raises(ModelFolderError, match="checksum"):
+        load_model_folder(folder)
+    manifest = json.loads((folder / MANIFEST).read_text())
+    manifest["format_version"] = 99
+    (folder / MANIFEST).write_text(json.dumps(manifest))
+    with pytest.raises(ModelFolderError, match="version 99"):
+        load_model_folder(folder)
+
+
+class _StopAfter(keras.callbacks.Callback):
+    """Simulates a session that dies after some epochs (Colab disconnect)."""
+
+    def __init__(self, epochs):
+        super().__init__()
+        self.epochs = epochs
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch + 1 == self.epochs:
+            raise KeyboardInterrupt
+
+
+def test_interrupted_training_resumes_from_its_last_epoch(tmp_path, monkeypatch):
+    import amnn.training as training
+
+    original = training._callbacks
+    monkeypatch.setattr(training, "_callbacks",
+                        lambda *a: original(*a) + [_StopAfter(2)])
+    with pytest.raises(KeyboardInterrupt):
+        train_model(_prepared(), tmp_path / "m")
+    assert (tmp_path / "m" / WORK_DIR).is_dir() and not (tmp_path / "m" / MANIFEST).exists()
+    monkeypatch.setattr(training, "_callbacks", original)
+    summary = train_model(_prepared(), tmp_path / "m", resume=True)
+    assert summary["epochs_run"] == 2  # epochs 3 and 4 only
+    log = (tmp_path / "m" / "training_log.csv").read_text().splitlines()
+    assert [row.split(",")[0] for row in log[1:]] == ["0", "1", "2", "3"]
+    load_model_folder(tmp_path / "m")
+
+
+def test_resume_with_other_settings_is_refused(tmp_path, monkeypatch):
+    import amnn.training as training
+
+    original = training._callbacks
+    monkeypatch.setattr(training, "_callbacks", lambda *a: original(*a) + [_StopAfter(1)])
+    with pytest.raises(KeyboardInterrupt):
+        train_model(_prepared(), tmp_path / "m")
+    monkeypatch.setattr(training, "_callbacks", original)
+    changed = _prepared()
+    changed.config = TINY.replace(learning_rate=0.5)
+    with pytest.raises(AMNNError, match="differ"):
+        train_model(changed, tmp_path / "m", resume=True)
