@@ -92,6 +92,8 @@ def make_dataset(posts: EncodedPosts, features: Optional[np.ndarray], batch_size
         >>> inputs["tag_inputs"].numpy().tolist(), targets.numpy().tolist()
         ([[1, 7, 0], [1, 8, 9]], [[7, 2, 0], [8, 9, 2]])
     """
+    if len(posts) == 0:
+        raise ValueError("make_dataset needs at least one post")
     columns = {"targets": _ragged(posts.targets)}
     if posts.text_ids is not None:
         columns["text_ids"] = _ragged(posts.text_ids)

@@ -124,7 +124,7 @@ def prepare(config: AMNNConfig, train: Posts, val: Posts, progress: bool = True)
         raise DataError(str(train.csv_path),
                         f"no training post has a hashtag seen at least {config.min_tag_count} "
                         "times; lower --min-tag-count or add posts", column="hashtags")
-    if len(encoded_val) == 0:
+    if len(val) and len(encoded_val) == 0:
         raise DataError(str(val.csv_path), "no validation post has a hashtag known from "
                         "training, so early stopping has nothing to watch; pass a larger "
                         "--val set or a larger --val-fraction", column="hashtags")

@@ -68,24 +68,27 @@ def compile_model(model: keras.Model, learning_rate: float) -> keras.Model:
     return model
 
 
-def _best_val_loss(log_path: Path):
-    """The best val_loss logged so far (to keep the best checkpoint honest after resume)."""
+def _best_loss(log_path: Path, column: str = "val_loss"):
+    """The best loss logged so far (to keep the best checkpoint honest after resume)."""
     if not log_path.is_file():
         return None
     log = pd.read_csv(log_path)
-    return float(log["val_loss"].min()) if "val_loss" in log and len(log) else None
+    values = log[column].dropna() if column in log else []
+    return float(values.min()) if len(values) else None
 
 
 def _callbacks(out: Path, data: PreparedData, resume: bool) -> list:
     config, work = data.config, out / WORK_DIR
+    # Without validation posts (--val-fraction 0) the training loss is all there is to watch.
+    monitor = "val_loss" if len(data.val) else "loss"
     return [
         keras.callbacks.BackupAndRestore(str(work / "backup"), delete_checkpoint=True),
         keras.callbacks.ModelCheckpoint(
-            str(work / "best.weights.h5"), monitor="val_loss", save_best_only=True,
+            str(work / "best.weights.h5"), monitor=monitor, save_best_only=True,
             save_weights_only=True,
-            initial_value_threshold=_best_val_loss(out / LOG_FILE) if resume else None),
-        keras.callbacks.EarlyStopping(monitor="val_loss", patience=config.early_stopping_patience),
-        keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5,
+            initial_value_threshold=_best_loss(out / LOG_FILE, monitor) if resume else None),
+        keras.callbacks.EarlyStopping(monitor=monitor, patience=config.early_stopping_patience),
+        keras.callbacks.ReduceLROnPlateau(monitor=monitor, factor=0.5,
                                           patience=config.reduce_lr_patience, min_lr=1e-5),
         keras.callbacks.CSVLogger(str(out / LOG_FILE), append=resume),
         keras.callbacks.TerminateOnNaN(),
@@ -113,7 +116,7 @@ def train_model(data: PreparedData, out: Path, resume: bool = False,
     model = compile_model(build_amnn(config, data.sizes), config.learning_rate)
     train_ds = make_dataset(data.train, data.features, config.batch_size, shuffle=True,
                             seed=config.seed)
-    val_ds = make_dataset(data.val, data.features, config.batch_size)
+    val_ds = make_dataset(data.val, data.features, config.batch_size) if len(data.val) else None
     epochs = config.epochs or config.max_epochs
     started = time.perf_counter()
     # shuffle=False: the tf.data pipeline already reshuffles every epoch.
@@ -126,7 +129,8 @@ def train_model(data: PreparedData, out: Path, resume: bool = False,
     if best.is_file():
         model.load_weights(best)  # keep the epoch that was best on validation, not the last
     summary = {"epochs_run": len(history.history.get("loss", [])),
-               "best_val_loss": _best_val_loss(out / LOG_FILE),
+               "best_val_loss": _best_loss(out / LOG_FILE),
+               "best_train_loss": _best_loss(out / LOG_FILE, "loss"),
                "train_posts": len(data.train), "val_posts": len(data.val),
                "train_seconds": round(seconds, 1)}
     save_model_folder(out, TrainedAMNN(model, config, data.vocab, data.vectorizer, data.sizes),

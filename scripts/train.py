@@ -15,7 +15,9 @@ Examples:
     # continue an interrupted run (weights, optimizer state and epoch are restored)
     python scripts/train.py --data DATA --out models/mediaeval --resume
 
-Without --val, a seeded split by image holds out --val-fraction of the photos.
+Without --val, a seeded split by image holds out --val-fraction of the photos;
+--val-fraction 0 trains on every post and watches the training loss instead (for tiny sets
+such as the demo, where a held-out photo would be a subject never seen in training).
 The folder holds model.keras, config.json, the vocabularies, training_log.csv and
 training_curves.png; scripts/predict.py needs nothing else.
 """
@@ -100,9 +102,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         train, val = posts.select(train_rows), posts.select(val_rows)
     data = prepare(config, train, val, progress=not args.quiet)
     summary = train_model(data, out, resume=args.resume, verbose=2 if args.quiet else "auto")
-    print(f"trained for {summary['epochs_run']} epochs (best val_loss "
-          f"{summary['best_val_loss']:.4f}) in {summary['train_seconds']} s; model: {out}",
-          file=sys.stderr)
+    best = summary["best_val_loss"]
+    best = f"best val_loss {best:.4f}" if best is not None else \
+        f"best loss {summary['best_train_loss']:.4f}, no validation posts"
+    print(f"trained for {summary['epochs_run']} epochs ({best}) in {summary['train_seconds']} s;"
+          f" model: {out}", file=sys.stderr)
     return 0
 
 
