@@ -13,53 +13,28 @@ from amnn.errors import AMNNError
 from config import AMNNConfig, ENCODER_NAMES, TAG_ORDERS, TOKENIZER_NAMES
 
 
-def positive_int(text: str) -> int:
-    """Argparse type: an integer of at least 1.
+def _checked_number(convert, accept, requirement: str):
+    """An argparse type that converts text and rejects values outside `requirement`."""
 
-    Example:
-        >>> positive_int("3")
-        3
-    """
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 1, received {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 1, received {value}")
-    return value
+    def parse(text: str):
+        try:
+            value = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be {requirement}, received {text!r}") from None
+        if not accept(value):
+            raise argparse.ArgumentTypeError(f"must be {requirement}, received {value}")
+        return value
 
-
-def non_negative_int(text: str) -> int:
-    """Argparse type: an integer of at least 0."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 0, received {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 0, received {value}")
-    return value
+    return parse
 
 
-def fraction(text: str) -> float:
-    """Argparse type: a number in [0, 1)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number in [0, 1), received {text!r}") from None
-    if not 0.0 <= value < 1.0:
-        raise argparse.ArgumentTypeError(f"must be a number in [0, 1), received {value}")
-    return value
-
-
-def positive_float(text: str) -> float:
-    """Argparse type: a number above 0."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number > 0, received {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a number > 0, received {value}")
-    return value
+# Argparse types; a bad value fails at parse time with the flag named, e.g.
+#   >>> positive_int("3")
+#   3
+positive_int = _checked_number(int, lambda v: v >= 1, "an integer >= 1")
+non_negative_int = _checked_number(int, lambda v: v >= 0, "an integer >= 0")
+fraction = _checked_number(float, lambda v: 0.0 <= v < 1.0, "a number in [0, 1)")
+positive_float = _checked_number(float, lambda v: v > 0.0, "a number > 0")
 
 
 # flag -> (config field, argparse keyword arguments); which script shows which flag.

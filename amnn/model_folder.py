@@ -25,6 +25,7 @@ import keras
 import amnn
 import amnn.layers  # noqa: F401  (registers the custom layers before load_model)
 from amnn.errors import ModelFolderError
+from amnn.folder_names import CONFIG_FILE, MANIFEST, MODEL_FILE, VECTORIZER_FILE, VOCAB_FILE
 from amnn.jsonio import read_json, write_json
 from amnn.model import AMNNNetwork, ModelSizes
 from amnn.text import TextVectorizer
@@ -32,11 +33,6 @@ from amnn.vocabulary import HashtagVocabulary
 from config import AMNNConfig
 
 FORMAT_VERSION = 1
-MANIFEST = "amnn_model.json"
-MODEL_FILE = "model.keras"
-CONFIG_FILE = "config.json"
-VOCAB_FILE = "hashtag_vocab.json"
-VECTORIZER_FILE = "text_vectorizer.json"
 
 
 @dataclass

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from amnn.errors import AMNNError
+from amnn.folder_names import CURVES_FILE, LOG_FILE, WORK_DIR
 from amnn.input_pipeline import make_dataset
 from amnn.jsonio import read_json, write_json
 from amnn.model import build_amnn
@@ -26,9 +27,6 @@ from amnn.plots import plot_training_curves
 from amnn.preparation import PreparedData
 from amnn.vocabulary import PAD
 
-WORK_DIR = "training"
-LOG_FILE = "training_log.csv"
-CURVES_FILE = "training_curves.png"
 
 
 @keras.saving.register_keras_serializable(package="amnn")

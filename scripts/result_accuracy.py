@@ -28,6 +28,7 @@ from _bootstrap import cli_main
 
 import pandas as pd
 
+from amnn.cli_args import positive_int
 from amnn.errors import DataError
 from amnn.hashtags import parse_hashtags
 from amnn.jsonio import write_json
@@ -36,17 +37,6 @@ from amnn.plots import atomic_output, plot_metrics_at_k
 
 PREDICTION_COLUMN = "predicted_hashtags"
 TRUTH_COLUMNS = ("hashtags", "captions")  # first one present wins
-
-
-def _positive_int(text: str) -> int:
-    """Argparse type for --k: an integer of at least 1 (argparse names the flag)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 1, received {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 1, received {value}")
-    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -64,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
                              "(space-separated, best first)")
     parser.add_argument("--truth", type=Path, metavar="CSV",
                         help="take the true hashtags from this CSV (same posts, same order)")
-    parser.add_argument("--k", type=_positive_int, default=5,
+    parser.add_argument("--k", type=positive_int, default=5,
                         help="report k = 1..K (default 5)")
     parser.add_argument("--json", type=Path, metavar="OUT", help="default <PRED>_metrics.json")
     parser.add_argument("--csv", type=Path, metavar="OUT", help="default <PRED>_metrics.csv")

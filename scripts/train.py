@@ -35,10 +35,7 @@ from _bootstrap import cli_main
 
 from amnn.cli_args import add_config_flags, config_from_args, positive_int
 from amnn.errors import AMNNError
-from amnn.model_folder import MANIFEST
-from amnn.posts import read_posts
-from amnn.splits import split_by_image
-from amnn.training import WORK_DIR
+from amnn.folder_names import MANIFEST, WORK_DIR
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -91,7 +88,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     out = Path(args.out)
     _check_out_folder(out, args.resume, args.overwrite)
 
+    from amnn.posts import read_posts
     from amnn.preparation import prepare  # TensorFlow loads here, after flags are checked
+    from amnn.splits import split_by_image
     from amnn.training import train_model
 
     posts = read_posts(args.data, require_hashtags=True)

@@ -11,12 +11,12 @@ import pytest  # noqa: E402
 
 from amnn.errors import AMNNError, ModelFolderError  # noqa: E402
 from amnn.model import ModelSizes, build_amnn  # noqa: E402
-from amnn.model_folder import (MANIFEST, TrainedAMNN, load_model_folder,  # noqa: E402
-                               save_model_folder)
+from amnn.folder_names import MANIFEST, WORK_DIR  # noqa: E402
+from amnn.model_folder import TrainedAMNN, load_model_folder, save_model_folder  # noqa: E402
 from amnn.input_pipeline import EncodedPosts  # noqa: E402
 from amnn.preparation import PreparedData  # noqa: E402
 from amnn.text import TextVectorizer, WordTokenizer  # noqa: E402
-from amnn.training import WORK_DIR, train_model  # noqa: E402
+from amnn.training import train_model  # noqa: E402
 from amnn.vocabulary import EOS, HashtagVocabulary  # noqa: E402
 from config import AMNNConfig  # noqa: E402
 

@@ -1,0 +1,18 @@
+"""Names of the files in a model folder, importable without TensorFlow.
+
+The scripts check an output folder before they import TensorFlow (seconds), so a wrong
+flag or a taken folder is reported at once.
+
+Example:
+    >>> MANIFEST
+    'amnn_model.json'
+"""
+
+MANIFEST = "amnn_model.json"      # written last: its presence means the folder is complete
+MODEL_FILE = "model.keras"
+CONFIG_FILE = "config.json"
+VOCAB_FILE = "hashtag_vocab.json"
+VECTORIZER_FILE = "text_vectorizer.json"
+WORK_DIR = "training"             # checkpoints of an unfinished training (for --resume)
+LOG_FILE = "training_log.csv"
+CURVES_FILE = "training_curves.png"
