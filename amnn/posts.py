@@ -4,6 +4,7 @@ A data set is a CSV named `image_text_tag.csv` with the columns `image_names, tw
 hashtags` (`captions` is accepted for `hashtags`, the published code's name). Image paths
 are relative to the CSV's folder; an absent or empty `image_names` column means a
 text-only data set. Every problem a user can fix raises `DataError` with file and line.
+Decoding and splitting the file into numbered records is `amnn.csv_records`.
 
 Example:
     >>> import tempfile, pathlib
@@ -16,8 +17,6 @@ Example:
 
 from __future__ import annotations
 
-import codecs
-import csv
 import ntpath
 import os
 import posixpath
@@ -29,6 +28,7 @@ from typing import Iterator, Optional, Sequence, Union
 import numpy as np
 import pandas as pd
 
+from amnn.csv_records import read_header, read_records
 from amnn.errors import DataError
 from amnn.hashtags import parse_hashtags
 
@@ -37,9 +37,6 @@ IMAGE_COLUMN = "image_names"
 TEXT_COLUMN = "tweets"
 TAG_COLUMNS = ("hashtags", "captions")  # the first one found is the hashtag column
 _MAX_LISTED = 20  # bad rows named in one error message
-_BLOCK = 1 << 20  # bytes per read while checking the encoding
-
-csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # long captions are not a reason to fail
 
 
 @dataclass
@@ -174,8 +171,8 @@ def iter_post_chunks(path: Union[str, os.PathLike], chunk_size: int,
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be at least 1, got {chunk_size}")
     csv_path = resolve_csv_path(path)
-    records = _records(csv_path)
-    header = _header(csv_path, records)
+    records = read_records(csv_path)
+    header = read_header(csv_path, records, f"{IMAGE_COLUMN},{TEXT_COLUMN},{TAG_COLUMNS[0]}")
     _find_columns(csv_path, header, require_hashtags)  # fail before reading any row
     lines, rows = [], []
     for line, fields in records:
@@ -186,61 +183,6 @@ def iter_post_chunks(path: Union[str, os.PathLike], chunk_size: int,
             lines, rows = [], []
     if rows:
         yield Posts.from_rows(csv_path, header, rows, lines, require_hashtags)
-
-
-def _decodes(csv_path: Path, encoding: str) -> Optional[int]:
-    """None when the whole file decodes, else the line of the first undecodable byte."""
-    decoder = codecs.getincrementaldecoder(encoding)()
-    newlines = 0
-    with open(csv_path, "rb") as stream:
-        while True:
-            block = stream.read(_BLOCK)
-            try:
-                decoder.decode(block, final=not block)
-            except UnicodeDecodeError as exc:
-                # exc.object is the few held-back bytes of an unfinished character (never
-                # a newline) followed by this block, so the count is exact.
-                return newlines + exc.object[:exc.start].count(b"\n") + 1
-            if not block:
-                return None
-            newlines += block.count(b"\n")
-
-
-def _records(csv_path: Path) -> Iterator[tuple[int, list[str]]]:
-    """(line the record starts on, its fields) for every non-blank record, header first.
-
-    The whole file is decoded once first, so an encoding problem stops before any row is
-    used: UTF-8 (with or without BOM), else CP949 (what Korean Excel saves).
-    """
-    bad_line = _decodes(csv_path, "utf-8-sig")
-    encoding = "utf-8-sig" if bad_line is None else "cp949"
-    if bad_line is not None and _decodes(csv_path, "cp949") is not None:
-        raise DataError(csv_path, "the file is neither UTF-8 nor CP949 text; open it in a "
-                        "spreadsheet or text editor and save it as UTF-8 ('CSV UTF-8')",
-                        row=bad_line)
-    with open(csv_path, encoding=encoding, newline="") as stream:
-        reader = csv.reader(stream)
-        start = 1
-        try:
-            for fields in reader:
-                if fields:
-                    yield start, fields
-                # line_num counts physical lines, so newlines inside quoted cells count.
-                start = reader.line_num + 1
-        except csv.Error as exc:
-            raise DataError(csv_path, f"not valid CSV ({exc})", row=start) from None
-
-
-def _header(csv_path: Path, records: Iterator[tuple[int, list[str]]]) -> list[str]:
-    first = next(records, None)
-    if first is None:
-        raise DataError(csv_path, "the file is empty; the first line must be the header "
-                        f"'{IMAGE_COLUMN},{TEXT_COLUMN},{TAG_COLUMNS[0]}'")
-    header = [name.strip() for name in first[1]]
-    duplicates = sorted({name for name in header if header.count(name) > 1})
-    if duplicates:
-        raise DataError(csv_path, f"the header repeats the columns {duplicates}", row=first[0])
-    return header
 
 
 def _find_columns(csv_path: Path, header: list[str],
