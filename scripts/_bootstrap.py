@@ -71,5 +71,9 @@ def cli_main(main: Callable[..., int]) -> Callable[[Optional[Sequence[str]]], in
         except (AMNNError, FileNotFoundError) as error:
             print(f"error: {_one_line(error)}", file=sys.stderr)
             return 2
+        except BrokenPipeError:
+            # `script | head` closed our output early: not an error worth a traceback.
+            sys.stdout = open(os.devnull, "w")
+            return 0
 
     return wrapper
