@@ -20,6 +20,7 @@ from typing import Any, Optional
 ENCODER_NAMES = ("efficientnet_lite0", "resnet50")
 TOKENIZER_NAMES = ("auto", "word", "soynlp")
 TAG_ORDERS = ("frequency", "post")
+DECODE_MODES = ("sequence", "rank")
 
 
 @dataclass
@@ -72,6 +73,8 @@ class AMNNConfig:
     min_tags: Optional[int] = None  # the learned EOS may stop a list after this many tags;
                                     # None: always recommend top_k tags (ranked)
     beam_size: int = 1              # 1 = greedy; >1 = beam search
+    decode: str = "sequence"        # "sequence": tag after tag; "rank": all tags ranked by
+                                    # the first step's probabilities (see amnn/decoding.py)
     predict_batch_size: int = 256   # posts decoded together
 
     extra: dict[str, Any] = field(default_factory=dict)  # free-form notes saved with a model
@@ -87,6 +90,8 @@ class AMNNConfig:
             raise ValueError(f"tokenizer must be one of {TOKENIZER_NAMES}, got {self.tokenizer!r}")
         if self.tag_order not in TAG_ORDERS:
             raise ValueError(f"tag_order must be one of {TAG_ORDERS}, got {self.tag_order!r}")
+        if self.decode not in DECODE_MODES:
+            raise ValueError(f"decode must be one of {DECODE_MODES}, got {self.decode!r}")
         if not (self.include_image or self.include_text):
             raise ValueError("include_image and include_text cannot both be False")
         if not 0.0 <= self.val_fraction < 1.0:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 
 from amnn.errors import AMNNError
-from config import AMNNConfig, ENCODER_NAMES, TAG_ORDERS, TOKENIZER_NAMES
+from config import AMNNConfig, DECODE_MODES, ENCODER_NAMES, TAG_ORDERS, TOKENIZER_NAMES
 
 
 def _checked_number(convert, accept, requirement: str):
@@ -70,6 +70,9 @@ _PREDICT_FLAGS = {
     "--min-tags": ("min_tags", dict(type=non_negative_int,
                                     help="let the learned end token stop a list after this many tags (default: always --top-k tags)")),
     "--beam": ("beam_size", dict(type=positive_int, help="beam width (1 = greedy)")),
+    "--decode": ("decode", dict(choices=DECODE_MODES,
+                                help="sequence: tag after tag (greedy or beam); rank: every "
+                                     "tag ranked by the first step's probability")),
     "--batch-size": ("predict_batch_size", dict(type=positive_int, help="posts per batch")),
 }
 

@@ -4,8 +4,12 @@ The published code called `model.predict` once per post per hashtag. Here a whol
 posts is encoded once (caption and photo), then only the decoder steps, all posts
 together, inside one compiled `tf.function` per (top_k, min_tags, beam) setting.
 
-Both decoders return an int32 array (B, top_k) of hashtag ids in recommendation order:
+Every decoder returns an int32 array (B, top_k) of hashtag ids in recommendation order:
 real tags first, then EOS where the model chose to stop, then PAD (0).
+
+A third mode, `rank`, takes one decoder step only and ranks every hashtag by its
+probability of being the post's first tag: a multi-label reading of the same model that
+does not let an early wrong tag steer the rest of the list.
 """
 
 from __future__ import annotations
@@ -44,16 +48,20 @@ class BatchDecoder:
         self._eos = tf.constant(np.arange(self.vocab_size) == EOS)
         self._compiled: dict[tuple[int, int, int], tf.types.experimental.GenericFunction] = {}
 
-    def decode(self, inputs: dict, top_k: int, min_tags: int = 1, beam_size: int = 1) -> np.ndarray:
-        """Hashtag ids (B, top_k) for a batch of encoded posts (dict of model inputs)."""
+    def decode(self, inputs: dict, top_k: int, min_tags: int = 1, beam_size: int = 1,
+               rank: bool = False) -> np.ndarray:
+        """Hashtag ids (B, top_k) for a batch of encoded posts (dict of model inputs).
+
+        `rank=True` ranks tags by the first step's distribution (min_tags and beam unused).
+        """
         if top_k < 1 or beam_size < 1:
             raise ValueError(f"top_k and beam_size must be >= 1, got {top_k}, {beam_size}")
         # The vocabulary may hold fewer real tags than asked for; never force impossible picks.
         real_tags = self.vocab_size - 4
         min_tags = max(0, min(min_tags, top_k, real_tags))
-        key = (int(top_k), int(min_tags), int(beam_size))
+        key = (int(top_k), int(min_tags), int(beam_size), bool(rank))
         if key not in self._compiled:
-            fn = self._greedy if beam_size == 1 else self._beam
+            fn = self._rank if rank else self._greedy if beam_size == 1 else self._beam
             self._compiled[key] = tf.function(
                 lambda batch: fn(batch, *key), reduce_retracing=True)
         batch = {name: tf.convert_to_tensor(value) for name, value in inputs.items()}
@@ -65,7 +73,16 @@ class BatchDecoder:
             blocked = tf.logical_or(blocked, self._eos)
         return blocked
 
-    def _greedy(self, batch, top_k, min_tags, _beam_size):
+    def _rank(self, batch, top_k, _min_tags, _beam_size, _rank):
+        memory, state = self.network.encode(batch.get("text_ids"), batch.get("image_regions"))
+        previous = tf.fill((tf.shape(state)[0], 1), BOS)
+        logits, _ = self.network.decode(previous, state, memory)
+        blocked = tf.logical_or(self._banned, self._eos)  # a ranking has no end token
+        logits = tf.where(blocked, _NEG_INF, logits[:, 0, :])
+        top_k = min(top_k, self.vocab_size - 4)
+        return tf.math.top_k(logits, k=top_k).indices
+
+    def _greedy(self, batch, top_k, min_tags, _beam_size, _rank):
         memory, state = self.network.encode(batch.get("text_ids"), batch.get("image_regions"))
         size = tf.shape(state)[0]
         used = tf.zeros((size, self.vocab_size), tf.bool)
@@ -84,7 +101,7 @@ class BatchDecoder:
             previous = tf.where(tf.equal(token, PAD), EOS, token)[:, None]
         return tf.stack(chosen, axis=1)
 
-    def _beam(self, batch, top_k, min_tags, beam_size):
+    def _beam(self, batch, top_k, min_tags, beam_size, _rank):
         memory, state = self.network.encode(batch.get("text_ids"), batch.get("image_regions"))
         posts = tf.shape(state)[0]
         rows = posts * beam_size

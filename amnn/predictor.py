@@ -45,8 +45,12 @@ class HashtagPredictor:
         self.decoder = BatchDecoder(trained.network, len(trained.hashtag_vocab))
 
     def predict(self, posts: Posts, top_k: int = 5, min_tags: int = 1, beam_size: int = 1,
-                batch_size: int = 256) -> list[list[str]]:
-        """Hashtag lists (best first, at most `top_k`, no repeats) in the order of `posts`."""
+                batch_size: int = 256, rank: bool = False) -> list[list[str]]:
+        """Hashtag lists (best first, at most `top_k`, no repeats) in the order of `posts`.
+
+        `rank=True` ranks tags by the decoder's first-step probabilities instead of
+        generating them one after another (see `BatchDecoder`).
+        """
         if len(posts) == 0:
             return []
         rows = None
@@ -69,7 +73,7 @@ class HashtagPredictor:
             if features is not None:
                 inputs["image_regions"] = features[encoded.image_rows[chunk]]
             ids = self.decoder.decode(inputs, top_k=top_k, min_tags=min_tags,
-                                      beam_size=beam_size)
+                                      beam_size=beam_size, rank=rank)
             for index, tags in zip(chunk, ids_to_tags(ids, tag_of)):
                 results[index] = tags
         return results

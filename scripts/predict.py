@@ -4,6 +4,8 @@ Examples:
     python scripts/predict.py --model models/demo --data test_dataset --out runs/demo_pred.csv
     python scripts/predict.py --model models/demo --data new_posts.csv --out pred.csv \
         --top-k 10 --beam 4
+    python scripts/predict.py --model models/demo --data new_posts.csv --out pred.csv \
+        --decode rank
 
 The output holds the input rows, in their order and with their columns unchanged, plus
 `predicted_hashtags`: space-separated, best first, no repeats, at most --top-k. The input
@@ -83,7 +85,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 min_tags = config.top_k if config.min_tags is None else config.min_tags
                 tags = predictor.predict(chunk, top_k=config.top_k, min_tags=min_tags,
                                          beam_size=config.beam_size,
-                                         batch_size=config.predict_batch_size)
+                                         batch_size=config.predict_batch_size,
+                                         rank=config.decode == "rank")
                 frame = chunk.frame.copy()
                 if PREDICTION_COLUMN in frame.columns:  # a re-run on a predictions file
                     frame = frame.drop(columns=[PREDICTION_COLUMN])

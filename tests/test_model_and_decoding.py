@@ -176,3 +176,15 @@ def test_pad_ids_and_pipeline_handle_empty_captions():
     inputs, _ = next(iter(make_dataset(posts, None, batch_size=2)))
     assert tuple(inputs["text_ids"].shape) == (2, 1)
     assert tf.reduce_all(inputs["text_ids"] == 0)
+
+
+def test_rank_mode_orders_tags_by_the_first_step_probabilities():
+    config = AMNNConfig(**TINY)
+    decoder, model = _decoder(config)
+    inputs = _inputs(config)
+    encoded = {k: v for k, v in inputs.items() if k != "tag_inputs"}
+    ids = decoder.decode(encoded, top_k=4, rank=True)
+    first = {**encoded, "tag_inputs": np.full((3, 1), BOS, "int32")}
+    logits = model.predict(first, verbose=0)[:, 0]
+    logits[:, [PAD, BOS, EOS, UNK]] = -np.inf
+    np.testing.assert_array_equal(ids, np.argsort(-logits, axis=1)[:, :4])
