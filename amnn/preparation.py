@@ -7,6 +7,7 @@ reuses `encode_posts` with the saved vectorizer and the same photo-table logic.
 
 from __future__ import annotations
 
+import functools
 import sys
 from dataclasses import dataclass
 from typing import Optional, Sequence
@@ -40,12 +41,17 @@ class PhotoTable:
     rows: np.ndarray
 
 
+@functools.lru_cache(maxsize=2)
+def _encoder(name: str, weights: Optional[str], cache_dir: Optional[str]):
+    # Built once per process: predict.py asks for photos chunk after chunk.
+    return get_encoder(name, weights=weights, cache_dir=cache_dir)
+
+
 def photo_table(image_paths: Sequence[str], config: AMNNConfig, progress: bool = True) -> PhotoTable:
     """Extract (once, through the HDF5 cache) and load the region features of the photos."""
     wanted = [p for p in image_paths if p]
     if wanted:
-        encoder = get_encoder(config.encoder, weights=config.encoder_weights,
-                              cache_dir=config.cache_dir)
+        encoder = _encoder(config.encoder, config.encoder_weights, config.cache_dir)
         ensure_features(wanted, encoder, cache_dir=config.cache_dir,
                         batch_size=config.extract_batch_size, progress=progress)
         features, rows = load_features(list(image_paths), config.encoder,
