@@ -18,9 +18,7 @@ unless --overwrite is given.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Optional, Sequence
 
@@ -28,10 +26,9 @@ import _bootstrap  # noqa: F401  (puts the repository root on sys.path)
 from _bootstrap import cli_main
 
 from amnn.cli_args import add_config_flags, config_from_args, positive_int
-from amnn.errors import AMNNError
-from amnn.posts import iter_post_chunks, resolve_csv_path
+from amnn.posts import resolve_csv_path
+from amnn.prediction_csv import PREDICTION_COLUMN, check_output, write_predictions
 
-PREDICTION_COLUMN = "predicted_hashtags"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -53,19 +50,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _check_output(source: Path, out: Path, overwrite: bool) -> None:
-    if out.resolve() == source.resolve():
-        raise AMNNError(f"--out {out} is the input CSV; predictions never replace the input, "
-                        "choose another --out")
-    if out.exists() and not overwrite:
-        raise AMNNError(f"{out} exists; pass --overwrite to replace it or choose another --out")
-
-
 @cli_main
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = build_parser().parse_args(argv)
     source, out = resolve_csv_path(args.data), Path(args.out)
-    _check_output(source, out, args.overwrite)
+    check_output([source], out, args.overwrite)
 
     from amnn.model_folder import load_model_folder  # TensorFlow loads here
     from amnn.predictor import HashtagPredictor
@@ -75,30 +64,19 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     predictor = HashtagPredictor(trained, cache_dir=config.cache_dir,
                                  encoder_weights=config.encoder_weights,
                                  progress=not args.quiet)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    handle, partial = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".partial",
-                                       dir=out.parent)
-    written = 0
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            for chunk in iter_post_chunks(source, args.chunk_size, require_hashtags=False):
-                min_tags = config.top_k if config.min_tags is None else config.min_tags
-                tags = predictor.predict(chunk, top_k=config.top_k, min_tags=min_tags,
-                                         beam_size=config.beam_size,
-                                         batch_size=config.predict_batch_size,
-                                         rank=config.decode == "rank")
-                frame = chunk.frame.copy()
-                if PREDICTION_COLUMN in frame.columns:  # a re-run on a predictions file
-                    frame = frame.drop(columns=[PREDICTION_COLUMN])
-                frame[PREDICTION_COLUMN] = [" ".join(t) for t in tags]
-                frame.to_csv(stream, header=written == 0, index=False)
-                written += len(frame)
-                if not args.quiet:
-                    print(f"predicted {written} posts", file=sys.stderr)
-        os.replace(partial, out)
-    finally:
-        if os.path.exists(partial):
-            os.unlink(partial)  # never leave half a CSV that looks like a result
+    min_tags = config.top_k if config.min_tags is None else config.min_tags
+
+    def recommend(chunk):
+        return predictor.predict(chunk, top_k=config.top_k, min_tags=min_tags,
+                                 beam_size=config.beam_size,
+                                 batch_size=config.predict_batch_size,
+                                 rank=config.decode == "rank")
+
+    def report(count):
+        if not args.quiet:
+            print(f"predicted {count} posts", file=sys.stderr)
+
+    written = write_predictions(source, out, recommend, args.chunk_size, on_chunk=report)
     print(f"wrote {written} posts with {PREDICTION_COLUMN} to {out}", file=sys.stderr)
     return 0
 
