@@ -17,7 +17,7 @@ from amnn.input_pipeline import EncodedPosts  # noqa: E402
 from amnn.preparation import PreparedData  # noqa: E402
 from amnn.text import TextVectorizer, WordTokenizer  # noqa: E402
 from amnn.training import train_model  # noqa: E402
-from amnn.vocabulary import EOS, HashtagVocabulary  # noqa: E402
+from amnn.vocabulary import HashtagVocabulary  # noqa: E402
 from config import AMNNConfig  # noqa: E402
 
 TINY = AMNNConfig(word_embedding_dim=8, text_units=8, attention_units=8, region_units=8,
