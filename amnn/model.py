@@ -108,8 +108,8 @@ class AMNNNetwork:
     @classmethod
     def from_model(cls, model: keras.Model, config: AMNNConfig) -> "AMNNNetwork":
         """The trained layers of a (loaded) training model, found by their stable names."""
-        wanted = _layer_specs(config, ModelSizes(2, 2, (1, 1))).keys()
-        return cls(config, {name: model.get_layer(name) for name in wanted})
+        # Layers keep their stable names through saving, so the model's own list is the map.
+        return cls(config, {layer.name: layer for layer in model.layers})
 
     def encode(self, text_ids=None, image_regions=None, training=False):
         """Caption and photo -> (memory for decoder attention, first decoder state)."""
