@@ -205,17 +205,13 @@ class ImageKNNBaseline(HashtagBaseline):
         self.n_neighbors = _check_neighbors(n_neighbors)
         self.encoder, self.encoder_weights = encoder, encoder_weights
         self.cache_dir, self.progress = cache_dir, progress
-        self._encoder = None  # built on first use, then kept for every later call
 
     def _pooled(self, image_paths: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """L2-normalised mean region features of each distinct photo, and each post's row."""
-        from amnn.encoders import get_encoder  # TensorFlow loads here, for photos only
-        from amnn.feature_cache import ensure_features, load_features
+        from amnn.preparation import cached_photo_features  # TensorFlow loads here, for photos
 
-        if self._encoder is None:
-            self._encoder = get_encoder(self.encoder, self.encoder_weights, self.cache_dir)
-        ensure_features(image_paths, self._encoder, self.cache_dir, progress=self.progress)
-        features, rows = load_features(image_paths, self.encoder, self.cache_dir)
+        features, rows = cached_photo_features(image_paths, self.encoder, self.encoder_weights,
+                                               self.cache_dir, progress=self.progress)
         pooled = features.mean(axis=1, dtype=np.float32)
         return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12), rows
 

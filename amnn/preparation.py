@@ -47,18 +47,30 @@ def _encoder(name: str, weights: Optional[str], cache_dir: Optional[str]):
     return get_encoder(name, weights=weights, cache_dir=cache_dir)
 
 
+def cached_photo_features(image_paths: Sequence[str], encoder_name: str,
+                          encoder_weights: Optional[str] = None, cache_dir: Optional[str] = None,
+                          batch_size: int = 32, progress: bool = True):
+    """Each distinct photo's region features, extracted once through the HDF5 cache.
+
+    Returns (features float16 (U, 49, C), rows int32 per path; -1 for a post without photo).
+
+    Example:
+        >>> feats, rows = cached_photo_features(["a.jpg", "", "a.jpg"], "efficientnet_lite0")
+        ... # doctest: +SKIP
+        >>> rows.tolist()  # doctest: +SKIP
+        [0, -1, 0]
+    """
+    if any(image_paths):
+        encoder = _encoder(encoder_name, encoder_weights, cache_dir)
+        ensure_features(image_paths, encoder, cache_dir=cache_dir, batch_size=batch_size,
+                        progress=progress)
+    return load_features(list(image_paths), encoder_name, cache_dir=cache_dir)
+
+
 def photo_table(image_paths: Sequence[str], config: AMNNConfig, progress: bool = True) -> PhotoTable:
-    """Extract (once, through the HDF5 cache) and load the region features of the photos."""
-    wanted = [p for p in image_paths if p]
-    if wanted:
-        encoder = _encoder(config.encoder, config.encoder_weights, config.cache_dir)
-        ensure_features(wanted, encoder, cache_dir=config.cache_dir,
-                        batch_size=config.extract_batch_size, progress=progress)
-        features, rows = load_features(list(image_paths), config.encoder,
-                                       cache_dir=config.cache_dir)
-    else:
-        features = np.zeros((0,) + tuple(encoder_feature_shape(config.encoder)), np.float16)
-        rows = np.full(len(image_paths), -1, np.int32)
+    """The photos' features plus a blank last row that posts without a photo point at."""
+    features, rows = cached_photo_features(image_paths, config.encoder, config.encoder_weights,
+                                           config.cache_dir, config.extract_batch_size, progress)
     blank = np.zeros((1,) + features.shape[1:], np.float16)
     rows = np.where(rows < 0, len(features), rows).astype(np.int32)
     return PhotoTable(np.concatenate([features, blank]), rows)
