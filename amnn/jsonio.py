@@ -79,3 +79,33 @@ def read_json(path: PathLike) -> Any:
     except json.JSONDecodeError as exc:
         raise ModelFolderError(f"{source}, line {exc.lineno}, column {exc.colno}: not valid "
                                f"JSON ({exc.msg}); the file is damaged, train again") from None
+
+
+class JsonFile:
+    """Mixin: `save(path)` / `load(path)` for classes with `to_json()` and `from_json(dict)`.
+
+    A damaged or foreign file raises ModelFolderError naming it, since these files live in
+    model folders a user may have copied or edited.
+
+    Example:
+        >>> class Box(JsonFile):
+        ...     def __init__(self, x): self.x = x
+        ...     def to_json(self): return {"x": self.x}
+        ...     @classmethod
+        ...     def from_json(cls, data): return cls(data["x"])
+        >>> path = os.path.join(tempfile.mkdtemp(), "b.json"); Box(3).save(path)
+        >>> Box.load(path).x
+        3
+    """
+
+    def save(self, path: PathLike) -> None:
+        """Write the object as JSON (atomically)."""
+        write_json(path, self.to_json())
+
+    @classmethod
+    def load(cls, path: PathLike):
+        """Read an object written by `save`; a damaged file raises ModelFolderError."""
+        try:
+            return cls.from_json(read_json(path))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ModelFolderError(f"{path}: {exc}") from None

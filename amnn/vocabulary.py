@@ -19,8 +19,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any, Iterable, Optional, Sequence
 
-from amnn.errors import ModelFolderError
-from amnn.jsonio import read_json, write_json
+from amnn.jsonio import JsonFile
 
 PAD, BOS, EOS, UNK = 0, 1, 2, 3
 RESERVED = ("<pad>", "<bos>", "<eos>", "<unk>")  # names of ids 0-3, never real hashtags
@@ -28,7 +27,7 @@ ORDERS = ("frequency", "post")
 _FORMAT = "amnn-hashtag-vocabulary"
 
 
-class HashtagVocabulary:
+class HashtagVocabulary(JsonFile):
     """Maps hashtags to decoder ids and back.
 
     Args:
@@ -171,15 +170,3 @@ class HashtagVocabulary:
         if data.get("version") != 1 or data.get("reserved") != list(RESERVED):
             raise ValueError(f"unsupported hashtag vocabulary version {data.get('version')!r}")
         return cls(data["tags"], data["counts"], data.get("min_count", 1))
-
-    def save(self, path: str) -> None:
-        """Write the vocabulary as JSON (atomically)."""
-        write_json(path, self.to_json())
-
-    @classmethod
-    def load(cls, path: str) -> "HashtagVocabulary":
-        """Read a vocabulary written by `save`; a damaged file raises ModelFolderError."""
-        try:
-            return cls.from_json(read_json(path))
-        except (ValueError, KeyError, TypeError) as exc:
-            raise ModelFolderError(f"{path}: {exc}") from None

@@ -16,15 +16,14 @@ from typing import Any, Iterable, Optional, Sequence
 
 import numpy as np
 
-from amnn.errors import ModelFolderError
-from amnn.jsonio import read_json, write_json
+from amnn.jsonio import JsonFile
 from amnn.text.tokenizers import tokenizer_from_json
 
 PAD, UNK = 0, 1  # word ids 0 and 1; real words start at 2
 _FORMAT = "amnn-text-vectorizer"
 
 
-class TextVectorizer:
+class TextVectorizer(JsonFile):
     """Turns captions into word-id sequences with a vocabulary from training captions.
 
     Args:
@@ -100,15 +99,3 @@ class TextVectorizer:
             raise ValueError(f"unsupported text vectorizer version {data.get('version')!r}")
         return cls(tokenizer_from_json(data["tokenizer"]), data["min_count"],
                    data["max_words"], data["max_tokens"], data["words"])
-
-    def save(self, path: str) -> None:
-        """Write the vectorizer as JSON (atomically)."""
-        write_json(path, self.to_json())
-
-    @classmethod
-    def load(cls, path: str) -> "TextVectorizer":
-        """Read a vectorizer written by `save`; a damaged file raises ModelFolderError."""
-        try:
-            return cls.from_json(read_json(path))
-        except (ValueError, KeyError, TypeError) as exc:
-            raise ModelFolderError(f"{path}: {exc}") from None
