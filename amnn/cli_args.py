@@ -10,7 +10,8 @@ from __future__ import annotations
 import argparse
 
 from amnn.errors import AMNNError
-from config import AMNNConfig, DECODE_MODES, ENCODER_NAMES, TAG_ORDERS, TOKENIZER_NAMES
+from config import AMNNConfig, DECODE_MODES, ENCODER_NAMES, TAG_LOSSES, TAG_ORDERS,
+                    TOKENIZER_NAMES
 
 
 def _checked_number(convert, accept, requirement: str):
@@ -55,6 +56,8 @@ _TRAIN_FLAGS = {
                                                 help="rarer caption words become UNK")),
     "--max-tags": ("max_tags", dict(type=positive_int, help="hashtags learned per post")),
     "--tag-order": ("tag_order", dict(choices=TAG_ORDERS, help="order of a post's tags")),
+    "--tag-loss": ("tag_loss", dict(choices=TAG_LOSSES,
+                                    help="decoder loss: the next tag, or any remaining tag")),
     "--dropout": ("dropout", dict(type=fraction, help="dropout rate")),
     "--decoder-units": ("decoder_units", dict(type=positive_int, help="GRU state size")),
 }

@@ -21,6 +21,7 @@ from amnn.errors import AMNNError
 from amnn.folder_names import CURVES_FILE, LOG_FILE, WORK_DIR
 from amnn.input_pipeline import make_dataset
 from amnn.jsonio import read_json, write_json
+from amnn.losses import make_tag_loss
 from amnn.model import build_amnn
 from amnn.model_folder import TrainedAMNN, save_model_folder
 from amnn.plots import plot_training_curves
@@ -57,12 +58,11 @@ class MaskedTagAccuracy(keras.metrics.Metric):
         return keras.ops.divide_no_nan(self.correct, self.total)
 
 
-def compile_model(model: keras.Model, learning_rate: float) -> keras.Model:
-    """Adam with gradient clipping; cross-entropy that ignores padded steps."""
-    model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate, clipnorm=5.0),
-        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=PAD),
-        metrics=[MaskedTagAccuracy()])
+def compile_model(model: keras.Model, learning_rate: float,
+                  tag_loss: str = "next") -> keras.Model:
+    """Adam with gradient clipping; a decoder loss that ignores padded steps."""
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate, clipnorm=5.0),
+                  loss=make_tag_loss(tag_loss), metrics=[MaskedTagAccuracy()])
     return model
 
 
@@ -111,7 +111,7 @@ def train_model(data: PreparedData, out: Path, resume: bool = False,
     config, out = data.config, Path(out)
     keras.utils.set_random_seed(config.seed)
     _check_resume(out / WORK_DIR, data, resume)
-    model = compile_model(build_amnn(config, data.sizes), config.learning_rate)
+    model = compile_model(build_amnn(config, data.sizes), config.learning_rate, config.tag_loss)
     train_ds = make_dataset(data.train, data.features, config.batch_size, shuffle=True,
                             seed=config.seed)
     val_ds = make_dataset(data.val, data.features, config.batch_size) if len(data.val) else None
