@@ -21,6 +21,7 @@ ENCODER_NAMES = ("efficientnet_lite0", "resnet50")
 TOKENIZER_NAMES = ("auto", "word", "soynlp")
 TAG_ORDERS = ("frequency", "post")
 DECODE_MODES = ("sequence", "rank")
+TAG_LOSSES = ("next", "remaining")
 
 
 @dataclass
@@ -35,7 +36,8 @@ class AMNNConfig:
     # --- data -------------------------------------------------------------------------------
     min_tag_count: int = 2          # hashtags seen fewer times in training become UNK (dropped)
     max_tags: int = 5               # at most this many hashtags per post are learned (+ EOS)
-    tag_order: str = "frequency"    # order of a post's tags for the decoder: "frequency" or "post"
+    tag_order: str = "post"         # order of a post's tags for the decoder: "post" (as written)
+                                    # or "frequency" (most frequent first; see docs/BENCHMARKS.md)
     tokenizer: str = "auto"         # "auto" picks soynlp for Korean text, else "word"
     min_word_count: int = 2         # words seen fewer times in training become UNK
     max_words: int = 30000          # text vocabulary cap (most frequent words kept)
@@ -67,6 +69,8 @@ class AMNNConfig:
     learning_rate: float = 2e-3
     early_stopping_patience: int = 6  # epochs without val-loss improvement before stopping
     reduce_lr_patience: int = 2     # epochs without improvement before halving the rate
+    tag_loss: str = "next"          # "next": the next tag in tag_order; "remaining": any tag
+                                    # of the post not yet given (see amnn/losses.py)
 
     # --- prediction -------------------------------------------------------------------------
     top_k: int = 5                  # at most this many hashtags recommended per post
@@ -90,6 +94,8 @@ class AMNNConfig:
             raise ValueError(f"tokenizer must be one of {TOKENIZER_NAMES}, got {self.tokenizer!r}")
         if self.tag_order not in TAG_ORDERS:
             raise ValueError(f"tag_order must be one of {TAG_ORDERS}, got {self.tag_order!r}")
+        if self.tag_loss not in TAG_LOSSES:
+            raise ValueError(f"tag_loss must be one of {TAG_LOSSES}, got {self.tag_loss!r}")
         if self.decode not in DECODE_MODES:
             raise ValueError(f"decode must be one of {DECODE_MODES}, got {self.decode!r}")
         if not (self.include_image or self.include_text):
