@@ -44,15 +44,20 @@ class HashtagPredictor:
         self.progress = progress
         self.decoder = BatchDecoder(trained.network, len(trained.hashtag_vocab))
 
-    def predict(self, posts: Posts, top_k: int = 5, min_tags: int = 1, beam_size: int = 1,
-                batch_size: int = 256, rank: bool = False) -> list[list[str]]:
+    def predict(self, posts: Posts, top_k: int = 5, min_tags: Optional[int] = None,
+                beam_size: int = 1, batch_size: int = 256,
+                rank: bool = False) -> list[list[str]]:
         """Hashtag lists (best first, at most `top_k`, no repeats) in the order of `posts`.
+
+        `min_tags=None` always recommends `top_k` tags (AMNNConfig.min_tags); a number lets
+        the learned end token stop a list after that many.
 
         `rank=True` ranks tags by the decoder's first-step probabilities instead of
         generating them one after another (see `BatchDecoder`).
         """
         if len(posts) == 0:
             return []
+        min_tags = top_k if min_tags is None else min_tags
         rows = None
         features = None
         if self.config.include_image:

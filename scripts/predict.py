@@ -64,10 +64,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     predictor = HashtagPredictor(trained, cache_dir=config.cache_dir,
                                  encoder_weights=config.encoder_weights,
                                  progress=not args.quiet)
-    min_tags = config.top_k if config.min_tags is None else config.min_tags
-
     def recommend(chunk):
-        return predictor.predict(chunk, top_k=config.top_k, min_tags=min_tags,
+        return predictor.predict(chunk, top_k=config.top_k, min_tags=config.min_tags,
                                  beam_size=config.beam_size,
                                  batch_size=config.predict_batch_size,
                                  rank=config.decode == "rank")
