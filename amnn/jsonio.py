@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any, Union
 
+from amnn.atomic_files import atomic_output
 from amnn.errors import ModelFolderError
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -34,23 +34,10 @@ def write_json(path: PathLike, value: Any) -> None:
         >>> import tempfile, os
         >>> write_json(os.path.join(tempfile.mkdtemp(), "x.json"), [1, 2])
     """
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    # The temporary file shares the folder (and so the file system) with the target,
-    # which makes os.replace an atomic rename.
-    handle, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
-                                         dir=target.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+    with atomic_output(path) as temporary:
+        with temporary.open("w", encoding="utf-8") as stream:
             json.dump(value, stream, ensure_ascii=False, indent=1)
             stream.write("\n")
-        os.replace(temp_name, target)
-    except BaseException:
-        try:
-            os.unlink(temp_name)
-        except FileNotFoundError:
-            pass
-        raise
 
 
 def read_json(path: PathLike) -> Any:

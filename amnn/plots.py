@@ -8,23 +8,21 @@ interrupted run never leaves a half-written PNG where a good one was.
 Example:
     >>> from amnn.metrics import metrics_at_k
     >>> table = metrics_at_k([["a", "b"]], [["b"]], max_k=2)
-    >>> import tempfile
-    >>> plot_metrics_at_k({"amnn": table}, Path(tempfile.mkdtemp()) / "metrics.png").name
+    >>>     >>> plot_metrics_at_k({"amnn": table}, Path(tempfile.mkdtemp()) / "metrics.png").name
     'metrics.png'
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
-import tempfile
 from pathlib import Path
-from typing import Iterator, Mapping, Union
+from typing import Mapping, Union
 
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from amnn.atomic_files import atomic_output
 from amnn.errors import DataError
 from amnn.metrics import MetricsTable
 
@@ -34,34 +32,6 @@ _PANELS = (("precision", "Precision@k"), ("recall", "Recall@k"),
            ("accuracy", "Accuracy@k (hit rate)"), ("f1", "F1@k"))
 # CSVLogger columns that are not a metric to pair with its val_ twin.
 _NOT_METRICS = {"epoch", "learning_rate", "lr"}
-
-
-@contextlib.contextmanager
-def atomic_output(path: PathLike) -> Iterator[Path]:
-    """Yield a temporary path beside `path`; on success move it onto `path`, else delete it.
-
-    The temporary file sits in the same folder so `os.replace` is a rename, atomic on POSIX
-    and Windows. The parent folder is created if needed.
-
-    Example:
-        >>> import tempfile
-        >>> target = Path(tempfile.mkdtemp()) / "report.txt"
-        >>> with atomic_output(target) as tmp:
-        ...     _ = tmp.write_text("done")
-        >>> target.read_text()
-        'done'
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        yield tmp
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
 
 
 def _save(figure: Figure, path: PathLike) -> Path:
@@ -104,7 +74,9 @@ def plot_metrics_at_k(tables: Mapping[str, MetricsTable], path: PathLike) -> Pat
     for ax in axes[2:]:
         ax.set_xlabel("k (number of recommended hashtags)")
     axes[0].legend(loc="best")
-    posts = ", ".join(f"{name}: {t.n_posts} posts" for name, t in tables.items())
+    counts = {t.n_posts for t in tables.values()}
+    posts = (f"{counts.pop()} posts" if len(counts) == 1 else
+             ", ".join(f"{name}: {t.n_posts} posts" for name, t in tables.items()))
     figure.suptitle(f"Hashtag recommendation at k ({posts})")
     return _save(figure, path)
 

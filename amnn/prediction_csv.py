@@ -13,11 +13,10 @@ Example:
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Callable, Sequence
 
+from amnn.atomic_files import atomic_output
 from amnn.errors import AMNNError
 from amnn.posts import Posts, iter_post_chunks
 
@@ -44,12 +43,10 @@ def write_predictions(source: Path, out: Path, recommend: Callable[[Posts], list
         chunk_size: rows per chunk.
         on_chunk: called with the running row count after each chunk (progress).
     """
-    out.parent.mkdir(parents=True, exist_ok=True)
-    handle, partial = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".partial",
-                                       dir=out.parent)
     written = 0
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+    # A crash or Ctrl-C leaves no half CSV that looks like a result.
+    with atomic_output(out, suffix=".partial") as partial:
+        with partial.open("w", encoding="utf-8", newline="") as stream:
             for chunk in iter_post_chunks(source, chunk_size, require_hashtags=False):
                 frame = chunk.frame.copy()
                 if PREDICTION_COLUMN in frame.columns:  # a re-run on a predictions file
@@ -59,8 +56,4 @@ def write_predictions(source: Path, out: Path, recommend: Callable[[Posts], list
                 written += len(frame)
                 if on_chunk is not None:
                     on_chunk(written)
-        os.replace(partial, out)
-    finally:
-        if os.path.exists(partial):
-            os.unlink(partial)  # never leave half a CSV that looks like a result
     return written

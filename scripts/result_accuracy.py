@@ -33,7 +33,8 @@ from amnn.errors import DataError
 from amnn.hashtags import parse_hashtags
 from amnn.jsonio import write_json
 from amnn.metrics import MetricsTable, metrics_at_k
-from amnn.plots import atomic_output, plot_metrics_at_k
+from amnn.atomic_files import atomic_output
+from amnn.plots import plot_metrics_at_k
 
 PREDICTION_COLUMN = "predicted_hashtags"
 TRUTH_COLUMNS = ("hashtags", "captions")  # first one present wins

@@ -15,7 +15,8 @@ import pytest
 from amnn.errors import DataError
 from amnn.hashtags import parse_hashtags
 from amnn.metrics import metrics_at_k
-from amnn.plots import atomic_output, plot_training_curves
+from amnn.atomic_files import atomic_output
+from amnn.plots import plot_training_curves
 
 REPO = Path(__file__).resolve().parent.parent
 SCRIPT = REPO / "scripts" / "result_accuracy.py"
