@@ -10,8 +10,8 @@ from __future__ import annotations
 import argparse
 
 from amnn.errors import AMNNError
-from config import AMNNConfig, DECODE_MODES, ENCODER_NAMES, TAG_LOSSES, TAG_ORDERS,
-                    TOKENIZER_NAMES
+from config import (AMNNConfig, DECODE_MODES, ENCODER_NAMES, TAG_LOSSES, TAG_ORDERS,
+                    TOKENIZER_NAMES)
 
 
 def _checked_number(convert, accept, requirement: str):
