@@ -1,0 +1,118 @@
+"""Val metrics after every epoch of one AMNN training: the tool behind the tuning notes.
+
+    python benchmarks/epoch_curves.py mediaeval --epochs 4 --seed 1 --set tag_order=post dropout=0.5
+    python benchmarks/epoch_curves.py tweeteval --epochs 10 --early-stopping-split
+
+Trains on `DATA_ROOT/SET/train` (all posts, or with --early-stopping-split the split of them
+that `scripts/train.py` would hold out) and after each epoch decodes `SET/val` greedily and
+by rank, printing one JSON line: the epoch, the losses, and [P@1, R@5, A@5] per decoding.
+Val is only scored here, never trained on; this is how the epochs and settings in
+benchmarks/quality.py were chosen (tuning on val, never on the held-out test split).
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+
+from amnn.decoding import BatchDecoder, ids_to_tags  # noqa: E402
+from amnn.input_pipeline import make_dataset, pad_ids  # noqa: E402
+from amnn.metrics import metrics_at_k  # noqa: E402
+from amnn.model import AMNNNetwork, build_amnn  # noqa: E402
+from amnn.posts import read_posts  # noqa: E402
+from amnn.preparation import encode_posts, photo_table, prepare  # noqa: E402
+from amnn.splits import split_by_image  # noqa: E402
+from amnn.training import compile_model  # noqa: E402
+from config import AMNNConfig  # noqa: E402
+
+
+def parse_settings(pairs: list[str]) -> dict:
+    """`field=value` pairs -> config changes (values as Python literals, else strings).
+
+    Example:
+        >>> parse_settings(["dropout=0.5", "tag_order=post"])
+        {'dropout': 0.5, 'tag_order': 'post'}
+    """
+    changes = {}
+    for pair in pairs:
+        name, _, text = pair.partition("=")
+        try:
+            changes[name] = ast.literal_eval(text)
+        except (ValueError, SyntaxError):
+            changes[name] = text
+    return changes
+
+
+def _val_inputs(val, config, data):
+    rows = features = None
+    if config.include_image:
+        table = photo_table(val.image_paths, config, progress=False)
+        features, rows = table.features, table.rows
+    encoded = encode_posts(val, config, data.vectorizer, None, rows)
+    inputs = {}
+    if encoded.text_ids is not None:
+        inputs["text_ids"] = pad_ids(encoded.text_ids)
+    if features is not None:
+        inputs["image_regions"] = features[encoded.image_rows]
+    return inputs
+
+
+def _scores(decoder, inputs, val, vocab, rank: bool) -> list[float]:
+    size = len(val)
+    ids = np.concatenate([decoder.decode({k: v[i:i + 256] for k, v in inputs.items()},
+                                         top_k=5, min_tags=5, rank=rank)
+                          for i in range(0, size, 256)])
+    table = metrics_at_k(ids_to_tags(ids, vocab.tag), val.hashtags, 5)
+    return [round(table.precision[0], 3), round(table.recall[4], 3), round(table.accuracy[4], 3)]
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("set", help="a data set folder name under --data-root")
+    parser.add_argument("--data-root", type=Path,
+                        default=Path(os.environ.get("AMNN_SHARED_DATA", ROOT.parent / "shared" / "data")))
+    parser.add_argument("--epochs", type=int, default=4)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--early-stopping-split", action="store_true",
+                        help="train on the part train.py keeps after holding out val_fraction")
+    parser.add_argument("--set", nargs="*", default=[], dest="settings",
+                        help="config changes as field=value")
+    args = parser.parse_args(argv)
+    config = AMNNConfig(seed=args.seed, **parse_settings(args.settings))
+    train = read_posts(args.data_root / args.set / "train")
+    val = read_posts(args.data_root / args.set / "val")
+    fraction = config.val_fraction if args.early_stopping_split else 0.0
+    fit_rows, stop_rows = split_by_image(train, fraction, config.seed)
+    data = prepare(config, train.select(fit_rows), train.select(stop_rows), progress=False)
+    config = data.config
+    keras.utils.set_random_seed(config.seed)
+    model = compile_model(build_amnn(config, data.sizes), config.learning_rate, config.tag_loss)
+    train_ds = make_dataset(data.train, data.features, config.batch_size, shuffle=True,
+                            seed=config.seed)
+    stop_ds = make_dataset(data.val, data.features, config.batch_size) if len(data.val) else None
+    inputs = _val_inputs(val, config, data)
+    for epoch in range(1, args.epochs + 1):
+        history = model.fit(train_ds, validation_data=stop_ds, epochs=1, verbose=0,
+                            shuffle=False).history
+        decoder = BatchDecoder(AMNNNetwork.from_model(model, config), len(data.vocab))
+        line = {"set": args.set, "seed": args.seed, "settings": args.settings, "epoch": epoch,
+                "loss": round(history["loss"][0], 3),
+                "stop_loss": round(history["val_loss"][0], 3) if "val_loss" in history else None,
+                "greedy": _scores(decoder, inputs, val, data.vocab, rank=False),
+                "rank": _scores(decoder, inputs, val, data.vocab, rank=True)}
+        print(json.dumps(line), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

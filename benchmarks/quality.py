@@ -1,0 +1,148 @@
+"""Recommendation quality of AMNN against simple baselines, on real posts, over seeds.
+
+    python benchmarks/quality.py                      # the full benchmark (< 1 h, 2 CPU cores)
+    python benchmarks/quality.py --seeds 1 --sets mediaeval   # a quicker look
+
+Reads `../shared/data` (or --data-root / $AMNN_SHARED_DATA): on `mediaeval` (train -> val)
+every baseline and AMNN full, text-only and image-only (the paper's ablations); on
+`tweeteval` (train -> val, no photos) the text baselines and AMNN text-only. AMNN is
+trained with the product defaults (config.py) on all training posts for the number of
+epochs chosen on val (TUNED_TRAINING), as `scripts/train.py --data TRAIN --val-fraction 0
+--epochs N` would.
+Baselines have no randomness, so they run once; AMNN runs once per seed.
+
+Writes the `quality` block of docs/BENCHMARKS.md (tables of mean ± sample standard
+deviation, the goal check, seeds, epochs, times), docs/quality_<set>.png (metrics@k per
+method), and benchmarks/results/quality.json. Each finished run is also appended to
+WORK/runs.jsonl, so an interrupted benchmark resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # run as a script from anywhere: the project's packages
+
+from amnn.posts import read_posts  # noqa: E402
+from benchmarks.quality_report import write_outputs  # noqa: E402
+from config import AMNNConfig  # noqa: E402
+
+# (data set, method) -> what runs. AMNN variants are config changes from the defaults.
+AMNN_VARIANTS = {"AMNN full": {}, "AMNN text-only": {"include_image": False},
+                 "AMNN image-only": {"include_text": False}}
+PLAN = {
+    "mediaeval": {"baselines": ["popular", "text-knn", "image-knn", "multimodal-knn"],
+                  "amnn": ["AMNN full", "AMNN text-only", "AMNN image-only"]},
+    "tweeteval": {"baselines": ["popular", "text-knn"], "amnn": ["AMNN text-only"]},
+}
+# Epochs chosen on val (see "What we tried" in docs/BENCHMARKS.md): with so few distinct
+# photos, early stopping on a split of the training posts stopped far from val's best epoch.
+# AMNN then trains on every training post for that many epochs.
+TUNED_TRAINING = {
+    "mediaeval": {"epochs": 2, "val_fraction": 0.0, "learning_rate": 5e-4, "dropout": 0.5},
+    "tweeteval": {"epochs": 5, "val_fraction": 0.0},
+}
+# Extra decodings of the same trained model cost seconds, so AMNN full shows them too.
+DECODINGS = {"AMNN full": {"": {}, " · beam 4": {"beam_size": 4}, " · rank": {"rank": True}}}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The benchmark's flags.
+
+    Example:
+        >>> build_parser().parse_args([]).seeds
+        [1, 2, 3]
+    """
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data-root", type=Path,
+                        default=Path(os.environ.get("AMNN_SHARED_DATA", ROOT.parent / "shared" / "data")),
+                        help="folder holding mediaeval/ and tweeteval/")
+    parser.add_argument("--sets", nargs="+", choices=sorted(PLAN), default=sorted(PLAN))
+    parser.add_argument("--seeds", nargs="+", type=int, default=[1, 2, 3])
+    parser.add_argument("--work", type=Path, default=ROOT / "runs" / "quality",
+                        help="scratch models and the resumable runs.jsonl")
+    parser.add_argument("--docs", type=Path, default=ROOT / "docs")
+    parser.add_argument("--results", type=Path,
+                        default=ROOT / "benchmarks" / "results" / "quality.json")
+    parser.add_argument("--restart", action="store_true",
+                        help="forget the finished runs in WORK/runs.jsonl")
+    return parser
+
+
+def _run_key(data_set: str, method: str, seed: int, config: dict) -> str:
+    # A finished run is reused only for the very same settings.
+    return json.dumps([data_set, method, seed, config], sort_keys=True)
+
+
+def _load_finished(path: Path) -> dict[str, dict]:
+    finished = {}
+    if path.is_file():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                record = json.loads(line)
+                finished[record["key"]] = record
+    return finished
+
+
+def _pending(data_set: str, seeds: list[int]):
+    """(key, method, seed, runner) for every run the plan asks for."""
+    from benchmarks.quality_runs import score_amnn, score_baseline
+
+    plan = PLAN[data_set]
+    for name in plan["baselines"]:
+        yield name, 0, {}, lambda tr, ev, work, name=name: [score_baseline(name, tr, ev)]
+    for label in plan["amnn"]:
+        for seed in seeds:
+            config = AMNNConfig(seed=seed, **TUNED_TRAINING[data_set], **AMNN_VARIANTS[label])
+            decodings = DECODINGS.get(label, {"": {}})
+            yield label, seed, config.to_dict(), (
+                lambda tr, ev, work, label=label, config=config, decodings=decodings:
+                score_amnn(label, config, tr, ev, work, decodings))
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    missing = [s for s in args.sets if not (args.data_root / s / "train").is_dir()]
+    if missing:
+        print(f"error: {args.data_root} has no {missing} train/val folders; pass --data-root "
+              "or set AMNN_SHARED_DATA", file=sys.stderr)
+        return 2
+    args.work.mkdir(parents=True, exist_ok=True)
+    log_path = args.work / "runs.jsonl"
+    if args.restart:
+        log_path.unlink(missing_ok=True)
+    finished = _load_finished(log_path)
+    started = time.perf_counter()
+    records = []
+    for data_set in args.sets:
+        train = read_posts(args.data_root / data_set / "train")
+        evaluation = read_posts(args.data_root / data_set / "val")
+        for method, seed, config, runner in _pending(data_set, args.seeds):
+            key = _run_key(data_set, method, seed, config)
+            if key in finished:
+                records.extend(finished[key]["runs"])
+                continue
+            begun = time.perf_counter()
+            runs = [dict(dataclasses.asdict(run), data_set=data_set, table=run.table.to_dict())
+                    for run in runner(train, evaluation, args.work)]
+            with log_path.open("a", encoding="utf-8") as log:
+                log.write(json.dumps({"key": key, "runs": runs}) + "\n")
+            records.extend(runs)
+            print(f"[{time.perf_counter() - started:7.0f} s] {data_set}: {method} seed {seed} "
+                  f"done in {time.perf_counter() - begun:.0f} s", file=sys.stderr, flush=True)
+    machine = f"{platform.machine()}, {os.cpu_count()} CPU cores, Python {platform.python_version()}"
+    write_outputs(records, args, machine, time.perf_counter() - started)
+    print(f"wrote {args.docs / 'BENCHMARKS.md'} and {args.results}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

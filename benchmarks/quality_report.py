@@ -1,0 +1,132 @@
+"""Turn the quality benchmark's runs into docs/BENCHMARKS.md, PNG plots and JSON.
+
+The goal check is computed from the measured means, never written by hand: AMNN full must
+beat every baseline on P@1, R@5 and A@5 on mediaeval, and AMNN text-only every text
+baseline on tweeteval.
+"""
+
+from __future__ import annotations
+
+import datetime
+import statistics
+from collections import defaultdict
+from pathlib import Path
+
+from amnn.jsonio import write_json
+from amnn.metrics import MetricsTable
+from amnn.plots import plot_metrics_at_k
+from benchmarks.report import flat_metrics, markdown_table, mean_and_spread, replace_block
+
+GOALS = {"mediaeval": "AMNN full", "tweeteval": "AMNN text-only"}
+GOAL_COLUMNS = ("P@1", "R@5", "A@5")
+BASELINES = ("popular", "text-knn", "image-knn", "multimodal-knn")
+
+
+def summarise(records: list[dict]) -> dict[str, dict[str, dict]]:
+    """data set -> method -> {mean, spread, seeds, epochs, seconds, table (mean per k)}.
+
+    Example:
+        >>> from amnn.metrics import metrics_at_k
+        >>> t = metrics_at_k([["a"]], [["a"]], 5).to_dict()
+        >>> rec = {"data_set": "d", "method": "m", "seed": 1, "table": t, "seconds": 2.0,
+        ...        "details": {}}
+        >>> summarise([rec])["d"]["m"]["mean"]["P@1"]
+        1.0
+    """
+    grouped = defaultdict(lambda: defaultdict(list))
+    for record in records:
+        grouped[record["data_set"]][record["method"]].append(record)
+    summary: dict = {}
+    for data_set, methods in grouped.items():
+        summary[data_set] = {}
+        for method, runs in methods.items():
+            tables = [MetricsTable(**run["table"]) for run in runs]
+            mean, spread = mean_and_spread([flat_metrics(table) for table in tables])
+            averaged = {name: [statistics.fmean(values) for values in
+                               zip(*(getattr(table, name) for table in tables))]
+                        for name in ("precision", "recall", "accuracy", "f1")}
+            summary[data_set][method] = {
+                "mean": mean, "spread": spread, "seeds": [run["seed"] for run in runs],
+                "epochs": [run["details"].get("epochs_run") for run in runs
+                           if run["details"].get("epochs_run") is not None],
+                "seconds": round(statistics.fmean(run["seconds"] for run in runs), 1),
+                "settings": runs[0]["details"].get("settings"),
+                "n_posts": tables[0].n_posts, "n_skipped": tables[0].n_skipped,
+                "table": dict(k=tables[0].k, **averaged)}
+    return summary
+
+
+def goal_check(summary: dict) -> list[dict]:
+    """For each data set with a goal: AMNN's mean vs the best baseline per goal column."""
+    checks = []
+    for data_set, amnn in GOALS.items():
+        methods = summary.get(data_set, {})
+        baselines = [name for name in BASELINES if name in methods]
+        if amnn not in methods or not baselines:
+            continue
+        for column in GOAL_COLUMNS:
+            best = max(baselines, key=lambda name: methods[name]["mean"][column])
+            ours, theirs = methods[amnn]["mean"][column], methods[best]["mean"][column]
+            checks.append({"data_set": data_set, "metric": column, "amnn": ours,
+                           "best_baseline": best, "baseline": theirs,
+                           "margin": round(ours - theirs, 4), "met": ours > theirs})
+    return checks
+
+
+def _note(entry: dict) -> str:
+    if not entry["epochs"]:
+        return "deterministic, 1 run"
+    epochs = ", ".join(str(e) for e in entry["epochs"])
+    return f"{len(entry['seeds'])} seeds; epochs {epochs}; {entry['seconds']:.0f} s each"
+
+
+def _settings_lines(methods: dict) -> list[str]:
+    lines = []
+    for name, entry in methods.items():
+        if entry.get("settings") and "·" not in name:
+            shown = ", ".join(f"`{key}={value}`" for key, value in entry["settings"].items())
+            lines.append(f"- {name}: {shown}")
+    return lines + ([""] if lines else [])
+
+
+def _markdown(summary: dict, checks: list[dict], args, machine: str, seconds: float) -> str:
+    lines = [f"Measured {datetime.date.today().isoformat()} on {machine} by "
+             f"`python benchmarks/quality.py --seeds {' '.join(map(str, args.seeds))}` "
+             f"in {seconds / 60:.0f} min. Mean ± sample standard deviation over the AMNN "
+             "seeds; the split is fixed (train → val) and seeds change the initial weights "
+             "and the shuffling. AMNN uses the defaults of config.py except for the "
+             "settings listed under each table (chosen on val, see below).", ""]
+    for data_set, methods in summary.items():
+        first = next(iter(methods.values()))
+        lines += [f"### {data_set} (train → val, {first['n_posts']} val posts scored"
+                  + (f", {first['n_skipped']} without any hashtag left out" if first["n_skipped"] else "")
+                  + ")", "",
+                  markdown_table([{"method": name, "note": _note(entry), **entry}
+                                  for name, entry in methods.items()]), "",
+                  *_settings_lines(methods),
+                  f"![metrics@k on {data_set}](quality_{data_set}.png)", ""]
+    if checks:
+        lines += ["### Goal check (computed from the means above)", "",
+                  "| data set | metric | AMNN | best baseline | margin | met |", "|---|---|---|---|---|---|"]
+        for c in checks:
+            lines.append(f"| {c['data_set']} | {c['metric']} | {c['amnn']:.3f} | "
+                         f"{c['best_baseline']} {c['baseline']:.3f} | {c['margin']:+.3f} | "
+                         f"{'yes' if c['met'] else '**no**'} |")
+    return "\n".join(lines)
+
+
+def write_outputs(records: list[dict], args, machine: str, seconds: float) -> dict:
+    """Write BENCHMARKS.md's quality block, one PNG per data set and the JSON results."""
+    summary = summarise(records)
+    checks = goal_check(summary)
+    for data_set, methods in summary.items():
+        tables = {name: MetricsTable(n_posts=entry["n_posts"], n_skipped=entry["n_skipped"],
+                                     **entry["table"]) for name, entry in methods.items()}
+        plot_metrics_at_k(tables, Path(args.docs) / f"quality_{data_set}.png")
+    replace_block(Path(args.docs) / "BENCHMARKS.md", "quality",
+                  _markdown(summary, checks, args, machine, seconds))
+    result = {"seeds": args.seeds, "machine": machine, "minutes": round(seconds / 60, 1),
+              "command": f"python benchmarks/quality.py --seeds {' '.join(map(str, args.seeds))}",
+              "results": summary, "goal_check": checks}
+    write_json(Path(args.results), result)
+    return result

@@ -1,0 +1,109 @@
+"""One scored run of AMNN or of a baseline on a train -> evaluation split.
+
+Every method is scored by the same `amnn.metrics.metrics_at_k` that
+`scripts/result_accuracy.py` uses, against every true hashtag of each evaluated post
+(tags unknown to the model included, so a method cannot win by ignoring rare tags).
+
+AMNN is trained the way `scripts/train.py --data TRAIN` trains it: when the config asks
+for early stopping, it watches a split of the *training* posts (by image, `val_fraction`);
+the evaluation posts are never seen in training.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from amnn.baselines import make_baseline
+from amnn.metrics import MetricsTable, metrics_at_k
+from amnn.model_folder import load_model_folder
+from amnn.posts import Posts
+from amnn.predictor import HashtagPredictor
+from amnn.preparation import prepare
+from amnn.splits import split_by_image
+from amnn.training import train_model
+from config import AMNNConfig
+
+MAX_K = 5
+
+
+@dataclass
+class ScoredRun:
+    """The metrics of one method on one seed, with how long it took.
+
+    Example:
+        >>> run = ScoredRun("popular", 0, metrics_at_k([["a"]], [["a"]], 1), 0.1, {})
+        >>> run.table.precision
+        [1.0]
+    """
+
+    method: str
+    seed: int
+    table: MetricsTable
+    seconds: float
+    details: dict
+
+
+def changed_settings(config: AMNNConfig) -> dict:
+    """The config fields that differ from the defaults (the seed left out).
+
+    Example:
+        >>> changed_settings(AMNNConfig(seed=3, epochs=2))
+        {'epochs': 2}
+    """
+    default = AMNNConfig().to_dict()
+    return {name: value for name, value in config.to_dict().items()
+            if value != default[name] and name != "seed"}
+
+
+def score_baseline(name: str, train: Posts, evaluation: Posts, seed: int = 0,
+                   **options) -> ScoredRun:
+    """Fit baseline `name` on `train` and score its top-5 on `evaluation`.
+
+    Example:
+        >>> run = score_baseline("popular", train_posts, val_posts)  # doctest: +SKIP
+    """
+    started = time.perf_counter()
+    baseline = make_baseline(name, **options).fit(train)
+    predictions = baseline.recommend(evaluation, MAX_K)
+    table = metrics_at_k(predictions, evaluation.hashtags, MAX_K)
+    return ScoredRun(name, seed, table, time.perf_counter() - started, dict(options))
+
+
+def score_amnn(label: str, config: AMNNConfig, train: Posts, evaluation: Posts, work: Path,
+               decodings: dict[str, dict]) -> list[ScoredRun]:
+    """Train AMNN with `config` on `train`, then score each decoding on `evaluation`.
+
+    Args:
+        label: str. The method name; each decoding's run is named `label` + its key.
+        config: AMNNConfig. The model and training settings (its seed is the run's seed).
+        train, evaluation: Posts with hashtags.
+        work: Path. A scratch folder for the model, removed afterwards.
+        decodings: dict of name suffix -> `HashtagPredictor.predict` options.
+
+    Example:
+        >>> runs = score_amnn("AMNN", AMNNConfig(seed=1), train, val, Path("/tmp/w"),
+        ...                   {"": {}, " (rank)": {"rank": True}})  # doctest: +SKIP
+    """
+    started = time.perf_counter()
+    fit_rows, stop_rows = split_by_image(train, config.val_fraction, config.seed)
+    data = prepare(config, train.select(fit_rows), train.select(stop_rows), progress=False)
+    folder = work / f"{label.replace(' ', '_')}_seed{config.seed}"
+    shutil.rmtree(folder, ignore_errors=True)
+    summary = train_model(data, folder, verbose=0)
+    trained_seconds = time.perf_counter() - started
+    predictor = HashtagPredictor(load_model_folder(folder), progress=False)
+    runs = []
+    for suffix, options in decodings.items():
+        begun = time.perf_counter()
+        predictions = predictor.predict(evaluation, top_k=MAX_K, **options)
+        table = metrics_at_k(predictions, evaluation.hashtags, MAX_K)
+        details = {"epochs_run": summary["epochs_run"], "train_seconds": round(trained_seconds, 1),
+                   "decode": options, "settings": changed_settings(config)}
+        runs.append(ScoredRun(label + suffix, config.seed, table,
+                              trained_seconds + time.perf_counter() - begun, details))
+    shutil.rmtree(folder, ignore_errors=True)
+    return runs
+
