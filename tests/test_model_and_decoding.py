@@ -15,6 +15,7 @@ from amnn.input_pipeline import EncodedPosts, make_dataset, pad_ids  # noqa: E40
 from amnn.model import AMNNNetwork, ModelSizes, build_amnn  # noqa: E402
 from amnn.training import MaskedTagAccuracy, compile_model  # noqa: E402
 from amnn.vocabulary import BOS, EOS, PAD, UNK  # noqa: E402
+from benchmarks.published_reference import reference_greedy  # noqa: E402
 from config import AMNNConfig  # noqa: E402
 
 TINY = dict(word_embedding_dim=8, text_units=8, attention_units=8, region_units=8,
@@ -97,34 +98,13 @@ def _decoder(config, vocab=SIZES.tag_vocab_size):
     return BatchDecoder(AMNNNetwork.from_model(model, config), vocab), model
 
 
-def _reference_greedy(model, config, inputs, top_k, min_tags):
-    """The published way: one full model call per post per tag, growing the tag list."""
-    results = []
-    for row in range(len(inputs["tag_inputs"])):
-        tags = [BOS]
-        for step in range(top_k):
-            one = {name: value[row:row + 1] for name, value in inputs.items() if name != "tag_inputs"}
-            one["tag_inputs"] = np.array([tags], "int32")
-            logits = model.predict(one, verbose=0)[0, -1]
-            logits[[PAD, BOS, UNK]] = -np.inf
-            logits[tags[1:]] = -np.inf
-            if step < min_tags:
-                logits[EOS] = -np.inf
-            best = int(np.argmax(logits))
-            tags.append(best)
-            if best == EOS:
-                break
-        results.append(tags[1:])
-    return results
-
-
 def test_batched_greedy_equals_the_one_post_at_a_time_reference():
     config = AMNNConfig(**TINY)
     decoder, model = _decoder(config)
     inputs = _inputs(config)
     ids = decoder.decode({k: v for k, v in inputs.items() if k != "tag_inputs"}, top_k=4,
                          min_tags=2)
-    reference = _reference_greedy(model, config, inputs, top_k=4, min_tags=2)
+    reference = reference_greedy(model, inputs, top_k=4, min_tags=2)
     for row, expected in zip(ids.tolist(), reference):
         assert row[:len(expected)] == expected
         assert all(token == PAD for token in row[len(expected):])

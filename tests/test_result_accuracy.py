@@ -175,3 +175,11 @@ def test_atomic_output_keeps_the_old_file_when_writing_fails(tmp_path):
             raise RuntimeError("interrupted")
     assert target.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["metrics.json"]
+
+
+def test_atomic_output_gives_the_permissions_a_plain_write_would(tmp_path):
+    plain, atomic = tmp_path / "plain.txt", tmp_path / "atomic.txt"
+    plain.write_text("x")
+    with atomic_output(atomic) as tmp:
+        tmp.write_text("x")
+    assert atomic.stat().st_mode & 0o777 == plain.stat().st_mode & 0o777

@@ -1,0 +1,115 @@
+"""Faithful re-creations of the published AMNN code's hot paths, to measure ours against.
+
+Only the *way* of computing is copied, on our own model, so a speed ratio measures the
+way and nothing else:
+
+- `reference_greedy`: one `model.predict` call per post per hashtag, the tag list grown
+  by hand, greedy with no repeats (the published prediction loop).
+- `published_batches`: a Python `while True` generator that builds, per batch, dense
+  one-hot hashtag tensors (batch, steps, vocabulary) and copies each post's photo features
+  to every decoder step, from features held per post in float32 (the published training
+  input). `published_input_adapter` turns those tensors back into what our model reads,
+  so both pipelines train the very same network.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator, Optional
+
+import keras
+import numpy as np
+
+from amnn.input_pipeline import EncodedPosts, pad_ids
+from amnn.vocabulary import BOS, EOS, PAD, UNK
+
+
+def reference_greedy(model: keras.Model, inputs: dict, top_k: int,
+                     min_tags: int) -> list[list[int]]:
+    """Greedy tag ids per post, one full `model.predict` per post per tag, as published.
+
+    Args:
+        model: the teacher-forced AMNN training model (inputs dict -> logits (B, L, V)).
+        inputs: dict of per-post arrays ("text_ids", "image_regions"; "tag_inputs" ignored).
+        top_k: int. Tags per post at most.
+        min_tags: int. EOS is not allowed before this many tags.
+
+    Example:
+        >>> reference_greedy(model, {"text_ids": ids}, top_k=5, min_tags=5)  # doctest: +SKIP
+        [[4, 9, 7, 12, 5]]
+    """
+    posts = len(next(value for name, value in inputs.items() if name != "tag_inputs"))
+    results = []
+    for row in range(posts):
+        tags = [BOS]
+        for step in range(top_k):
+            one = {name: value[row:row + 1] for name, value in inputs.items()
+                   if name != "tag_inputs"}
+            one["tag_inputs"] = np.array([tags], "int32")
+            logits = model.predict(one, verbose=0)[0, -1]
+            logits[[PAD, BOS, UNK]] = -np.inf
+            logits[tags[1:]] = -np.inf
+            if step < min_tags:
+                logits[EOS] = -np.inf
+            best = int(np.argmax(logits))
+            tags.append(best)
+            if best == EOS:
+                break
+        results.append(tags[1:])
+    return results
+
+
+def published_batches(posts: EncodedPosts, per_post_features: Optional[np.ndarray],
+                      vocab_size: int, batch_size: int, seed: int = 0) -> Iterator:
+    """Endless (inputs, targets) batches built in Python the published way.
+
+    `per_post_features` is float32 (N, 49, C), one row per post (not per photo).
+
+    Example:
+        >>> batches = published_batches(posts, feats, vocab_size=520, batch_size=64)  # doctest: +SKIP
+        >>> inputs, targets = next(batches)                                            # doctest: +SKIP
+        >>> inputs["tag_onehot"].shape                                                 # doctest: +SKIP
+        (64, 6, 520)
+    """
+    rng = np.random.default_rng(seed)
+    while True:
+        order = rng.permutation(len(posts))
+        for start in range(0, len(order) - batch_size + 1, batch_size):
+            rows = order[start:start + batch_size]
+            targets = pad_ids([posts.targets[i] for i in rows])
+            steps = targets.shape[1]
+            onehot = np.zeros((len(rows), steps, vocab_size), np.float32)
+            for i in range(len(rows)):  # the published loop filled one cell at a time
+                previous = BOS
+                for t in range(steps):
+                    if targets[i, t] == PAD:
+                        break
+                    onehot[i, t, previous] = 1.0
+                    previous = targets[i, t]
+            inputs = {"tag_onehot": onehot}
+            if posts.text_ids is not None:
+                inputs["text_ids"] = pad_ids([posts.text_ids[i] for i in rows])
+            if per_post_features is not None:
+                inputs["image_steps"] = np.stack(
+                    [np.repeat(per_post_features[i][None], steps, axis=0) for i in rows])
+            yield inputs, targets
+
+
+def published_input_adapter(model: keras.Model, vocab_size: int, feature_shape,
+                            with_text: bool, with_image: bool) -> keras.Model:
+    """Wrap our training model so it reads the published tensors (same weights, same math).
+
+    One-hot steps become ids again (an all-zero row is padding) and the copied photo
+    features are read from the first step, so only the input pipeline differs.
+    """
+    inputs = {"tag_onehot": keras.Input((None, vocab_size), name="tag_onehot")}
+    onehot = inputs["tag_onehot"]
+    ids = keras.ops.cast(keras.ops.argmax(onehot, axis=-1), "int32")
+    ids = ids * keras.ops.cast(keras.ops.max(onehot, axis=-1) > 0, "int32")
+    ours = {"tag_inputs": ids}
+    if with_text:
+        inputs["text_ids"] = keras.Input((None,), dtype="int32", name="text_ids")
+        ours["text_ids"] = inputs["text_ids"]
+    if with_image:
+        inputs["image_steps"] = keras.Input((None, *feature_shape), name="image_steps")
+        ours["image_regions"] = inputs["image_steps"][:, 0]
+    return keras.Model(inputs, model(ours), name="published_inputs")
