@@ -71,12 +71,14 @@ def published_batches(posts: EncodedPosts, per_post_features: Optional[np.ndarra
         (64, 6, 520)
     """
     rng = np.random.default_rng(seed)
+    # The published code padded every batch to the data set's longest caption and tag list.
+    steps = max(len(target) for target in posts.targets)
+    words = max([len(ids) for ids in posts.text_ids] + [1]) if posts.text_ids is not None else 0
     while True:
         order = rng.permutation(len(posts))
         for start in range(0, len(order) - batch_size + 1, batch_size):
             rows = order[start:start + batch_size]
-            targets = pad_ids([posts.targets[i] for i in rows])
-            steps = targets.shape[1]
+            targets = pad_ids([posts.targets[i] for i in rows], min_length=steps)
             onehot = np.zeros((len(rows), steps, vocab_size), np.float32)
             for i in range(len(rows)):  # the published loop filled one cell at a time
                 previous = BOS
@@ -87,7 +89,7 @@ def published_batches(posts: EncodedPosts, per_post_features: Optional[np.ndarra
                     previous = targets[i, t]
             inputs = {"tag_onehot": onehot}
             if posts.text_ids is not None:
-                inputs["text_ids"] = pad_ids([posts.text_ids[i] for i in rows])
+                inputs["text_ids"] = pad_ids([posts.text_ids[i] for i in rows], min_length=words)
             if per_post_features is not None:
                 inputs["image_steps"] = np.stack(
                     [np.repeat(per_post_features[i][None], steps, axis=0) for i in rows])

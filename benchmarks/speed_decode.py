@@ -1,0 +1,85 @@
+"""Decoding speed: our batched decoder against the published one-predict-per-tag loop.
+
+Both decode the same trained model's posts greedily with no repeated tag, `top_k` tags
+each. Ours goes through `HashtagPredictor` exactly as `scripts/predict.py` does (caption
+ids, photo features from the HDF5 cache, batches of similar length); the reference gets
+its inputs already encoded, which only flatters it.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from amnn.input_pipeline import pad_ids
+from amnn.model_folder import TrainedAMNN
+from amnn.posts import Posts
+from amnn.predictor import HashtagPredictor
+from amnn.preparation import encode_posts, photo_table
+from benchmarks.published_reference import reference_greedy
+
+TOP_K = 5
+
+
+def _encoded_inputs(trained: TrainedAMNN, posts: Posts) -> dict:
+    """The model inputs of every post, padded once (the published code padded to a max)."""
+    config = trained.config
+    rows = features = None
+    if config.include_image:
+        table = photo_table(posts.image_paths, config, progress=False)
+        features, rows = table.features, table.rows
+    encoded = encode_posts(posts, config, trained.vectorizer, None, rows)
+    inputs = {}
+    if encoded.text_ids is not None:
+        inputs["text_ids"] = pad_ids(encoded.text_ids)
+    if features is not None:
+        inputs["image_regions"] = features[encoded.image_rows]
+    return inputs
+
+
+def cycle_posts(posts: Posts, count: int) -> Posts:
+    """`count` posts made by repeating `posts` in order (real posts, reused).
+
+    Example:
+        >>> len(cycle_posts(val_posts, 10000))  # doctest: +SKIP
+        10000
+    """
+    return posts.select(np.arange(count) % len(posts))
+
+
+def measure_decoding(trained: TrainedAMNN, posts: Posts, reference_posts: int = 500,
+                     many_posts: int = 10_000) -> dict:
+    """Posts per second of ours and of the reference on the same posts, and at scale.
+
+    Returns a dict with `decode_ratio`, `decode_posts_per_s` (ours on `many_posts`),
+    the per-method rates, and whether both agreed on the tags.
+    """
+    predictor = HashtagPredictor(trained, progress=False)
+    sample = cycle_posts(posts, reference_posts)
+    predictor.predict(sample, top_k=TOP_K)  # compiles the decode step once, as any run does
+    started = time.perf_counter()
+    ours = predictor.predict(sample, top_k=TOP_K)
+    ours_seconds = time.perf_counter() - started
+
+    inputs = _encoded_inputs(trained, sample)
+    started = time.perf_counter()
+    reference_ids = reference_greedy(trained.model, inputs, top_k=TOP_K, min_tags=TOP_K)
+    reference_seconds = time.perf_counter() - started
+    tag_of = trained.hashtag_vocab.tag
+    reference = [[tag_of(i) for i in ids] for ids in reference_ids]
+    agree = float(np.mean([a == b for a, b in zip(ours, reference)]))
+
+    many = cycle_posts(posts, many_posts)
+    started = time.perf_counter()
+    predictor.predict(many, top_k=TOP_K)
+    many_seconds = time.perf_counter() - started
+    return {
+        "decode_ratio": round(reference_seconds / ours_seconds, 1),
+        "decode_posts_per_s": round(many_posts / many_seconds, 1),
+        "decode_many_posts": many_posts, "decode_many_seconds": round(many_seconds, 2),
+        "decode_reference_posts": reference_posts,
+        "decode_ours_posts_per_s": round(reference_posts / ours_seconds, 1),
+        "decode_reference_posts_per_s": round(reference_posts / reference_seconds, 2),
+        "decode_same_tags_share": round(agree, 4),
+    }

@@ -1,0 +1,143 @@
+"""Training throughput and input-pipeline memory of one pipeline, in a process of its own.
+
+    python benchmarks/speed_train.py --pipeline ours --train ../shared/data/mediaeval/train
+    python benchmarks/speed_train.py --pipeline published --train ../shared/data/mediaeval/train
+
+`ours` is `amnn.input_pipeline.make_dataset` (ids, photos gathered per batch from a float16
+table held once per photo). `published` is the published input built the published way
+(`benchmarks/published_reference.py`: a Python generator of one-hot hashtag tensors, photo
+features copied to every step, held per post in float32) feeding the *same* network
+through an adapter. Prints one JSON line: samples per second over `--steps` training steps
+after a warm-up, and the peak growth of resident memory while one epoch of input batches
+is built (the input pipeline alone) and while training runs. `benchmarks/speed.py` runs
+this script once per pipeline so that neither inherits the other's memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+
+from amnn.input_pipeline import make_dataset  # noqa: E402
+from amnn.model import build_amnn  # noqa: E402
+from amnn.posts import read_posts  # noqa: E402
+from amnn.preparation import prepare  # noqa: E402
+from amnn.training import compile_model  # noqa: E402
+from benchmarks.published_reference import published_batches, published_input_adapter  # noqa: E402
+from config import AMNNConfig  # noqa: E402
+
+
+def resident_mib() -> float:
+    """This process's resident memory now, in MiB (Linux /proc)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmRSS in /proc/self/status")
+
+
+class PeakMemory:
+    """Highest resident memory seen while the `with` block runs, sampled every 5 ms."""
+
+    def __enter__(self):
+        self.start = self.peak = resident_mib()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+        return self
+
+    def _watch(self):
+        while not self._stop.wait(0.005):
+            self.peak = max(self.peak, resident_mib())
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, resident_mib())
+
+    @property
+    def growth(self) -> float:
+        return self.peak - self.start
+
+
+def _inputs(pipeline: str, data, batch_size: int, seed: int):
+    """The training batches of `pipeline`, endless, and how many make one epoch."""
+    epoch = len(data.train) // batch_size
+    if pipeline == "ours":
+        return make_dataset(data.train, data.features, batch_size, shuffle=True,
+                            seed=seed).repeat(), epoch
+    per_post = None
+    if data.features is not None:  # the published loader kept float32 features per post
+        per_post = data.features[data.train.image_rows].astype(np.float32)
+    return published_batches(data.train, per_post, data.sizes.tag_vocab_size, batch_size,
+                             seed), epoch
+
+
+def _batches_in_memory(batches, count: int = 8):
+    """An endless dataset cycling through the pipeline's next `count` batches, held in memory."""
+    import tensorflow as tf
+
+    iterator = iter(batches)
+    dataset = tf.data.Dataset.from_tensors(next(iterator))
+    for _ in range(count - 1):
+        dataset = dataset.concatenate(tf.data.Dataset.from_tensors(next(iterator)))
+    return dataset.cache().repeat()
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--pipeline", choices=("ours", "published"), required=True)
+    parser.add_argument("--train", type=Path, required=True, help="training posts folder")
+    parser.add_argument("--steps", type=int, default=30)
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--cache-dir", default=None)
+    args = parser.parse_args(argv)
+    config = AMNNConfig(batch_size=args.batch_size, cache_dir=args.cache_dir)
+    posts = read_posts(args.train)
+    data = prepare(config, posts, posts.select([]), progress=False)
+    model = compile_model(build_amnn(data.config, data.sizes), config.learning_rate)
+    if args.pipeline == "published":
+        model = compile_model(published_input_adapter(
+            model, data.sizes.tag_vocab_size, data.sizes.feature_shape,
+            data.config.include_text, data.config.include_image), config.learning_rate)
+
+    with PeakMemory() as pipeline_memory:
+        batches, epoch = _inputs(args.pipeline, data, args.batch_size, config.seed)
+        iterator = iter(batches)
+        started = time.perf_counter()
+        for _ in range(epoch):  # one epoch of input alone, no model
+            next(iterator)
+        input_seconds = time.perf_counter() - started
+    with PeakMemory() as training_memory:
+        model.fit(batches, epochs=1, steps_per_epoch=3, verbose=0)  # warm-up and tracing
+        started = time.perf_counter()
+        model.fit(batches, epochs=1, steps_per_epoch=args.steps, verbose=0)
+        seconds = time.perf_counter() - started
+    # The network alone, on batches already in memory: the ceiling of any input pipeline.
+    one_batch = _batches_in_memory(batches)
+    model.fit(one_batch, epochs=1, steps_per_epoch=3, verbose=0)
+    started = time.perf_counter()
+    model.fit(one_batch, epochs=1, steps_per_epoch=args.steps, verbose=0)
+    model_seconds = time.perf_counter() - started
+    print(json.dumps({
+        "model_only_samples_per_s": round(args.steps * args.batch_size / model_seconds, 1),
+        "pipeline": args.pipeline, "steps": args.steps, "batch_size": args.batch_size,
+        "samples_per_s": round(args.steps * args.batch_size / seconds, 1),
+        "input_epoch_seconds": round(input_seconds, 2),
+        "input_pipeline_peak_mib": round(pipeline_memory.growth, 1),
+        "training_peak_mib": round(training_memory.peak, 1),
+        "feature_table_mib": round(0 if data.features is None else data.features.nbytes / 2**20, 1),
+    }))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
