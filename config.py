@@ -22,6 +22,7 @@ TOKENIZER_NAMES = ("auto", "word", "soynlp")
 TAG_ORDERS = ("frequency", "post")
 DECODE_MODES = ("sequence", "rank")
 TAG_LOSSES = ("next", "remaining")
+BAD_IMAGE_POLICIES = ("error", "skip", "text-only")  # see amnn/bad_images.py
 
 
 @dataclass
@@ -50,6 +51,9 @@ class AMNNConfig:
     encoder_weights: Optional[str] = None  # local weights file (resnet50 offline)
     extract_batch_size: int = 32    # images per encoder forward pass
     cache_dir: Optional[str] = None  # HDF5 feature caches; default ~/.cache/amnn or $AMNN_CACHE_DIR
+    on_bad_image: str = "error"     # a photo missing, unreadable, undecodable or outside the data
+                                    # folder: "error" stops listing them all, "skip" leaves the
+                                    # post out (predict: empty cell), "text-only" drops the photo
 
     # --- model ------------------------------------------------------------------------------
     include_image: bool = True      # the paper's ablations: False trains text-only
@@ -98,6 +102,9 @@ class AMNNConfig:
             raise ValueError(f"tag_loss must be one of {TAG_LOSSES}, got {self.tag_loss!r}")
         if self.decode not in DECODE_MODES:
             raise ValueError(f"decode must be one of {DECODE_MODES}, got {self.decode!r}")
+        if self.on_bad_image not in BAD_IMAGE_POLICIES:
+            raise ValueError(f"on_bad_image must be one of {BAD_IMAGE_POLICIES}, "
+                             f"got {self.on_bad_image!r}")
         if not (self.include_image or self.include_text):
             raise ValueError("include_image and include_text cannot both be False")
         if not 0.0 <= self.val_fraction < 1.0:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import argparse
 
 from amnn.errors import AMNNError
-from config import (AMNNConfig, DECODE_MODES, ENCODER_NAMES, TAG_LOSSES, TAG_ORDERS,
-                    TOKENIZER_NAMES)
+from config import (AMNNConfig, BAD_IMAGE_POLICIES, DECODE_MODES, ENCODER_NAMES, TAG_LOSSES,
+                    TAG_ORDERS, TOKENIZER_NAMES)
 
 
 def _checked_number(convert, accept, requirement: str):
@@ -67,6 +67,11 @@ _SHARED_FLAGS = {
     "--cache-dir": ("cache_dir", dict(help="feature cache folder (default ~/.cache/amnn)")),
     "--extract-batch-size": ("extract_batch_size", dict(type=positive_int,
                                                         help="images per encoder pass")),
+    "--on-bad-image": ("on_bad_image", dict(
+        choices=BAD_IMAGE_POLICIES,
+        help="a post whose photo is missing, unreadable, not an image or outside the data "
+             "folder: error (default) stops and lists them all; skip leaves the post out "
+             "(predict.py: empty predicted_hashtags); text-only uses it without its photo")),
 }
 _PREDICT_FLAGS = {
     "--top-k": ("top_k", dict(type=positive_int, help="hashtags recommended per post")),
@@ -109,6 +114,9 @@ def config_from_args(args: argparse.Namespace, base: AMNNConfig | None = None,
         value = getattr(args, flag.lstrip("-").replace("-", "_"), None)
         if value is not None:
             changes[field] = value
+    # Bad photos are handled as each run says: a model trained with skip must not make
+    # predict.py skip photos silently, so an absent flag means the default, not the model's.
+    changes.setdefault("on_bad_image", AMNNConfig.on_bad_image)
     if getattr(args, "epochs", None) is not None:
         changes["epochs"] = args.epochs
     if getattr(args, "no_image", False) and getattr(args, "no_text", False):

@@ -50,9 +50,10 @@ from amnn.feature_store import FeatureCache, FeaturesNotCachedError, _keys, _uni
 from amnn.paths import cache_root
 
 __all__ = ["FeatureCache", "FeaturesNotCachedError", "cache_path", "ensure_features",
-           "load_features"]
+           "load_features", "try_ensure_features"]
 
 _SHOWN = 5  # failing files named in one error message
+_EXPLAINED = 20  # undecodable photos whose own TensorFlow error try_ensure_features words
 
 
 def cache_path(encoder_name: str, cache_dir: str | None = None) -> Path:
@@ -103,22 +104,29 @@ def _kill_as_interrupt():
         signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
 
 
+def _decode_reason(path: str, encoder) -> str:
+    """TensorFlow's sentence on why `path` does not decode, without its op and device names."""
+    try:
+        _load(tf.constant(path), encoder)
+        return "it failed inside the tf.data pipeline"
+    except Exception as err:  # whatever it is, the user needs its message
+        return re.sub(r"\{\{.*?\}\}|\[Op:.*", "", getattr(err, "message", str(err))).strip()
+
+
 def _decode_error(paths: list[str], encoder) -> DataError:
     """A DataError naming the photos tf.data skipped, with the first one's own error."""
-    try:
-        _load(tf.constant(paths[0]), encoder)
-        reason = "it failed inside the tf.data pipeline"
-    except Exception as err:  # whatever it is, the user needs its message
-        # Keep TensorFlow's sentence, not its op and device names.
-        reason = re.sub(r"\{\{.*?\}\}|\[Op:.*", "", getattr(err, "message", str(err))).strip()
+    reason = _decode_reason(paths[0], encoder)
     return DataError(paths[0], f"cannot read this file as an image ({reason}){_listing(paths)}; "
                      "convert it to JPEG or PNG, or remove it from the data. Features of the "
                      "other photos are saved, so the next run extracts only what is left")
 
 
 def _extract(cache: FeatureCache, paths: list[str], encoder, batch_size: int,
-             progress: bool) -> None:
-    """Encode `paths` batch by batch, writing and flushing each batch as it comes."""
+             progress: bool) -> list[str]:
+    """Encode `paths` batch by batch, writing and flushing each batch as it comes.
+
+    Returns the paths tf.data could not read or decode, in the order given.
+    """
     # Stat before reading: a file changed mid-run then fails the size/mtime check next time.
     stats = [os.stat(p) for p in paths]
     done = np.zeros(len(paths), bool)
@@ -138,8 +146,20 @@ def _extract(cache: FeatureCache, paths: list[str], encoder, batch_size: int,
                                    "check the encoder's weights")
             done[pos] = True
             bar.update(len(pos))
-    if not done.all():
-        raise _decode_error([paths[i] for i in np.flatnonzero(~done)], encoder)
+    return [paths[i] for i in np.flatnonzero(~done)]
+
+
+def _unreadable(paths: list[str]) -> list[str]:
+    return [p for p in paths if not (os.path.isfile(p) and os.access(p, os.R_OK))]
+
+
+def _store(paths: list[str], encoder, cache_dir: str | None, batch_size: int,
+           progress: bool) -> list[str]:
+    """Extract what the cache lacks of `paths` (distinct, readable); return the undecodable."""
+    with FeatureCache(cache_path(encoder.name, cache_dir), encoder.name,
+                      encoder.feature_shape) as cache:
+        todo = cache.missing(paths)
+        return _extract(cache, todo, encoder, batch_size, progress) if todo else []
 
 
 def ensure_features(image_paths, encoder, cache_dir: str | None = None, batch_size: int = 32,
@@ -163,16 +183,39 @@ def ensure_features(image_paths, encoder, cache_dir: str | None = None, batch_si
     if int(batch_size) < 1:
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
     paths = list(_unique(image_paths).values())
-    unreadable = [p for p in paths if not (os.path.isfile(p) and os.access(p, os.R_OK))]
+    unreadable = _unreadable(paths)
     if unreadable:
         raise DataError(unreadable[0], f"photo not found or not readable{_listing(unreadable)}; "
                         "fix the image path, or leave it empty for a post without a photo")
-    path = cache_path(encoder.name, cache_dir)
-    with FeatureCache(path, encoder.name, encoder.feature_shape) as cache:
-        todo = cache.missing(paths)
-        if todo:
-            _extract(cache, todo, encoder, int(batch_size), progress)
-    return path
+    failed = _store(paths, encoder, cache_dir, int(batch_size), progress)
+    if failed:
+        raise _decode_error(failed, encoder)
+    return cache_path(encoder.name, cache_dir)
+
+
+def try_ensure_features(image_paths, encoder, cache_dir: str | None = None,
+                        batch_size: int = 32, progress: bool = True) -> dict[str, str]:
+    """Like `ensure_features`, but return the photos that failed instead of raising.
+
+    Every photo that can be read and decoded gets its features stored; the others are
+    returned as {path: reason}, in the order given (one path per photo, as `_unique` keeps
+    it). This lets `amnn.bad_images` list every bad photo at once and apply --on-bad-image.
+
+    Example:
+        >>> try_ensure_features(["a.jpg", "empty.jpg", "gone.jpg"], enc, progress=False)
+        {'empty.jpg': 'Input is empty.', 'gone.jpg': 'not found or not readable'}
+    """
+    if int(batch_size) < 1:
+        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+    paths = list(_unique(image_paths).values())
+    unreadable = set(_unreadable(paths))  # tf.data would skip them too, but say why
+    readable = [p for p in paths if p not in unreadable]
+    failed = _store(readable, encoder, cache_dir, int(batch_size), progress) if readable else []
+    # Decoding a bad file again only to word its error costs time: explain the first few.
+    reasons = {p: _decode_reason(p, encoder) if i < _EXPLAINED else "cannot be decoded"
+               for i, p in enumerate(failed)}
+    reasons.update((p, "not found or not readable") for p in unreadable)
+    return {p: reasons[p] for p in paths if p in reasons}
 
 
 def load_features(image_paths, encoder_name: str,

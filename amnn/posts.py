@@ -2,8 +2,11 @@
 
 A data set is a CSV named `image_text_tag.csv` with the columns `image_names, tweets,
 hashtags` (`captions` is accepted for `hashtags`, the published code's name). Image paths
-are relative to the CSV's folder; an absent or empty `image_names` column means a
-text-only data set. Every problem a user can fix raises `DataError` with file and line.
+are relative to the CSV's folder and must stay inside it; an absent or empty `image_names`
+column means a text-only data set. Every problem a user can fix raises `DataError` with file
+and line; image cells that cannot be used (missing file, path leaving the folder) can
+instead be recorded in `Posts.image_problems`, for `amnn.bad_images` to apply
+--on-bad-image to.
 Decoding and splitting the file into numbered records is `amnn.csv_records`.
 
 Example:
@@ -17,17 +20,20 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import ntpath
 import os
 import posixpath
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, Optional, Sequence, Union
 
 import numpy as np
 import pandas as pd
 
+from amnn.bad_images import BadImage, bad_image_error, file_problem
 from amnn.csv_records import read_header, read_records
 from amnn.errors import DataError
 from amnn.hashtags import parse_hashtags
@@ -36,7 +42,6 @@ CSV_NAME = "image_text_tag.csv"
 IMAGE_COLUMN = "image_names"
 TEXT_COLUMN = "tweets"
 TAG_COLUMNS = ("hashtags", "captions")  # the first one found is the hashtag column
-_MAX_LISTED = 20  # bad rows named in one error message
 
 
 @dataclass
@@ -53,6 +58,9 @@ class Posts:
         hashtags: list[list[str]] or None. Normalised tags; None without a hashtag column.
         line_numbers: list[int]. The line each row starts on (the header is line 1).
         columns: dict. Role ('image_names', 'tweets', 'hashtags') -> header in the file.
+        image_problems: list[BadImage]. Image cells found unusable while reading, when the
+            posts were read with check_images=False: a missing file (its path is kept), or a
+            path leaving the CSV's folder (its image_paths entry is '', never opened).
 
     Example:
         >>> posts = Posts.from_rows("p.csv", ["tweets"], [["hi"]], [2])
@@ -68,6 +76,7 @@ class Posts:
     hashtags: Optional[list[list[str]]]
     line_numbers: list[int]
     columns: dict[str, Optional[str]]
+    image_problems: list[BadImage] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -84,15 +93,23 @@ class Posts:
         def pick(values: list) -> list:
             return [values[i] for i in rows]
 
+        problem_of = {p.row: p for p in self.image_problems}
+        problems = [dataclasses.replace(problem_of[old], row=new)
+                    for new, old in enumerate(rows) if old in problem_of]
         return Posts(self.csv_path, self.frame.iloc[rows].reset_index(drop=True),
                      pick(self.image_names), pick(self.image_paths), pick(self.texts),
                      None if self.hashtags is None else pick(self.hashtags),
-                     pick(self.line_numbers), dict(self.columns))
+                     pick(self.line_numbers), dict(self.columns), problems)
 
     @classmethod
     def from_rows(cls, csv_path: Union[str, Path], header: list[str], rows: list[list[str]],
-                  line_numbers: list[int], require_hashtags: bool = False) -> "Posts":
-        """Build posts from a header and rows of text cells, checking every cell."""
+                  line_numbers: list[int], require_hashtags: bool = False,
+                  check_images: bool = True) -> "Posts":
+        """Build posts from a header and rows of text cells, checking every cell.
+
+        With `check_images`, image cells that cannot be used raise one DataError listing
+        them all; without, they are recorded in `image_problems`.
+        """
         path = Path(csv_path)
         columns = _find_columns(path, header, require_hashtags)
         width = len(header)
@@ -109,10 +126,12 @@ class Posts:
             return frame[name].tolist() if name is not None else [""] * len(rows)
 
         names = [name.strip() for name in cells(IMAGE_COLUMN)]
-        paths = _image_paths(path, names, line_numbers, columns[IMAGE_COLUMN])
+        paths, problems = _image_paths(path, names, line_numbers)
+        if problems and check_images:
+            raise bad_image_error(path, problems, columns[IMAGE_COLUMN])
         tags = [parse_hashtags(c) for c in cells("hashtags")] if columns["hashtags"] else None
         return cls(path, frame, names, paths, cells(TEXT_COLUMN), tags, list(line_numbers),
-                   columns)
+                   columns, problems)
 
 
 def resolve_csv_path(path: Union[str, os.PathLike]) -> Path:
@@ -133,20 +152,24 @@ def resolve_csv_path(path: Union[str, os.PathLike]) -> Path:
     return csv_path
 
 
-def read_posts(path: Union[str, os.PathLike], require_hashtags: bool = True) -> Posts:
+def read_posts(path: Union[str, os.PathLike], require_hashtags: bool = True,
+               check_images: bool = True) -> Posts:
     """All posts of a data set (a folder with `image_text_tag.csv`, or a CSV file).
 
     Args:
         path: str or Path. The data folder or CSV file.
         require_hashtags: bool. Whether a missing hashtag column is an error (training)
             or allowed (prediction, `Posts.hashtags` is then None).
+        check_images: bool. Raise for missing images and image paths leaving the CSV's
+            folder (all listed in one error); False records them in `Posts.image_problems`
+            (train.py, which applies --on-bad-image through `amnn.bad_images`).
 
     Raises:
         DataError: bad encoding, empty file, missing columns, bad rows, missing images, or
             image paths that are absolute or leave the CSV's folder.
     """
     # One chunk holding every row, so a missing-image error lists all bad rows at once.
-    chunks = iter_post_chunks(path, sys.maxsize, require_hashtags)
+    chunks = iter_post_chunks(path, sys.maxsize, require_hashtags, check_images)
     posts = next(chunks, None)
     chunks.close()
     if posts is None:
@@ -155,11 +178,15 @@ def read_posts(path: Union[str, os.PathLike], require_hashtags: bool = True) -> 
 
 
 def iter_post_chunks(path: Union[str, os.PathLike], chunk_size: int,
-                     require_hashtags: bool = False) -> Iterator[Posts]:
+                     require_hashtags: bool = False,
+                     check_images: bool = False) -> Iterator[Posts]:
     """Posts in consecutive chunks of at most `chunk_size` rows, holding one chunk at a time.
 
     Meant for predicting over CSVs too large to hold in memory. Each chunk is checked
-    like `read_posts` checks a whole file; a header-only file yields nothing.
+    like `read_posts` checks a whole file, except that image cells that cannot be used are
+    by default recorded in `Posts.image_problems` rather than raised: the predictor applies
+    --on-bad-image to them chunk by chunk, and a row is never lost. A header-only file
+    yields nothing.
 
     Example:
         >>> import tempfile, pathlib
@@ -179,10 +206,10 @@ def iter_post_chunks(path: Union[str, os.PathLike], chunk_size: int,
         lines.append(line)
         rows.append(fields)
         if len(rows) == chunk_size:
-            yield Posts.from_rows(csv_path, header, rows, lines, require_hashtags)
+            yield Posts.from_rows(csv_path, header, rows, lines, require_hashtags, check_images)
             lines, rows = [], []
     if rows:
-        yield Posts.from_rows(csv_path, header, rows, lines, require_hashtags)
+        yield Posts.from_rows(csv_path, header, rows, lines, require_hashtags, check_images)
 
 
 def _find_columns(csv_path: Path, header: list[str],
@@ -201,33 +228,39 @@ def _find_columns(csv_path: Path, header: list[str],
     return columns
 
 
-def _image_paths(csv_path: Path, names: list[str], lines: list[int],
-                 column: Optional[str]) -> list[str]:
-    """Absolute image paths ('' for no image); bad or missing files raise, all listed."""
+def _inside(folder: Path, name: str) -> tuple[str, Optional[tuple[str, str]]]:
+    """The absolute path an image cell names, or ('', (kind, detail)) when it leaves `folder`.
+
+    A dataset folder must hold its photos, so it can be moved or shared as one piece.
+    The check is on the text, '..' segments resolved against the folder: a cell like
+    '../data/a.jpg' that comes back in is accepted.
+    """
+    relative = name.replace("\\", "/")  # CSVs written on Windows use backslashes
+    if posixpath.isabs(relative) or ntpath.splitdrive(name)[0]:
+        detail = ""
+        if posixpath.isabs(relative):  # a path into the folder: say exactly what to write
+            with contextlib.suppress(ValueError):
+                detail = f"write it as {Path(relative).resolve().relative_to(folder)}"
+        return "", ("absolute", detail)
+    full = posixpath.normpath(posixpath.join(str(folder), relative))
+    if not (full + "/").startswith(str(folder).rstrip("/") + "/"):
+        return "", ("outside", "")
+    return full, None
+
+
+def _image_paths(csv_path: Path, names: list[str],
+                 lines: list[int]) -> tuple[list[str], list[BadImage]]:
+    """Absolute image paths ('' for no image), and the cells that cannot be used."""
     folder = csv_path.parent.resolve()
     exists: dict[str, bool] = {}  # many posts share a photo: check each file once
-    paths, missing = [], []
-    for name, line in zip(names, lines):
-        paths.append("")
-        if not name:
-            continue
-        relative = name.replace("\\", "/")  # CSVs written on Windows use backslashes
-        if posixpath.isabs(relative) or ntpath.splitdrive(name)[0]:
-            raise DataError(csv_path, f"image path {name!r} is absolute; write it relative "
-                            "to the CSV's folder", row=line, column=column)
-        relative = posixpath.normpath(relative)
-        if relative == ".." or relative.startswith("../"):
-            raise DataError(csv_path, f"image path {name!r} leaves the CSV's folder; keep the "
-                            "images inside that folder", row=line, column=column)
-        paths[-1] = str(folder / relative)
-        if paths[-1] not in exists:
-            exists[paths[-1]] = os.path.isfile(paths[-1])
-        if not exists[paths[-1]]:
-            missing.append((line, name))
-    if missing:
-        listed = "; ".join(f"line {line}: {name}" for line, name in missing[:_MAX_LISTED])
-        more = f"; and {len(missing) - _MAX_LISTED} more" if len(missing) > _MAX_LISTED else ""
-        raise DataError(csv_path, f"{len(missing)} image file(s) not found (paths are relative "
-                        f"to {folder}): {listed}{more}",
-                        row=missing[0][0] if len(missing) == 1 else None, column=column)
-    return paths
+    paths, problems = [], []
+    for row, (name, line) in enumerate(zip(names, lines)):
+        path, problem = _inside(folder, name) if name else ("", None)
+        paths.append(path)
+        if path and path not in exists:
+            exists[path] = os.path.isfile(path)
+        if path and not exists[path]:
+            problem = file_problem(path) or ("missing", "")  # a folder, a broken link, ...
+        if problem:
+            problems.append(BadImage(row, line, name, *problem))
+    return paths, problems

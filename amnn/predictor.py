@@ -2,7 +2,9 @@
 
 Posts are grouped into batches of similar caption length (so padding stays short), each
 batch is encoded once and decoded by one compiled step function for all its posts, and the
-results are put back in the input order.
+results are put back in the input order. Posts whose photo cannot be used are handled as
+`on_bad_image` says (see `amnn.bad_images`); with "skip" they get an empty tag list, so
+every input row still has its result.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from typing import Optional
 
 import numpy as np
 
+from amnn.bad_images import BadImageTally, apply_bad_image_policy, find_bad_images
 from amnn.decoding import BatchDecoder, ids_to_tags
 from amnn.input_pipeline import pad_ids
 from amnn.model_folder import TrainedAMNN
@@ -27,6 +30,9 @@ class HashtagPredictor:
         encoder_weights: optional str. Local encoder weights, when the model was trained with
             a weights file that lives elsewhere on this machine.
         progress: bool. Show a progress bar while new photos are encoded.
+        on_bad_image: str. "error" (raise one DataError listing the posts whose photo cannot
+            be used), "skip" (give them no hashtags) or "text-only" (predict them from the
+            caption alone). `bad_images` counts them over every `predict` call.
 
     Example:
         >>> predictor = HashtagPredictor(load_model_folder("models/demo"))   # doctest: +SKIP
@@ -36,12 +42,16 @@ class HashtagPredictor:
     """
 
     def __init__(self, trained: TrainedAMNN, cache_dir: Optional[str] = None,
-                 encoder_weights: Optional[str] = None, progress: bool = True):
+                 encoder_weights: Optional[str] = None, progress: bool = True,
+                 on_bad_image: str = "error"):
         self.trained = trained
+        # The model's own on_bad_image says how it was trained, not how to predict.
         self.config = trained.config.replace(
             cache_dir=cache_dir if cache_dir is not None else trained.config.cache_dir,
-            encoder_weights=encoder_weights or trained.config.encoder_weights)
+            encoder_weights=encoder_weights or trained.config.encoder_weights,
+            on_bad_image=on_bad_image)
         self.progress = progress
+        self.bad_images = BadImageTally()
         self.decoder = BatchDecoder(trained.network, len(trained.hashtag_vocab))
 
     def predict(self, posts: Posts, top_k: int = 5, min_tags: Optional[int] = None,
@@ -54,21 +64,45 @@ class HashtagPredictor:
 
         `rank=True` ranks tags by the decoder's first-step probabilities instead of
         generating them one after another (see `BatchDecoder`).
+
+        A post whose photo cannot be used raises, gets [] or is predicted from its caption,
+        as `on_bad_image` says.
         """
         if len(posts) == 0:
             return []
-        min_tags = top_k if min_tags is None else min_tags
+        results: list[list[str]] = [[] for _ in range(len(posts))]
+        keep = np.arange(len(posts))
+        if self.config.include_image:  # a text-only model never opens a photo
+            bad = find_bad_images(posts, self.config, progress=self.progress)
+            if bad and self.config.on_bad_image == "skip":
+                keep = np.setdiff1d(keep, [b.row for b in bad])
+                posts = posts.select(keep)
+            else:
+                posts = apply_bad_image_policy(posts, bad, self.config.on_bad_image)
+            self.bad_images.add(bad)
+        if len(posts):
+            min_tags = top_k if min_tags is None else min_tags
+            tag_lists = self._decode(posts, top_k, min_tags, beam_size, batch_size, rank)
+            for index, tags in zip(keep, tag_lists):
+                results[index] = tags
+        return results
+
+    def _decode(self, posts: Posts, top_k: int, min_tags: int, beam_size: int,
+                batch_size: int, rank: bool) -> list[list[str]]:
+        """Hashtag lists of posts whose photos are all usable, in the order of `posts`."""
         rows = None
         features = None
         if self.config.include_image:
-            table = photo_table(posts.image_paths, self.config, progress=self.progress)
+            # find_bad_images has just extracted every usable photo: only read the cache.
+            table = photo_table(posts.image_paths, self.config, progress=self.progress,
+                                extract=False)
             features, rows = table.features, table.rows
         encoded = encode_posts(posts, self.config, self.trained.vectorizer, None, rows)
         order = np.arange(len(posts))
         if encoded.text_ids is not None:
             # Similar lengths together: the BiLSTM runs over the longest caption of a batch.
             order = np.argsort([len(ids) for ids in encoded.text_ids], kind="stable")
-        results: list[Optional[list[str]]] = [None] * len(posts)
+        results: list[list[str]] = [[] for _ in range(len(posts))]
         tag_of = self.trained.hashtag_vocab.tag
         for start in range(0, len(posts), batch_size):
             chunk = order[start:start + batch_size]

@@ -42,17 +42,29 @@ class PhotoTable:
 
 
 @functools.lru_cache(maxsize=2)
-def _encoder(name: str, weights: Optional[str], cache_dir: Optional[str]):
-    # Built once per process: predict.py asks for photos chunk after chunk.
+def shared_encoder(name: str, weights: Optional[str], cache_dir: Optional[str]):
+    """The image encoder `name`, built once per process and shared by its callers.
+
+    predict.py asks for photos chunk after chunk, and `amnn.bad_images` looks at the same
+    photos first: building the network again each time would cost seconds. (No argument
+    defaults: lru_cache would key `f(x)` and `f(x, None, None)` apart.)
+
+    Example:
+        >>> shared_encoder("efficientnet_lite0", None, None) is \
+        ...     shared_encoder("efficientnet_lite0", None, None)
+        True
+    """
     return get_encoder(name, weights=weights, cache_dir=cache_dir)
 
 
 def cached_photo_features(image_paths: Sequence[str], encoder_name: str,
                           encoder_weights: Optional[str] = None, cache_dir: Optional[str] = None,
-                          batch_size: int = 32, progress: bool = True):
+                          batch_size: int = 32, progress: bool = True, extract: bool = True):
     """Each distinct photo's region features, extracted once through the HDF5 cache.
 
     Returns (features float16 (U, 49, C), rows int32 per path; -1 for a post without photo).
+    `extract=False` only reads the cache, for photos `amnn.bad_images` has just looked at
+    (and extracted): checking every file against the cache again would be wasted time.
 
     Example:
         >>> feats, rows = cached_photo_features(["a.jpg", "", "a.jpg"], "efficientnet_lite0")
@@ -60,17 +72,23 @@ def cached_photo_features(image_paths: Sequence[str], encoder_name: str,
         >>> rows.tolist()  # doctest: +SKIP
         [0, -1, 0]
     """
-    if any(image_paths):
-        encoder = _encoder(encoder_name, encoder_weights, cache_dir)
+    if extract and any(image_paths):
+        encoder = shared_encoder(encoder_name, encoder_weights, cache_dir)
         ensure_features(image_paths, encoder, cache_dir=cache_dir, batch_size=batch_size,
                         progress=progress)
     return load_features(list(image_paths), encoder_name, cache_dir=cache_dir)
 
 
-def photo_table(image_paths: Sequence[str], config: AMNNConfig, progress: bool = True) -> PhotoTable:
-    """The photos' features plus a blank last row that posts without a photo point at."""
+def photo_table(image_paths: Sequence[str], config: AMNNConfig, progress: bool = True,
+                extract: bool = True) -> PhotoTable:
+    """The photos' features plus a blank last row that posts without a photo point at.
+
+    Posts with a bad photo under --on-bad-image text-only get '' as their path, so they
+    point at the blank row too. `extract` as in `cached_photo_features`.
+    """
     features, rows = cached_photo_features(image_paths, config.encoder, config.encoder_weights,
-                                           config.cache_dir, config.extract_batch_size, progress)
+                                           config.cache_dir, config.extract_batch_size, progress,
+                                           extract)
     blank = np.zeros((1,) + features.shape[1:], np.float16)
     rows = np.where(rows < 0, len(features), rows).astype(np.int32)
     return PhotoTable(np.concatenate([features, blank]), rows)
@@ -119,7 +137,11 @@ class PreparedData:
 
 
 def prepare(config: AMNNConfig, train: Posts, val: Posts, progress: bool = True) -> PreparedData:
-    """Fit vocabularies on `train`, extract photos, encode both splits, drop unlearnable posts."""
+    """Fit vocabularies on `train`, extract photos, encode both splits, drop unlearnable posts.
+
+    A bad photo raises DataError here; scripts/train.py applies --on-bad-image first
+    (`amnn.bad_images.check_post_photos`), so only usable photos reach this point.
+    """
     if config.include_image and not train.has_images:
         # A text-only data set (all image_names empty) trains the text-only model by itself.
         print("note: the training posts have no photos; training the text-only model",

@@ -15,11 +15,19 @@ Examples:
     # continue an interrupted run (weights, optimizer state and epoch are restored)
     python scripts/train.py --data DATA --out models/mediaeval --resume
 
+    # scraped posts, some with broken or missing photos: leave those posts out
+    python scripts/train.py --data DATA --out models/scraped --on-bad-image skip
+
 Without --val, a seeded split by image holds out --val-fraction of the photos;
 --val-fraction 0 trains on every post and watches the training loss instead (for tiny sets
 such as the demo, where a held-out photo would be a subject never seen in training).
 The folder holds model.keras, config.json, the vocabularies, training_log.csv and
 training_curves.png; scripts/predict.py needs nothing else.
+
+Every photo is looked at before training: a post whose photo is missing, unreadable, not an
+image or outside the data folder stops the run with one error listing them all
+(--on-bad-image error, the default; the good photos' features are cached first); skip
+leaves those posts out, text-only keeps them without their photo.
 """
 
 from __future__ import annotations
@@ -88,14 +96,22 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     out = Path(args.out)
     _check_out_folder(out, args.resume, args.overwrite)
 
+    from amnn.bad_images import check_post_photos
     from amnn.posts import read_posts
     from amnn.preparation import prepare  # TensorFlow loads here, after flags are checked
     from amnn.splits import split_by_image
     from amnn.training import train_model
 
-    posts = read_posts(args.data, require_hashtags=True)
+    def read(path):
+        # Image cells are checked with the photos themselves, so one error (or note) covers
+        # missing, undecodable and out-of-folder photos alike; --no-image opens none.
+        posts = read_posts(path, require_hashtags=True, check_images=False)
+        return check_post_photos(posts, config, progress=not args.quiet) \
+            if config.include_image else posts
+
+    posts = read(args.data)
     if args.val:
-        train, val = posts, read_posts(args.val, require_hashtags=True)
+        train, val = posts, read(args.val)
     else:
         train_rows, val_rows = split_by_image(posts, config.val_fraction, config.seed)
         train, val = posts.select(train_rows), posts.select(val_rows)
