@@ -116,3 +116,26 @@ def test_resume_with_other_settings_is_refused(tmp_path, monkeypatch):
     changed.config = TINY.replace(learning_rate=0.5)
     with pytest.raises(AMNNError, match="differ"):
         train_model(changed, tmp_path / "m", resume=True)
+
+
+def test_resumed_training_ends_where_an_uninterrupted_run_ends(tmp_path, monkeypatch):
+    import amnn.training as training
+
+    straight = train_model(_prepared(), tmp_path / "straight")
+    original = training._callbacks
+    monkeypatch.setattr(training, "_callbacks", lambda *a: original(*a) + [_StopAfter(2)])
+    with pytest.raises(KeyboardInterrupt):
+        train_model(_prepared(), tmp_path / "resumed")
+    monkeypatch.setattr(training, "_callbacks", original)
+    train_model(_prepared(), tmp_path / "resumed", resume=True)
+
+    def losses(folder):
+        rows = (tmp_path / folder / "training_log.csv").read_text().splitlines()
+        header = rows[0].split(",")
+        return [float(row.split(",")[header.index("loss")]) for row in rows[1:]]
+
+    # The weights, optimizer state and epoch come back; only the shuffling order and the
+    # dropout masks of epochs 3-4 differ, so the curves agree within a tolerance.
+    assert len(losses("resumed")) == len(losses("straight")) == straight["epochs_run"]
+    assert losses("resumed")[:2] == pytest.approx(losses("straight")[:2], rel=1e-5)
+    assert losses("resumed")[-1] == pytest.approx(losses("straight")[-1], rel=0.15)
