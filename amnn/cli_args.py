@@ -41,7 +41,8 @@ positive_float = _checked_number(float, lambda v: v > 0.0, "a number > 0")
 # flag -> (config field, argparse keyword arguments); which script shows which flag.
 _TRAIN_FLAGS = {
     "--encoder": ("encoder", dict(choices=ENCODER_NAMES, help="image encoder")),
-    "--batch-size": ("batch_size", dict(type=positive_int, help="posts per training step")),
+    "--batch-size": ("batch_size", dict(type=positive_int,
+                                        help="posts per replica per training step")),
     "--learning-rate": ("learning_rate", dict(type=positive_float, help="Adam learning rate")),
     "--max-epochs": ("max_epochs", dict(type=positive_int,
                                         help="ceiling when training until early stopping")),

@@ -4,10 +4,14 @@
 progress lives in `MODEL_DIR/training/` (a Keras BackupAndRestore backup with weights,
 optimizer state and epoch, plus the best weights so far), so `--resume` continues an
 interrupted run where it stopped; it is removed once the folder is complete.
+
+With a tf.distribute strategy (`amnn.distribution.make_strategy`) the model is built in its
+scope and `config.batch_size` is per replica; Keras splits each global batch across replicas.
 """
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import sys
 import time
@@ -17,6 +21,7 @@ import keras
 import numpy as np
 import pandas as pd
 
+from amnn.distribution import global_batch_size, strategy_name
 from amnn.errors import AMNNError
 from amnn.folder_names import CURVES_FILE, LOG_FILE, WORK_DIR
 from amnn.input_pipeline import make_dataset
@@ -106,15 +111,36 @@ def _check_resume(work: Path, data: PreparedData, resume: bool) -> None:
 
 
 def train_model(data: PreparedData, out: Path, resume: bool = False,
-                verbose: str | int = "auto") -> dict:
-    """Train on prepared data and write the model folder `out`; returns a summary dict."""
+                verbose: str | int = "auto", strategy=None) -> dict:
+    """Train on prepared data and write the model folder `out`; returns a summary dict.
+
+    Args:
+        data: PreparedData. Posts, vocabularies and config (`batch_size` is per replica).
+        out: Path. The model folder to write.
+        resume: bool. Continue the interrupted training in `out`.
+        verbose: "auto", 0, 1 or 2, as for `keras.Model.fit`.
+        strategy: tf.distribute.Strategy or None (no scope: Keras' default placement).
+
+    Example:
+        >>> from amnn.distribution import make_strategy
+        >>> summary = train_model(data, "models/m", strategy=make_strategy("mirrored"))
+        ... # doctest: +SKIP
+        >>> summary["replicas"], summary["strategy"]  # doctest: +SKIP
+        (2, 'mirrored')
+    """
     config, out = data.config, Path(out)
     keras.utils.set_random_seed(config.seed)
     _check_resume(out / WORK_DIR, data, resume)
-    model = compile_model(build_amnn(config, data.sizes), config.learning_rate, config.tag_loss)
-    train_ds = make_dataset(data.train, data.features, config.batch_size, shuffle=True,
-                            seed=config.seed)
-    val_ds = make_dataset(data.val, data.features, config.batch_size) if len(data.val) else None
+    batch = config.batch_size if strategy is None else global_batch_size(config.batch_size,
+                                                                         strategy)
+    # Variables made in the scope are mirrored on every replica, and the model remembers the
+    # strategy, so fit, evaluate and the callbacks' saving all run distributed.
+    with strategy.scope() if strategy is not None else contextlib.nullcontext():
+        model = compile_model(build_amnn(config, data.sizes), config.learning_rate,
+                              config.tag_loss)
+    # Global batches: fit splits each one across the replicas (posts cut, not copied).
+    train_ds = make_dataset(data.train, data.features, batch, shuffle=True, seed=config.seed)
+    val_ds = make_dataset(data.val, data.features, batch) if len(data.val) else None
     epochs = config.epochs or config.max_epochs
     started = time.perf_counter()
     # shuffle=False: the tf.data pipeline already reshuffles every epoch.
@@ -130,7 +156,10 @@ def train_model(data: PreparedData, out: Path, resume: bool = False,
                "best_val_loss": _best_loss(out / LOG_FILE),
                "best_train_loss": _best_loss(out / LOG_FILE, "loss"),
                "train_posts": len(data.train), "val_posts": len(data.val),
-               "train_seconds": round(seconds, 1)}
+               "train_seconds": round(seconds, 1),
+               "strategy": strategy_name(strategy) if strategy is not None else None,
+               "replicas": strategy.num_replicas_in_sync if strategy is not None else 1,
+               "global_batch_size": batch}
     save_model_folder(out, TrainedAMNN(model, config, data.vocab, data.vectorizer, data.sizes),
                       extra={"training": summary})
     try:

@@ -42,6 +42,7 @@ import _bootstrap  # noqa: F401  (puts the repository root on sys.path)
 from _bootstrap import cli_main
 
 from amnn.cli_args import add_config_flags, config_from_args, positive_int
+from amnn.distribution import STRATEGY_NAMES  # no TensorFlow: flags are checked first
 from amnn.errors import AMNNError
 from amnn.folder_names import MANIFEST, WORK_DIR
 
@@ -64,6 +65,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--overwrite", action="store_true",
                         help="replace a model or an interrupted training in --out")
     parser.add_argument("--quiet", action="store_true", help="one line per epoch, no bars")
+    parser.add_argument("--strategy", choices=STRATEGY_NAMES, default="auto",
+                        help="tf.distribute strategy: auto (all GPUs mirrored when 2+, else "
+                             "the GPU or the CPU), one-device, mirrored, multi-worker "
+                             "($TF_CONFIG), tpu; --batch-size is per replica")
     add_config_flags(parser, "train")
     return parser
 
@@ -95,6 +100,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     config = config_from_args(args)
     out = Path(args.out)
     _check_out_folder(out, args.resume, args.overwrite)
+    from amnn.distribution import make_strategy
+
+    # TPU and multi-worker set up TensorFlow's runtime before anything else may use it.
+    strategy = make_strategy(args.strategy)
 
     from amnn.bad_images import check_post_photos
     from amnn.posts import read_posts
@@ -116,7 +125,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         train_rows, val_rows = split_by_image(posts, config.val_fraction, config.seed)
         train, val = posts.select(train_rows), posts.select(val_rows)
     data = prepare(config, train, val, progress=not args.quiet)
-    summary = train_model(data, out, resume=args.resume, verbose=2 if args.quiet else "auto")
+    summary = train_model(data, out, resume=args.resume, verbose=2 if args.quiet else "auto",
+                          strategy=strategy)
     best = summary["best_val_loss"]
     best = f"best val_loss {best:.4f}" if best is not None else \
         f"best loss {summary['best_train_loss']:.4f}, no validation posts"
