@@ -17,7 +17,7 @@ import numpy as np
 from amnn.encoders import encoder_feature_shape, get_encoder
 from amnn.errors import DataError
 from amnn.feature_cache import ensure_features, load_features
-from amnn.input_pipeline import EncodedPosts
+from amnn.input_pipeline import EncodedPosts, pad_ids
 from amnn.model import ModelSizes
 from amnn.posts import Posts
 from amnn.text import TextVectorizer, make_tokenizer
@@ -176,3 +176,29 @@ def prepare(config: AMNNConfig, train: Posts, val: Posts, progress: bool = True)
     feature_shape = tuple(encoder_feature_shape(config.encoder))
     return PreparedData(config, vectorizer, vocab, encoded_train, encoded_val, features,
                         ModelSizes(word_vocab, len(vocab), feature_shape))
+
+
+def padded_model_inputs(posts: Posts, config: AMNNConfig,
+                        vectorizer: Optional[TextVectorizer]) -> dict:
+    """Every post's model inputs at once, captions padded to the longest (no targets).
+
+    For evaluation tools that decode a whole split in one go; prediction proper goes
+    through `HashtagPredictor`, which batches posts of similar length.
+
+    Example:
+        >>> inputs = padded_model_inputs(val_posts, trained.config, trained.vectorizer)
+        ... # doctest: +SKIP
+        >>> sorted(inputs)  # doctest: +SKIP
+        ['image_regions', 'text_ids']
+    """
+    rows = features = None
+    if config.include_image:
+        table = photo_table(posts.image_paths, config, progress=False)
+        features, rows = table.features, table.rows
+    encoded = encode_posts(posts, config, vectorizer, None, rows)
+    inputs = {}
+    if encoded.text_ids is not None:
+        inputs["text_ids"] = pad_ids(encoded.text_ids)
+    if features is not None:
+        inputs["image_regions"] = features[encoded.image_rows]
+    return inputs

@@ -26,11 +26,11 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 from amnn.decoding import BatchDecoder, ids_to_tags  # noqa: E402
-from amnn.input_pipeline import make_dataset, pad_ids  # noqa: E402
+from amnn.input_pipeline import make_dataset  # noqa: E402
 from amnn.metrics import metrics_at_k  # noqa: E402
 from amnn.model import AMNNNetwork, build_amnn  # noqa: E402
 from amnn.posts import read_posts  # noqa: E402
-from amnn.preparation import encode_posts, photo_table, prepare  # noqa: E402
+from amnn.preparation import padded_model_inputs, prepare  # noqa: E402
 from amnn.splits import split_by_image  # noqa: E402
 from amnn.training import compile_model  # noqa: E402
 from config import AMNNConfig  # noqa: E402
@@ -51,20 +51,6 @@ def parse_settings(pairs: list[str]) -> dict:
         except (ValueError, SyntaxError):
             changes[name] = text
     return changes
-
-
-def _val_inputs(val, config, data):
-    rows = features = None
-    if config.include_image:
-        table = photo_table(val.image_paths, config, progress=False)
-        features, rows = table.features, table.rows
-    encoded = encode_posts(val, config, data.vectorizer, None, rows)
-    inputs = {}
-    if encoded.text_ids is not None:
-        inputs["text_ids"] = pad_ids(encoded.text_ids)
-    if features is not None:
-        inputs["image_regions"] = features[encoded.image_rows]
-    return inputs
 
 
 def _scores(decoder, inputs, val, vocab, rank: bool) -> list[float]:
@@ -100,7 +86,7 @@ def main(argv=None) -> int:
     train_ds = make_dataset(data.train, data.features, config.batch_size, shuffle=True,
                             seed=config.seed)
     stop_ds = make_dataset(data.val, data.features, config.batch_size) if len(data.val) else None
-    inputs = _val_inputs(val, config, data)
+    inputs = padded_model_inputs(val, config, data.vectorizer)
     for epoch in range(1, args.epochs + 1):
         history = model.fit(train_ds, validation_data=stop_ds, epochs=1, verbose=0,
                             shuffle=False).history

@@ -12,30 +12,13 @@ import time
 
 import numpy as np
 
-from amnn.input_pipeline import pad_ids
 from amnn.model_folder import TrainedAMNN
 from amnn.posts import Posts
 from amnn.predictor import HashtagPredictor
-from amnn.preparation import encode_posts, photo_table
+from amnn.preparation import padded_model_inputs
 from benchmarks.published_reference import reference_greedy
 
 TOP_K = 5
-
-
-def _encoded_inputs(trained: TrainedAMNN, posts: Posts) -> dict:
-    """The model inputs of every post, padded once (the published code padded to a max)."""
-    config = trained.config
-    rows = features = None
-    if config.include_image:
-        table = photo_table(posts.image_paths, config, progress=False)
-        features, rows = table.features, table.rows
-    encoded = encode_posts(posts, config, trained.vectorizer, None, rows)
-    inputs = {}
-    if encoded.text_ids is not None:
-        inputs["text_ids"] = pad_ids(encoded.text_ids)
-    if features is not None:
-        inputs["image_regions"] = features[encoded.image_rows]
-    return inputs
 
 
 def cycle_posts(posts: Posts, count: int) -> Posts:
@@ -62,7 +45,7 @@ def measure_decoding(trained: TrainedAMNN, posts: Posts, reference_posts: int = 
     ours = predictor.predict(sample, top_k=TOP_K)
     ours_seconds = time.perf_counter() - started
 
-    inputs = _encoded_inputs(trained, sample)
+    inputs = padded_model_inputs(sample, trained.config, trained.vectorizer)
     started = time.perf_counter()
     reference_ids = reference_greedy(trained.model, inputs, top_k=TOP_K, min_tags=TOP_K)
     reference_seconds = time.perf_counter() - started
