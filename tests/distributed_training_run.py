@@ -37,7 +37,6 @@ tf.config.set_logical_device_configuration(
     tf.config.list_physical_devices("CPU")[0],
     [tf.config.LogicalDeviceConfiguration(), tf.config.LogicalDeviceConfiguration()])
 
-import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
@@ -49,6 +48,7 @@ from amnn.preparation import PreparedData  # noqa: E402
 from amnn.text import TextVectorizer, WordTokenizer  # noqa: E402
 from amnn.vocabulary import HashtagVocabulary  # noqa: E402
 from config import AMNNConfig  # noqa: E402
+from stop_after import StopAfter  # noqa: E402  (this script's folder is sys.path[0])
 
 # batch_size is per replica: 2 replicas x 4 = the one-device run's batch of 8.
 TINY = AMNNConfig(word_embedding_dim=8, text_units=8, attention_units=8, region_units=8,
@@ -73,18 +73,6 @@ def prepared() -> PreparedData:
                            [vocab.encode_target(t, 5, "frequency") for t in tags])
     sizes = ModelSizes(vectorizer.vocab_size, len(vocab), (49, 16))
     return PreparedData(TINY, vectorizer, vocab, encoded, encoded, features, sizes)
-
-
-class StopAfter(keras.callbacks.Callback):
-    """Simulates a session that dies after some epochs (Colab disconnect)."""
-
-    def __init__(self, epochs):
-        super().__init__()
-        self.epochs = epochs
-
-    def on_epoch_end(self, epoch, logs=None):
-        if epoch + 1 == self.epochs:
-            raise KeyboardInterrupt
 
 
 def one_device(data: PreparedData, folder: Path) -> dict:

@@ -5,7 +5,6 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
@@ -19,6 +18,7 @@ from amnn.text import TextVectorizer, WordTokenizer  # noqa: E402
 from amnn.training import train_model  # noqa: E402
 from amnn.vocabulary import HashtagVocabulary  # noqa: E402
 from config import AMNNConfig  # noqa: E402
+from stop_after import StopAfter  # noqa: E402  (tests/ is on sys.path under pytest)
 
 TINY = AMNNConfig(word_embedding_dim=8, text_units=8, attention_units=8, region_units=8,
                   tag_embedding_dim=8, decoder_units=12, include_image=False, batch_size=4,
@@ -75,24 +75,12 @@ def test_changed_file_and_foreign_version_are_refused(tmp_path):
         load_model_folder(folder)
 
 
-class _StopAfter(keras.callbacks.Callback):
-    """Simulates a session that dies after some epochs (Colab disconnect)."""
-
-    def __init__(self, epochs):
-        super().__init__()
-        self.epochs = epochs
-
-    def on_epoch_end(self, epoch, logs=None):
-        if epoch + 1 == self.epochs:
-            raise KeyboardInterrupt
-
-
 def test_interrupted_training_resumes_from_its_last_epoch(tmp_path, monkeypatch):
     import amnn.training as training
 
     original = training._callbacks
     monkeypatch.setattr(training, "_callbacks",
-                        lambda *a: original(*a) + [_StopAfter(2)])
+                        lambda *a: original(*a) + [StopAfter(2)])
     with pytest.raises(KeyboardInterrupt):
         train_model(_prepared(), tmp_path / "m")
     assert (tmp_path / "m" / WORK_DIR).is_dir() and not (tmp_path / "m" / MANIFEST).exists()
@@ -108,7 +96,7 @@ def test_resume_with_other_settings_is_refused(tmp_path, monkeypatch):
     import amnn.training as training
 
     original = training._callbacks
-    monkeypatch.setattr(training, "_callbacks", lambda *a: original(*a) + [_StopAfter(1)])
+    monkeypatch.setattr(training, "_callbacks", lambda *a: original(*a) + [StopAfter(1)])
     with pytest.raises(KeyboardInterrupt):
         train_model(_prepared(), tmp_path / "m")
     monkeypatch.setattr(training, "_callbacks", original)
@@ -123,7 +111,7 @@ def test_resumed_training_ends_where_an_uninterrupted_run_ends(tmp_path, monkeyp
 
     straight = train_model(_prepared(), tmp_path / "straight")
     original = training._callbacks
-    monkeypatch.setattr(training, "_callbacks", lambda *a: original(*a) + [_StopAfter(2)])
+    monkeypatch.setattr(training, "_callbacks", lambda *a: original(*a) + [StopAfter(2)])
     with pytest.raises(KeyboardInterrupt):
         train_model(_prepared(), tmp_path / "resumed")
     monkeypatch.setattr(training, "_callbacks", original)
