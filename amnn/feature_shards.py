@@ -28,7 +28,7 @@ import h5py
 import numpy as np
 
 from amnn.errors import DataError
-from amnn.feature_store import FORMAT_VERSION, FeatureCache
+from amnn.feature_store import FORMAT_VERSION, FeatureCache, cache_key
 from amnn.paths import cache_root
 
 __all__ = ["merge_shards", "missing_shards", "parse_shard", "shard_cache_dir", "shard_paths"]
@@ -66,12 +66,6 @@ def _check(index: int, count: int) -> None:
                          "expected I/N with 1 <= I <= N")
 
 
-def _key(path) -> str:
-    # The feature cache's own key (feature_store keys rows the same way), so a shard's rows
-    # are exactly the photos assigned to it.
-    return str(Path(path).expanduser().resolve())
-
-
 def _shard_of(key: str, count: int) -> int:
     """1-based shard of a cache key. sha1, not hash(): hash() changes with each process."""
     # surrogateescape: a Linux file name need not be valid UTF-8.
@@ -94,7 +88,8 @@ def shard_paths(image_paths, index: int, count: int) -> list[str]:
     chosen = {}
     for path in image_paths:
         if path:
-            key = _key(path)
+            # The cache's own key, so a shard's rows are exactly the photos assigned to it.
+            key = cache_key(path)
             if key not in chosen and _shard_of(key, count) == index:
                 chosen[key] = str(path)
     return list(chosen.values())

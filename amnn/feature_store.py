@@ -37,12 +37,22 @@ class FeaturesNotCachedError(AMNNError, KeyError):
         return str(self.args[0])
 
 
+def cache_key(path) -> str:
+    """The key a photo's row has in a feature cache: its absolute resolved path.
+
+    Example:
+        >>> cache_key("/photos/../photos/a.jpg")
+        '/photos/a.jpg'
+    """
+    return str(Path(path).expanduser().resolve())
+
+
 def _keys(paths) -> list:
     """Absolute resolved path of each path ('' or None stay None); repeats resolved once."""
     memo = {}
     for p in paths:
         if p and p not in memo:
-            memo[p] = str(Path(p).expanduser().resolve())
+            memo[p] = cache_key(p)
     return [memo[p] if p else None for p in paths]
 
 
