@@ -11,7 +11,6 @@ scope and `config.batch_size` is per replica; Keras splits each global batch acr
 
 from __future__ import annotations
 
-import contextlib
 import shutil
 import sys
 import time
@@ -20,6 +19,7 @@ from pathlib import Path
 import keras
 import numpy as np
 import pandas as pd
+import tensorflow as tf
 
 from amnn.distribution import global_batch_size, strategy_name
 from amnn.errors import AMNNError
@@ -131,11 +131,12 @@ def train_model(data: PreparedData, out: Path, resume: bool = False,
     config, out = data.config, Path(out)
     keras.utils.set_random_seed(config.seed)
     _check_resume(out / WORK_DIR, data, resume)
-    batch = config.batch_size if strategy is None else global_batch_size(config.batch_size,
-                                                                         strategy)
+    # No strategy: TensorFlow's default one (one replica, a scope that changes nothing).
+    active = strategy if strategy is not None else tf.distribute.get_strategy()
+    batch = global_batch_size(config.batch_size, active)
     # Variables made in the scope are mirrored on every replica, and the model remembers the
     # strategy, so fit, evaluate and the callbacks' saving all run distributed.
-    with strategy.scope() if strategy is not None else contextlib.nullcontext():
+    with active.scope():
         model = compile_model(build_amnn(config, data.sizes), config.learning_rate,
                               config.tag_loss)
     # Global batches: fit splits each one across the replicas (posts cut, not copied).
@@ -158,7 +159,7 @@ def train_model(data: PreparedData, out: Path, resume: bool = False,
                "train_posts": len(data.train), "val_posts": len(data.val),
                "train_seconds": round(seconds, 1),
                "strategy": strategy_name(strategy) if strategy is not None else None,
-               "replicas": strategy.num_replicas_in_sync if strategy is not None else 1,
+               "replicas": active.num_replicas_in_sync,
                "global_batch_size": batch}
     save_model_folder(out, TrainedAMNN(model, config, data.vocab, data.vectorizer, data.sizes),
                       extra={"training": summary})
