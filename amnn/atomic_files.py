@@ -52,3 +52,18 @@ def atomic_output(path: PathLike, suffix: str = ".tmp") -> Iterator[Path]:
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def save_png(figure, path: PathLike) -> Path:
+    """Write a matplotlib `Figure` to `path` as a PNG, atomically; returns the path.
+
+    Example:
+        >>> from matplotlib.figure import Figure
+        >>> import tempfile
+        >>> save_png(Figure(), Path(tempfile.mkdtemp()) / "empty.png").stat().st_size > 0
+        True
+    """
+    with atomic_output(path) as tmp:
+        # The temporary name ends in .tmp, so the format must be given.
+        figure.savefig(tmp, format="png", dpi=120, bbox_inches="tight")
+    return Path(path)

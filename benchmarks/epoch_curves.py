@@ -25,15 +25,16 @@ sys.path.insert(0, str(ROOT))
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-from amnn.decoding import BatchDecoder, ids_to_tags  # noqa: E402
-from amnn.input_pipeline import make_dataset  # noqa: E402
-from amnn.metrics import metrics_at_k  # noqa: E402
-from amnn.model import AMNNNetwork, build_amnn  # noqa: E402
-from amnn.posts import read_posts  # noqa: E402
-from amnn.preparation import padded_model_inputs, prepare  # noqa: E402
-from amnn.splits import split_by_image  # noqa: E402
-from amnn.training import compile_model  # noqa: E402
-from config import AMNNConfig  # noqa: E402
+from amnn.model.decoding import BatchDecoder  # noqa: E402
+from amnn.inputs.pipeline import make_dataset  # noqa: E402
+from amnn.evaluate.metrics import metrics_at_k  # noqa: E402
+from amnn.model.network import AMNNNetwork, build_amnn  # noqa: E402
+from amnn.data.posts import read_posts  # noqa: E402
+from amnn.inputs.encoding import padded_model_inputs  # noqa: E402
+from amnn.train.preparation import prepare  # noqa: E402
+from amnn.data.splits import split_by_image  # noqa: E402
+from amnn.train.fitting import compile_model  # noqa: E402
+from amnn.config import AMNNConfig  # noqa: E402
 
 
 def parse_settings(pairs: list[str]) -> dict:
@@ -58,7 +59,7 @@ def _scores(decoder, inputs, val, vocab, rank: bool) -> list[float]:
     ids = np.concatenate([decoder.decode({k: v[i:i + 256] for k, v in inputs.items()},
                                          top_k=5, min_tags=5, rank=rank)
                           for i in range(0, size, 256)])
-    table = metrics_at_k(ids_to_tags(ids, vocab.tag), val.hashtags, 5)
+    table = metrics_at_k([vocab.decode(row) for row in ids], val.hashtags, 5)
     return [round(table.precision[0], 3), round(table.recall[4], 3), round(table.accuracy[4], 3)]
 
 

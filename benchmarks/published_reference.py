@@ -19,8 +19,8 @@ from typing import Iterator, Optional
 import keras
 import numpy as np
 
-from amnn.input_pipeline import EncodedPosts, pad_ids
-from amnn.vocabulary import BOS, EOS, PAD, UNK
+from amnn.inputs.encoding import EncodedPosts, pad_ids
+from amnn.data.vocabulary import BOS, EOS, PAD, UNK
 
 
 def reference_greedy(model: keras.Model, inputs: dict, top_k: int,

@@ -31,9 +31,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run as a script from anywhere: the project's packages
 
-from amnn.posts import read_posts  # noqa: E402
+from amnn.data.posts import read_posts  # noqa: E402
 from benchmarks.quality_report import write_outputs  # noqa: E402
-from config import AMNNConfig  # noqa: E402
+from amnn.config import AMNNConfig  # noqa: E402
 
 # (data set, method) -> what runs. AMNN variants are config changes from the defaults.
 AMNN_VARIANTS = {"AMNN full": {}, "AMNN text-only": {"include_image": False},

@@ -13,8 +13,8 @@ from collections import defaultdict
 from pathlib import Path
 
 from amnn.jsonio import write_json
-from amnn.metrics import MetricsTable
-from amnn.plots import plot_metrics_at_k
+from amnn.evaluate.metrics import MetricsTable
+from amnn.evaluate.plots import plot_metrics_at_k
 from benchmarks.report import flat_metrics, markdown_table, mean_and_spread, replace_block
 
 GOALS = {"mediaeval": "AMNN full", "tweeteval": "AMNN text-only"}
@@ -26,7 +26,7 @@ def summarise(records: list[dict]) -> dict[str, dict[str, dict]]:
     """data set -> method -> {mean, spread, seeds, epochs, seconds, table (mean per k)}.
 
     Example:
-        >>> from amnn.metrics import metrics_at_k
+        >>> from amnn.evaluate.metrics import metrics_at_k
         >>> t = metrics_at_k([["a"]], [["a"]], 5).to_dict()
         >>> rec = {"data_set": "d", "method": "m", "seed": 1, "table": t, "seconds": 2.0,
         ...        "details": {}}

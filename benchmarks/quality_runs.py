@@ -1,6 +1,6 @@
 """One scored run of AMNN or of a baseline on a train -> evaluation split.
 
-Every method is scored by the same `amnn.metrics.metrics_at_k` that
+Every method is scored by the same `amnn.evaluate.metrics.metrics_at_k` that
 `scripts/result_accuracy.py` uses, against every true hashtag of each evaluated post
 (tags unknown to the model included, so a method cannot win by ignoring rare tags).
 
@@ -16,15 +16,15 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from amnn.baselines import make_baseline
-from amnn.metrics import MetricsTable, metrics_at_k
-from amnn.model_folder import load_model_folder
-from amnn.posts import Posts
-from amnn.predictor import HashtagPredictor
-from amnn.preparation import prepare
-from amnn.splits import split_by_image
-from amnn.training import train_model
-from config import AMNNConfig
+from amnn.evaluate.baselines import make_baseline
+from amnn.evaluate.metrics import MetricsTable, metrics_at_k
+from amnn.model.folder import load_model_folder
+from amnn.data.posts import Posts
+from amnn.serve.predictor import HashtagPredictor
+from amnn.train.preparation import prepare
+from amnn.data.splits import split_by_image
+from amnn.train.fitting import train_model
+from amnn.config import AMNNConfig
 
 MAX_K = 5
 

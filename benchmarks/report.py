@@ -12,7 +12,7 @@ import statistics
 from pathlib import Path
 from typing import Sequence
 
-from amnn.metrics import MetricsTable
+from amnn.evaluate.metrics import MetricsTable
 
 METRIC_COLUMNS = ("P@1", "P@3", "P@5", "R@1", "R@3", "R@5", "A@1", "A@3", "A@5", "F1@5")
 _FIELDS = {"P": "precision", "R": "recall", "A": "accuracy", "F1": "f1"}
@@ -22,7 +22,7 @@ def flat_metrics(table: MetricsTable) -> dict[str, float]:
     """The report's columns (P@1 ... F1@5) from one MetricsTable.
 
     Example:
-        >>> from amnn.metrics import metrics_at_k
+        >>> from amnn.evaluate.metrics import metrics_at_k
         >>> flat_metrics(metrics_at_k([["a", "b", "c", "d", "e"]], [["a"]], 5))["P@5"]
         0.2
     """

@@ -64,10 +64,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _train(config, train_dir: Path, out: Path):
     """A model for timing (one epoch; its quality does not matter here)."""
-    from amnn.model_folder import load_model_folder
-    from amnn.posts import read_posts
-    from amnn.preparation import prepare
-    from amnn.training import train_model
+    from amnn.model.folder import load_model_folder
+    from amnn.data.posts import read_posts
+    from amnn.train.preparation import prepare
+    from amnn.train.fitting import train_model
 
     posts = read_posts(train_dir)
     train_model(prepare(config, posts, posts.select([]), progress=False), out, verbose=0)
@@ -112,11 +112,11 @@ def main(argv=None) -> int:
         print(f"error: {args.data_root} lacks mediaeval/ or tweeteval/; pass --data-root or "
               "set AMNN_SHARED_DATA", file=sys.stderr)
         return 2
-    from amnn.posts import read_posts
+    from amnn.data.posts import read_posts
     from benchmarks.speed_decode import measure_decoding
     from benchmarks.speed_extract import measure_extraction
     from benchmarks.speed_stream import measure_streaming
-    from config import AMNNConfig
+    from amnn.config import AMNNConfig
 
     started = time.perf_counter()
     results: dict = {}

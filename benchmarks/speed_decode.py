@@ -12,10 +12,10 @@ import time
 
 import numpy as np
 
-from amnn.model_folder import TrainedAMNN
-from amnn.posts import Posts
-from amnn.predictor import HashtagPredictor
-from amnn.preparation import padded_model_inputs
+from amnn.model.folder import TrainedAMNN
+from amnn.data.posts import Posts
+from amnn.serve.predictor import HashtagPredictor
+from amnn.inputs.encoding import padded_model_inputs
 from benchmarks.published_reference import reference_greedy
 
 TOP_K = 5

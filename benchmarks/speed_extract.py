@@ -1,6 +1,6 @@
 """Feature-extraction speed: the cache builder against the encoder's raw forward pass.
 
-The builder (`amnn.feature_cache.ensure_features`) reads each JPEG, decodes, crops and
+The builder (`amnn.features.extraction.ensure_features`) reads each JPEG, decodes, crops and
 resizes it, runs the encoder, hashes the file and writes float16 rows to a fresh HDF5
 cache. The raw pass runs only the encoder, at the same batch size, on images already
 decoded and prepared in memory. Efficiency = builder images/s ÷ raw images/s; runs
@@ -16,8 +16,8 @@ from pathlib import Path
 
 import tensorflow as tf
 
-from amnn.encoders import get_encoder
-from amnn.feature_cache import ensure_features
+from amnn.features.encoders import get_encoder
+from amnn.features.extraction import ensure_features
 
 
 def _prepared_batches(paths: list[str], encoder, batch_size: int) -> list[tf.Tensor]:

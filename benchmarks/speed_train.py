@@ -3,7 +3,7 @@
     python benchmarks/speed_train.py --pipeline ours --train ../shared/data/mediaeval/train
     python benchmarks/speed_train.py --pipeline published --train ../shared/data/mediaeval/train
 
-`ours` is `amnn.input_pipeline.make_dataset` (ids, photos gathered per batch from a float16
+`ours` is `amnn.inputs.pipeline.make_dataset` (ids, photos gathered per batch from a float16
 table held once per photo). `published` is the published input built the published way
 (`benchmarks/published_reference.py`: a Python generator of one-hot hashtag tensors, photo
 features copied to every step, held per post in float32) feeding the *same* network
@@ -27,13 +27,13 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
-from amnn.input_pipeline import make_dataset  # noqa: E402
-from amnn.model import build_amnn  # noqa: E402
-from amnn.posts import read_posts  # noqa: E402
-from amnn.preparation import prepare  # noqa: E402
-from amnn.training import compile_model  # noqa: E402
+from amnn.inputs.pipeline import make_dataset  # noqa: E402
+from amnn.model.network import build_amnn  # noqa: E402
+from amnn.data.posts import read_posts  # noqa: E402
+from amnn.train.preparation import prepare  # noqa: E402
+from amnn.train.fitting import compile_model  # noqa: E402
 from benchmarks.published_reference import published_batches, published_input_adapter  # noqa: E402
-from config import AMNNConfig  # noqa: E402
+from amnn.config import AMNNConfig  # noqa: E402
 
 
 def resident_mib() -> float:

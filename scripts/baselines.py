@@ -1,127 +1,20 @@
-"""Recommend hashtags with a simple baseline, to compare AMNN against.
+"""Recommend hashtags with a simple baseline (popular, text-knn, image-knn, multimodal-knn).
 
-Examples:
-    python scripts/baselines.py --train dataset --data test_dataset --out runs/popular.csv \
-        --method popular
-    python scripts/baselines.py --train ../shared/data/mediaeval/train \
-        --data ../shared/data/mediaeval/val --out runs/text_knn.csv --method text-knn --neighbors 30
-    python scripts/baselines.py --train dataset --data test_dataset --out runs/mm.csv \
-        --method multimodal-knn --alpha 0.7 --cache-dir /tmp/amnn-cache
-    python scripts/result_accuracy.py runs/text_knn.csv
+The program is `amnn.cli.baselines` (installed as `amnn-baselines`); this file runs it with the
+defaults you set in this checkout's config.py. Every flag: `python scripts/baselines.py --help`.
 
-Methods (see amnn/baselines.py): popular, text-knn, image-knn, multimodal-knn. The output
-is the CSV scripts/predict.py writes: the --data rows, in order and unchanged, plus
-`predicted_hashtags` (space-separated, best first), so scripts/result_accuracy.py scores
-both alike. It appears only when complete, and never replaces an input CSV or an existing
-file unless --overwrite is given. Only the image methods load TensorFlow.
+Example:
+    python scripts/baselines.py --train dataset --data test_dataset --out runs/popular.csv --method popular
 """
 
-from __future__ import annotations
-
-import argparse
 import sys
 from pathlib import Path
-from typing import Optional, Sequence
 
-import _bootstrap  # noqa: F401  (puts the repository root on sys.path)
-from _bootstrap import cli_main
-
-from amnn.cli_args import positive_int
-from amnn.posts import read_posts, resolve_csv_path
-from amnn.prediction_csv import PREDICTION_COLUMN, check_output, write_predictions
-from config import AMNNConfig, ENCODER_NAMES
-
-METHODS = ("popular", "text-knn", "image-knn", "multimodal-knn")  # amnn.baselines.BASELINES
-IMAGE_METHODS = ("image-knn", "multimodal-knn")
-CHUNK_SIZE = 20000  # posts recommended and written at a time, as in predict.py
-
-
-def unit_interval(text: str) -> float:
-    """An argparse type: a number in [0, 1].
-
-    Example:
-        >>> unit_interval("0.25")
-        0.25
-    """
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number in [0, 1], received {text!r}") from None
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"must be a number in [0, 1], received {value}")
-    return value
-
-
-def build_parser() -> argparse.ArgumentParser:
-    """The command-line flags of baselines.py.
-
-    Example:
-        >>> build_parser().parse_args(["--train", "t", "--data", "d", "--out", "p.csv",
-        ...                            "--method", "popular"]).k
-        5
-    """
-    parser = argparse.ArgumentParser(description="Recommend hashtags with a simple baseline.")
-    parser.add_argument("--train", required=True, help="training folder or CSV (with hashtags)")
-    parser.add_argument("--data", required=True, help="posts to recommend for: folder or CSV")
-    parser.add_argument("--out", required=True, help="predictions CSV to write")
-    parser.add_argument("--method", required=True, choices=METHODS, help="which baseline")
-    parser.add_argument("--k", type=positive_int, default=5, help="hashtags per post")
-    parser.add_argument("--neighbors", type=positive_int,
-                        help="k-NN methods: neighbours that vote (default 20)")
-    parser.add_argument("--alpha", type=unit_interval,
-                        help="multimodal-knn: weight of the text part (default 0.5)")
-    parser.add_argument("--encoder", choices=ENCODER_NAMES,
-                        help=f"image methods: image encoder (default {AMNNConfig.encoder})")
-    parser.add_argument("--encoder-weights", help="image methods: local encoder weights file")
-    parser.add_argument("--cache-dir", help="image methods: feature cache folder "
-                                            "(default ~/.cache/amnn or $AMNN_CACHE_DIR)")
-    parser.add_argument("--overwrite", action="store_true", help="replace an existing --out")
-    parser.add_argument("--quiet", action="store_true", help="no progress output")
-    return parser
-
-
-def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
-    """Parse and check that every flag given applies to --method."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    applies = {"neighbors": args.method != "popular", "alpha": args.method == "multimodal-knn",
-               "encoder": args.method in IMAGE_METHODS,
-               "encoder_weights": args.method in IMAGE_METHODS,
-               "cache_dir": args.method in IMAGE_METHODS}
-    for name, ok in applies.items():
-        if getattr(args, name) is not None and not ok:
-            parser.error(f"--{name.replace('_', '-')} does not apply to --method {args.method}")
-    return args
-
-
-def baseline_options(args: argparse.Namespace) -> dict:
-    """The `make_baseline` options the flags give (flags not given keep the defaults)."""
-    options = {"n_neighbors": args.neighbors, "alpha": args.alpha, "encoder": args.encoder,
-               "encoder_weights": args.encoder_weights, "cache_dir": args.cache_dir}
-    options = {name: value for name, value in options.items() if value is not None}
-    if args.method in IMAGE_METHODS:
-        options["progress"] = not args.quiet
-    return options
-
-
-@cli_main
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    args = parse_args(argv)
-    train_csv, source = resolve_csv_path(args.train), resolve_csv_path(args.data)
-    out = Path(args.out)
-    check_output([train_csv, source], out, args.overwrite)
-
-    from amnn.baselines import make_baseline  # scikit-learn loads here, after the checks
-
-    baseline = make_baseline(args.method, **baseline_options(args))
-    baseline.fit(read_posts(train_csv, require_hashtags=True))
-    written = write_predictions(source, out, lambda chunk: baseline.recommend(chunk, args.k),
-                                CHUNK_SIZE)
-    if not args.quiet:
-        print(f"wrote {written} posts with {PREDICTION_COLUMN} ({args.method}) to {out}",
-              file=sys.stderr)
-    return 0
-
+try:
+    from amnn.cli.baselines import main
+except ModuleNotFoundError as error:  # the package is installed by requirements.txt
+    sys.exit(f"error: {error}; run `pip install -r requirements.txt` in "
+             f"{Path(__file__).resolve().parent.parent} first")
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(defaults_file=Path(__file__).resolve().parent.parent / "config.py"))

@@ -1,105 +1,20 @@
 """Recommend hashtags for a CSV of posts with a trained model folder.
 
-Examples:
-    python scripts/predict.py --model models/demo --data test_dataset --out runs/demo_pred.csv
-    python scripts/predict.py --model models/demo --data new_posts.csv --out pred.csv \
-        --top-k 10 --beam 4
-    python scripts/predict.py --model models/demo --data new_posts.csv --out pred.csv \
-        --decode rank
-    python scripts/predict.py --model models/demo --data scraped --out pred.csv \
-        --on-bad-image skip
+The program is `amnn.cli.predict` (installed as `amnn-predict`); this file runs it with the
+defaults you set in this checkout's config.py. Every flag: `python scripts/predict.py --help`.
 
-The output holds the input rows, in their order and with their columns unchanged, plus
-`predicted_hashtags`: space-separated, best first, no repeats, at most --top-k. The input
-may lack a `hashtags` column. New photos are encoded once through the feature cache.
-The CSV is read and written in chunks (--chunk-size rows), so memory stays bounded; the
-output appears only when complete, and never replaces the input or an existing file
-unless --overwrite is given.
-
-A post whose photo is missing, unreadable, not an image or outside the data folder stops
-the run with one error listing them all (--on-bad-image error, the default); with
---on-bad-image skip its row is written with an empty predicted_hashtags, with text-only it
-is predicted from its caption alone. Either way every input row is in the output.
+Example:
+    python scripts/predict.py --model models/demo --data test_dataset --out runs/demo_predictions.csv
 """
 
-from __future__ import annotations
-
-import argparse
 import sys
 from pathlib import Path
-from typing import Optional, Sequence
 
-import _bootstrap  # noqa: F401  (puts the repository root on sys.path)
-from _bootstrap import cli_main
-
-from amnn.bad_images import raise_for_bad_images
-from amnn.cli_args import add_config_flags, config_from_args, positive_int
-from amnn.posts import resolve_csv_path
-from amnn.prediction_csv import PREDICTION_COLUMN, check_output, write_predictions
-
-# What became of posts with a bad photo, for the note line (--on-bad-image).
-_OUTCOMES = {"skip": f"were written with an empty {PREDICTION_COLUMN}",
-             "text-only": "were predicted from their caption alone"}
-
-
-def build_parser() -> argparse.ArgumentParser:
-    """The command-line flags of predict.py.
-
-    Example:
-        >>> build_parser().parse_args(["--model", "m", "--data", "d", "--out", "p.csv"]).chunk_size
-        20000
-    """
-    parser = argparse.ArgumentParser(description="Recommend hashtags with a trained AMNN.")
-    parser.add_argument("--model", required=True, help="model folder written by train.py")
-    parser.add_argument("--data", required=True, help="folder with image_text_tag.csv, or a CSV")
-    parser.add_argument("--out", required=True, help="predictions CSV to write")
-    parser.add_argument("--chunk-size", type=positive_int, default=20000,
-                        help="rows read, predicted and written at a time")
-    parser.add_argument("--overwrite", action="store_true", help="replace an existing --out")
-    parser.add_argument("--quiet", action="store_true", help="no progress output")
-    add_config_flags(parser, "predict")
-    return parser
-
-
-@cli_main
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    args = build_parser().parse_args(argv)
-    source, out = resolve_csv_path(args.data), Path(args.out)
-    check_output([source], out, args.overwrite)
-
-    from amnn.model_folder import load_model_folder  # TensorFlow loads here
-    from amnn.predictor import HashtagPredictor
-
-    trained = load_model_folder(args.model)
-    config = config_from_args(args, base=trained.config, script="predict")
-    predictor = HashtagPredictor(trained, cache_dir=config.cache_dir,
-                                 encoder_weights=config.encoder_weights,
-                                 progress=not args.quiet,
-                                 on_bad_image=config.on_bad_image)
-
-    if config.on_bad_image == "error" and config.include_image:
-        # Every photo first: one error then names every bad row of the file, before any
-        # prediction is made (the features are cached, so they are extracted once).
-        raise_for_bad_images(source, predictor.config, args.chunk_size,
-                             progress=not args.quiet)
-
-    def recommend(chunk):
-        return predictor.predict(chunk, top_k=config.top_k, min_tags=config.min_tags,
-                                 beam_size=config.beam_size,
-                                 batch_size=config.predict_batch_size,
-                                 rank=config.decode == "rank")
-
-    def report(count):
-        if not args.quiet:
-            print(f"predicted {count} posts", file=sys.stderr)
-
-    written = write_predictions(source, out, recommend, args.chunk_size, on_chunk=report)
-    if predictor.bad_images.count:  # one line for the whole file, not one per chunk
-        print(predictor.bad_images.note(config.on_bad_image, _OUTCOMES[config.on_bad_image],
-                                        source.name), file=sys.stderr)
-    print(f"wrote {written} posts with {PREDICTION_COLUMN} to {out}", file=sys.stderr)
-    return 0
-
+try:
+    from amnn.cli.predict import main
+except ModuleNotFoundError as error:  # the package is installed by requirements.txt
+    sys.exit(f"error: {error}; run `pip install -r requirements.txt` in "
+             f"{Path(__file__).resolve().parent.parent} first")
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(defaults_file=Path(__file__).resolve().parent.parent / "config.py"))

@@ -1,0 +1,160 @@
+"""Command-line flags shared by the scripts, mapped onto `AMNNConfig` fields.
+
+Each flag overrides one config field; flags not given keep the user's default from the
+checkout's config.py, else the config's default (or, in predict.py, the value the model
+was trained with). Impossible values fail at parse time
+with the flag named, before TensorFlow is even imported.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from amnn.config import (
+    BAD_IMAGE_POLICIES,
+    DECODE_MODES,
+    TAG_LOSSES,
+    TAG_ORDERS,
+    TOKENIZER_NAMES,
+    AMNNConfig,
+)
+from amnn.errors import AMNNError
+from amnn.features.encoders import encoder_names  # the registry, without TensorFlow
+
+
+def _checked_number(convert, accept, requirement: str):
+    """An argparse type that converts text and rejects values outside `requirement`."""
+
+    def parse(text: str):
+        try:
+            value = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be {requirement}, received {text!r}") from None
+        if not accept(value):
+            raise argparse.ArgumentTypeError(f"must be {requirement}, received {value}")
+        return value
+
+    return parse
+
+
+# Argparse types; a bad value fails at parse time with the flag named, e.g.
+#   >>> positive_int("3")
+#   3
+positive_int = _checked_number(int, lambda v: v >= 1, "an integer >= 1")
+non_negative_int = _checked_number(int, lambda v: v >= 0, "an integer >= 0")
+fraction = _checked_number(float, lambda v: 0.0 <= v < 1.0, "a number in [0, 1)")
+positive_float = _checked_number(float, lambda v: v > 0.0, "a number > 0")
+
+
+# flag -> (config field, argparse keyword arguments); which script shows which flag.
+_TRAIN_FLAGS = {
+    "--encoder": ("encoder", dict(help="image encoder")),  # choices: the registry's, when built
+    "--batch-size": ("batch_size", dict(type=positive_int,
+                                        help="posts per replica per training step")),
+    "--learning-rate": ("learning_rate", dict(type=positive_float, help="Adam learning rate")),
+    "--max-epochs": ("max_epochs", dict(type=positive_int,
+                                        help="ceiling when training until early stopping")),
+    "--patience": ("early_stopping_patience", dict(type=positive_int,
+                                                   help="early-stopping patience in epochs")),
+    "--val-fraction": ("val_fraction", dict(type=fraction, help="validation share without --val")),
+    "--seed": ("seed", dict(type=int, help="random seed")),
+    "--tokenizer": ("tokenizer", dict(choices=TOKENIZER_NAMES, help="caption tokenizer")),
+    "--min-tag-count": ("min_tag_count", dict(type=positive_int,
+                                              help="rarer training hashtags are dropped")),
+    "--min-word-count": ("min_word_count", dict(type=positive_int,
+                                                help="rarer caption words become UNK")),
+    "--max-tags": ("max_tags", dict(type=positive_int, help="hashtags learned per post")),
+    "--tag-order": ("tag_order", dict(choices=TAG_ORDERS, help="order of a post's tags")),
+    "--tag-loss": ("tag_loss", dict(choices=TAG_LOSSES,
+                                    help="decoder loss: the next tag, or any remaining tag")),
+    "--dropout": ("dropout", dict(type=fraction, help="dropout rate")),
+    "--decoder-units": ("decoder_units", dict(type=positive_int, help="GRU state size")),
+}
+_SHARED_FLAGS = {
+    "--encoder-weights": ("encoder_weights", dict(help="local encoder weights file (resnet50 "
+                                                       "offline)")),
+    "--cache-dir": ("cache_dir", dict(help="feature cache folder (default ~/.cache/amnn)")),
+    "--extract-batch-size": ("extract_batch_size", dict(type=positive_int,
+                                                        help="images per encoder pass")),
+    "--on-bad-image": ("on_bad_image", dict(
+        choices=BAD_IMAGE_POLICIES,
+        help="a post whose photo is missing, unreadable, not an image or outside the data "
+             "folder: error (default) stops and lists them all; skip leaves the post out "
+             "(predict.py: empty predicted_hashtags); text-only uses it without its photo")),
+}
+_PREDICT_FLAGS = {
+    "--top-k": ("top_k", dict(type=positive_int, help="hashtags recommended per post")),
+    "--min-tags": ("min_tags", dict(type=non_negative_int,
+                                    help="let the learned end token stop a list after this many tags (default: always --top-k tags)")),
+    "--beam": ("beam_size", dict(type=positive_int, help="beam width (1 = greedy)")),
+    "--decode": ("decode", dict(choices=DECODE_MODES,
+                                help="sequence: tag after tag (greedy or beam); rank: every "
+                                     "tag ranked by the first step's probability")),
+    "--batch-size": ("predict_batch_size", dict(type=positive_int, help="posts per batch")),
+}
+
+
+def _flags(script: str) -> dict:
+    chosen = dict(_SHARED_FLAGS)
+    chosen.update(_TRAIN_FLAGS if script == "train" else _PREDICT_FLAGS)
+    return chosen
+
+
+def add_config_flags(parser: argparse.ArgumentParser, script: str) -> None:
+    """Add the config flags of `script` ("train" or "predict"), all defaulting to unset."""
+    for flag, (_, options) in _flags(script).items():
+        if flag == "--encoder":  # read now: an encoder registered after import counts too
+            options = dict(options, choices=encoder_names())
+        parser.add_argument(flag, default=None, **options)
+    if script == "train":
+        parser.add_argument("--no-image", action="store_true", help="text-only ablation")
+        parser.add_argument("--no-text", action="store_true", help="image-only ablation")
+
+
+# Settings a user's defaults file may change for predict.py: how to predict and how to
+# read photos, never how the model was trained (its own config.json says that).
+PREDICT_SETTINGS = ("top_k", "min_tags", "beam_size", "decode", "predict_batch_size",
+                    "encoder_weights", "cache_dir", "extract_batch_size", "on_bad_image")
+
+
+def config_from_args(args: argparse.Namespace, base: AMNNConfig | None = None,
+                     script: str = "train", user_defaults: dict | None = None) -> AMNNConfig:
+    """`base` (default AMNNConfig()), then the user's defaults, then every flag given.
+
+    `user_defaults` (from `amnn.cli.user_defaults`) apply in full to training; prediction
+    takes only `PREDICT_SETTINGS` from them, keeping the trained model's own settings.
+
+    Example:
+        >>> parser = argparse.ArgumentParser(); add_config_flags(parser, "train")
+        >>> config_from_args(parser.parse_args(["--batch-size", "8"])).batch_size
+        8
+        >>> config_from_args(parser.parse_args([]), user_defaults={"batch_size": 16}).batch_size
+        16
+    """
+    changes = dict(user_defaults or {})
+    if script != "train":
+        changes = {name: value for name, value in changes.items() if name in PREDICT_SETTINGS}
+    for flag, (field, _) in _flags(script).items():
+        value = getattr(args, flag.lstrip("-").replace("-", "_"), None)
+        if value is not None:
+            changes[field] = value
+    # Bad photos are handled as each run says: a model trained with skip must not make
+    # predict.py skip photos silently, so an absent flag means the default, not the model's.
+    changes.setdefault("on_bad_image", AMNNConfig.on_bad_image)
+    if changes.get("encoder", AMNNConfig.encoder) not in encoder_names():
+        raise AMNNError(f"unknown image encoder {changes['encoder']!r}; known encoders: "
+                        f"{', '.join(encoder_names())}")
+    if getattr(args, "epochs", None) is not None:
+        changes["epochs"] = args.epochs
+    if getattr(args, "no_image", False) and getattr(args, "no_text", False):
+        raise AMNNError("--no-image and --no-text together leave nothing to learn from; "
+                        "drop one of them")
+    if getattr(args, "no_image", False):
+        changes["include_image"] = False
+    if getattr(args, "no_text", False):
+        changes["include_text"] = False
+    base = base or AMNNConfig()
+    try:
+        return base.replace(**changes)
+    except ValueError as error:
+        raise AMNNError(str(error)) from None

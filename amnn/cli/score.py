@@ -1,0 +1,165 @@
+"""Score predicted hashtags against the true ones: precision, recall, accuracy and F1 at k.
+
+The predictions CSV needs a `predicted_hashtags` column (space-separated, best first), as
+written by scripts/predict.py. The true hashtags come from its `hashtags` column (or
+`captions`, the original AMNN name), or from another CSV given with --truth that lists the
+same posts in the same order. Posts without a true hashtag are skipped and counted.
+
+Examples:
+    python scripts/result_accuracy.py runs/val_predictions.csv
+    python scripts/result_accuracy.py runs/val_predictions.csv --k 10
+    python scripts/result_accuracy.py preds.csv \
+        --truth ../shared/data/mediaeval/val/image_text_tag.csv
+    python scripts/result_accuracy.py preds.csv --json out/m.json --csv out/m.csv --plot out/m.png
+
+By default the metrics go next to the predictions: <name>_metrics.csv, <name>_metrics.json
+and <name>_metrics.png. Exit status 2 means a problem with the input, explained on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Optional, Sequence
+
+from amnn.atomic_files import atomic_output
+from amnn.cli.args import positive_int
+from amnn.cli.runner import cli_main
+from amnn.cli.user_defaults import read_user_defaults
+from amnn.config import AMNNConfig
+from amnn.data.csv_records import read_header, read_records
+from amnn.data.hashtags import parse_hashtags
+from amnn.data.posts import PREDICTION_COLUMN, TAG_COLUMNS
+from amnn.errors import DataError
+from amnn.evaluate.metrics import MetricsTable, metrics_at_k
+from amnn.evaluate.plots import plot_metrics_at_k
+from amnn.jsonio import write_json
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line flags (see the module docstring for examples).
+
+    Example:
+        >>> build_parser().parse_args(["p.csv", "--k", "3"]).k
+        3
+    """
+    parser = argparse.ArgumentParser(
+        description="Precision, recall, accuracy and F1 at k of predicted hashtags.",
+        epilog="Example: python scripts/result_accuracy.py runs/val_predictions.csv --k 10")
+    parser.add_argument("predictions", type=Path, metavar="PRED.csv",
+                        help=f"CSV with a {PREDICTION_COLUMN!r} column "
+                             "(space-separated, best first)")
+    parser.add_argument("--truth", type=Path, metavar="CSV",
+                        help="take the true hashtags from this CSV (same posts, same order)")
+    parser.add_argument("--k", type=positive_int,
+                        help="report k = 1..K (default: top_k of your config.py, else 5)")
+    parser.add_argument("--json", type=Path, metavar="OUT", help="default <PRED>_metrics.json")
+    parser.add_argument("--csv", type=Path, metavar="OUT", help="default <PRED>_metrics.csv")
+    parser.add_argument("--plot", type=Path, metavar="OUT", help="default <PRED>_metrics.png")
+    return parser
+
+
+def read_columns(path: Path) -> dict[str, list[str]]:
+    """Every column of a CSV as a list of text cells, read as train.py and predict.py read
+    (UTF-8 with or without BOM, or CP949); an empty line is a row of empty cells.
+
+    Example:
+        >>> import tempfile
+        >>> path = Path(tempfile.mkdtemp()) / "posts.csv"
+        >>> _ = path.write_text("hashtags\\n\\nsea\\n")
+        >>> read_columns(path)["hashtags"]
+        ['', 'sea']
+    """
+    if not path.is_file():
+        raise DataError(str(path), "no such file; check the path")
+    records = read_records(path, keep_blank=True)
+    header = read_header(path, records, PREDICTION_COLUMN)
+    rows = [fields for _, fields in records]
+    return {name: [row[i] if i < len(row) else "" for row in rows]
+            for i, name in enumerate(header)}
+
+
+def _truth_column(columns: dict, path: Path, hint: str) -> str:
+    for column in TAG_COLUMNS:
+        if column in columns:
+            return column
+    raise DataError(str(path), f"no true-hashtag column: expected one of {list(TAG_COLUMNS)}, "
+                    f"found {list(columns)}{hint}")
+
+
+def print_table(table: MetricsTable) -> None:
+    """Print one line per k with 4 decimals, then how many posts were scored.
+
+    Example:
+        >>> print_table(metrics_at_k([["a"]], [["a"]], max_k=1))
+         k     P@k     R@k     A@k    F1@k
+         1  1.0000  1.0000  1.0000  1.0000
+        evaluated 1 posts; skipped 0 without a true hashtag
+    """
+    print(f"{'k':>2}  {'P@k':>6}  {'R@k':>6}  {'A@k':>6}  {'F1@k':>6}")
+    for k, p, r, a, f in zip(table.k, table.precision, table.recall, table.accuracy, table.f1):
+        print(f"{k:>2}  {p:6.4f}  {r:6.4f}  {a:6.4f}  {f:6.4f}")
+    print(f"evaluated {table.n_posts} posts; skipped {table.n_skipped} without a true hashtag")
+
+
+@cli_main
+def main(argv: Optional[Sequence[str]] = None, defaults_file: Optional[Path] = None) -> int:
+    """Score PRED.csv, print the table and write the CSV, JSON and PNG; return the exit status.
+
+    Without --k, K is the user's `top_k` from `defaults_file` (their config.py), else 5.
+
+    Example:
+        >>> csv_text = "hashtags,predicted_hashtags\\nsea,sea sun\\n"
+        >>> import tempfile
+        >>> path = Path(tempfile.mkdtemp()) / "pred.csv"
+        >>> _ = path.write_text(csv_text)
+        >>> main([str(path), "--k", "1"])  # doctest: +ELLIPSIS
+         k     P@k     R@k     A@k    F1@k
+         1  1.0000  1.0000  1.0000  1.0000
+        ...
+        0
+    """
+    args = build_parser().parse_args(argv)
+    if args.k is None:
+        args.k = read_user_defaults(defaults_file).get("top_k", AMNNConfig.top_k)
+    pred_path = args.predictions
+    predicted = read_columns(pred_path)
+    if PREDICTION_COLUMN not in predicted:
+        raise DataError(str(pred_path), f"no column {PREDICTION_COLUMN!r} (found "
+                        f"{list(predicted)}); is this a scripts/predict.py output?",
+                        column=PREDICTION_COLUMN)
+    truth_path = args.truth or pred_path
+    truth = read_columns(args.truth) if args.truth else predicted
+    rows, truth_rows = len(predicted[PREDICTION_COLUMN]), len(next(iter(truth.values()), []))
+    if truth_rows != rows:
+        raise DataError(str(truth_path), f"has {truth_rows} rows but {pred_path} has "
+                        f"{rows}; --truth must list the same posts in the same order")
+    hint = "" if args.truth else "; pass --truth CSV to read them from another file"
+    truth_column = _truth_column(truth, truth_path, hint)
+
+    # Both sides are normalised alike, so a prediction '#Sandy' from another tool is 'sandy'.
+    predictions = [parse_hashtags(cell) for cell in predicted[PREDICTION_COLUMN]]
+    truths = [parse_hashtags(cell) for cell in truth[truth_column]]
+    if not any(truths):
+        raise DataError(str(truth_path), f"no row has a hashtag in column {truth_column!r}; "
+                        "nothing to score", column=truth_column)
+    table = metrics_at_k(predictions, truths, args.k)
+    print_table(table)
+
+    # with_name, not with_suffix: a stem such as "val.v2" must keep its dot.
+    csv_path = args.csv or pred_path.with_name(f"{pred_path.stem}_metrics.csv")
+    json_path = args.json or pred_path.with_name(f"{pred_path.stem}_metrics.json")
+    plot_path = args.plot or pred_path.with_name(f"{pred_path.stem}_metrics.png")
+    with atomic_output(csv_path) as tmp:
+        table.to_frame().to_csv(tmp, index=False, encoding="utf-8")
+    report = {"predictions_csv": str(pred_path), "truth_csv": str(truth_path),
+              "truth_column": truth_column, **table.to_dict()}
+    write_json(json_path, report)
+    plot_metrics_at_k({pred_path.stem: table}, plot_path)
+    print(f"wrote {csv_path}, {json_path} and {plot_path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,149 @@
+"""Train AMNN on posts (photo + caption + hashtags) and write one model folder.
+
+Examples:
+    # the embedded demo (a few minutes on 2 CPU cores)
+    python scripts/train.py --data dataset --out models/demo --epochs 40
+
+    # real posts with their own validation split, until early stopping ends it
+    python scripts/train.py --data ../shared/data/mediaeval/train \
+        --val ../shared/data/mediaeval/val --out models/mediaeval
+
+    # the paper's encoder on Colab (downloads ImageNet weights), and the ablations
+    python scripts/train.py --data DATA --out models/r50 --encoder resnet50
+    python scripts/train.py --data DATA --out models/text_only --no-image
+
+    # continue an interrupted run (weights, optimizer state and epoch are restored)
+    python scripts/train.py --data DATA --out models/mediaeval --resume
+
+    # scraped posts, some with broken or missing photos: leave those posts out
+    python scripts/train.py --data DATA --out models/scraped --on-bad-image skip
+
+Without --val, a seeded split by image holds out --val-fraction of the photos;
+--val-fraction 0 trains on every post and watches the training loss instead (for tiny sets
+such as the demo, where a held-out photo would be a subject never seen in training).
+The folder holds model.keras, config.json, the vocabularies, training_log.csv and
+training_curves.png; scripts/predict.py needs nothing else.
+
+Every photo is looked at before training: a post whose photo is missing, unreadable, not an
+image or outside the data folder stops the run with one error listing them all
+(--on-bad-image error, the default; the good photos' features are cached first); skip
+leaves those posts out, text-only keeps them without their photo.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from pathlib import Path
+from typing import Optional, Sequence
+
+from amnn.cli.args import add_config_flags, config_from_args, positive_int
+from amnn.cli.runner import add_verbose_flag, cli_main, load_tensorflow
+from amnn.cli.user_defaults import read_user_defaults
+from amnn.errors import AMNNError
+from amnn.model.folder_names import MANIFEST, WORK_DIR
+from amnn.train.distribution import (
+    STRATEGY_NAMES,  # no TensorFlow: flags are checked first
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line flags of train.py.
+
+    Example:
+        >>> build_parser().parse_args(["--data", "d", "--out", "m"]).epochs is None
+        True
+    """
+    parser = argparse.ArgumentParser(description="Train an AMNN hashtag recommender.")
+    parser.add_argument("--data", required=True, help="training folder or CSV")
+    parser.add_argument("--val", help="validation folder or CSV (default: split --data by image)")
+    parser.add_argument("--out", required=True, help="model folder to write")
+    parser.add_argument("--epochs", type=positive_int,
+                        help="train exactly this many epochs (default: until early stopping)")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue the interrupted training in --out")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace a model or an interrupted training in --out")
+    parser.add_argument("--quiet", action="store_true",
+                        help="one line per epoch and no progress bars (the default when the "
+                             "output is not a terminal)")
+    add_verbose_flag(parser)
+    parser.add_argument("--strategy", choices=STRATEGY_NAMES, default="auto",
+                        help="tf.distribute strategy: auto (all GPUs mirrored when 2+, else "
+                             "the GPU or the CPU), one-device, mirrored, multi-worker "
+                             "($TF_CONFIG), tpu; --batch-size is per replica")
+    add_config_flags(parser, "train")
+    return parser
+
+
+def _check_out_folder(out: Path, resume: bool, overwrite: bool) -> None:
+    """Never overwrite a user's model by accident, never resume from nothing."""
+    finished = (out / MANIFEST).is_file()
+    interrupted = (out / WORK_DIR).is_dir() and not finished
+    if resume and overwrite:
+        raise AMNNError("--resume and --overwrite contradict each other; pick one")
+    if resume and not interrupted:
+        raise AMNNError(f"--resume: {out} holds no interrupted training to continue"
+                        + (" (it holds a finished model)" if finished else ""))
+    if overwrite and out.exists():
+        for name in (MANIFEST, WORK_DIR):
+            target = out / name
+            shutil.rmtree(target) if target.is_dir() else target.unlink(missing_ok=True)
+    elif finished:
+        raise AMNNError(f"{out} already holds a trained model; pass --overwrite to replace it "
+                        "or choose another --out")
+    elif interrupted and not resume:
+        raise AMNNError(f"{out} holds an interrupted training; pass --resume to continue it "
+                        "or --overwrite to start over")
+
+
+@cli_main
+def main(argv: Optional[Sequence[str]] = None, defaults_file: Optional[Path] = None) -> int:
+    """Train and write the model folder; `defaults_file` is the user's config.py, if any."""
+    args = build_parser().parse_args(argv)
+    config = config_from_args(args, user_defaults=read_user_defaults(defaults_file))
+    out = Path(args.out)
+    _check_out_folder(out, args.resume, args.overwrite)
+    load_tensorflow(args.verbose)  # after the flags and the folder are checked (seconds)
+    from amnn.train.distribution import make_strategy
+
+    # TPU and multi-worker set up TensorFlow's runtime before anything else may use it.
+    strategy = make_strategy(args.strategy)
+
+    from amnn.data.posts import read_posts
+    from amnn.data.splits import split_by_image
+    from amnn.features.photo_check import check_post_photos
+    from amnn.train.fitting import train_model
+    from amnn.train.preparation import (
+        prepare,  # TensorFlow loads here, after flags are checked
+    )
+
+    def read(path):
+        # Image cells are checked with the photos themselves, so one error (or note) covers
+        # missing, undecodable and out-of-folder photos alike; --no-image opens none.
+        posts = read_posts(path, require_hashtags=True, check_images=False)
+        return check_post_photos(posts, config, progress=not args.quiet) \
+            if config.include_image else posts
+
+    posts = read(args.data)
+    if args.val:
+        train, val = posts, read(args.val)
+    else:
+        train_rows, val_rows = split_by_image(posts, config.val_fraction, config.seed)
+        train, val = posts.select(train_rows), posts.select(val_rows)
+    data = prepare(config, train, val, progress=not args.quiet)
+    # A log file gets one line per epoch, not thousands of progress-bar redraws.
+    one_line = args.quiet or not sys.stdout.isatty()
+    summary = train_model(data, out, resume=args.resume, verbose=2 if one_line else 1,
+                          strategy=strategy)
+    best = summary["best_val_loss"]
+    best = f"best val_loss {best:.4f}" if best is not None else \
+        f"best loss {summary['best_train_loss']:.4f}, no validation posts"
+    print(f"trained for {summary['epochs_run']} epochs ({best}) in {summary['train_seconds']} s;"
+          f" model: {out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,140 @@
+"""User-facing defaults of AMNN-Keras, in one typed place.
+
+Every script starts from `AMNNConfig()`, overrides fields with its command-line flags, and
+`scripts/train.py` saves the effective config as `config.json` inside the model folder, so a
+trained model always says how it was made.
+
+Example:
+    >>> from amnn.config import AMNNConfig
+    >>> cfg = AMNNConfig(epochs=5, encoder="resnet50")
+    >>> AMNNConfig.from_dict(cfg.to_dict()) == cfg
+    True
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+TOKENIZER_NAMES = ("auto", "word", "soynlp")
+TAG_ORDERS = ("frequency", "post")
+DECODE_MODES = ("sequence", "rank")
+TAG_LOSSES = ("next", "remaining")
+BAD_IMAGE_POLICIES = ("error", "skip", "text-only")  # see amnn/features/photo_check.py
+
+
+@dataclass
+class AMNNConfig:
+    """All hyperparameters and defaults of training and prediction.
+
+    Example:
+        >>> AMNNConfig().max_tags
+        5
+    """
+
+    # --- data -------------------------------------------------------------------------------
+    min_tag_count: int = 2          # hashtags seen fewer times in training become UNK (dropped)
+    max_tags: int = 5               # at most this many hashtags per post are learned (+ EOS)
+    tag_order: str = "post"         # order of a post's tags for the decoder: "post" (as written)
+                                    # or "frequency" (most frequent first; see docs/BENCHMARKS.md)
+    tokenizer: str = "auto"         # "auto" picks soynlp for Korean text, else "word"
+    min_word_count: int = 2         # words seen fewer times in training become UNK
+    max_words: int = 30000          # text vocabulary cap (most frequent words kept)
+    max_text_tokens: int = 64       # longer captions are truncated (batches pad to their longest)
+    val_fraction: float = 0.1       # validation share when no --val is given, split by image
+    seed: int = 42                  # seeds the split, the weights and the shuffling
+
+    # --- image encoder and feature cache ----------------------------------------------------
+    encoder: str = "efficientnet_lite0"  # image encoder from the registry (see amnn/features/encoders)
+    encoder_weights: Optional[str] = None  # local weights file (resnet50 offline)
+    extract_batch_size: int = 32    # images per encoder forward pass
+    cache_dir: Optional[str] = None  # HDF5 feature caches; default ~/.cache/amnn or $AMNN_CACHE_DIR
+    on_bad_image: str = "error"     # a photo missing, unreadable, undecodable or outside the data
+                                    # folder: "error" stops listing them all, "skip" leaves the
+                                    # post out (predict: empty cell), "text-only" drops the photo
+
+    # --- model ------------------------------------------------------------------------------
+    include_image: bool = True      # the paper's ablations: False trains text-only
+    include_text: bool = True       # False trains image-only
+    word_embedding_dim: int = 128   # caption word embedding size
+    text_units: int = 128           # BiLSTM units per direction (directions are summed)
+    attention_units: int = 128      # hidden size of the additive attention scores
+    region_units: int = 256         # image regions are projected to this size
+    tag_embedding_dim: int = 128    # decoder input embedding of hashtag ids
+    decoder_units: int = 256        # GRU decoder state size
+    dropout: float = 0.3            # on text, regions and decoder outputs
+
+    # --- training ---------------------------------------------------------------------------
+    epochs: Optional[int] = None    # None: up to max_epochs, until early stopping ends it
+    max_epochs: int = 60            # the ceiling when epochs is None
+    batch_size: int = 64
+    learning_rate: float = 2e-3
+    early_stopping_patience: int = 6  # epochs without val-loss improvement before stopping
+    reduce_lr_patience: int = 2     # epochs without improvement before halving the rate
+    tag_loss: str = "next"          # "next": the next tag in tag_order; "remaining": any tag
+                                    # of the post not yet given (see amnn/model/losses.py)
+
+    # --- prediction -------------------------------------------------------------------------
+    top_k: int = 5                  # at most this many hashtags recommended per post
+    min_tags: Optional[int] = None  # the learned EOS may stop a list after this many tags;
+                                    # None: always recommend top_k tags (ranked)
+    beam_size: int = 1              # 1 = greedy; >1 = beam search
+    decode: str = "sequence"        # "sequence": tag after tag; "rank": all tags ranked by
+                                    # the first step's probabilities (see amnn/model/decoding.py)
+    predict_batch_size: int = 256   # posts decoded together
+
+    extra: dict[str, Any] = field(default_factory=dict)  # free-form notes saved with a model
+
+    def __post_init__(self) -> None:
+        self.validate()
+
+    def validate(self) -> None:
+        """Raise ValueError naming the field when a value is impossible."""
+        if self.tokenizer not in TOKENIZER_NAMES:
+            raise ValueError(f"tokenizer must be one of {TOKENIZER_NAMES}, got {self.tokenizer!r}")
+        if self.tag_order not in TAG_ORDERS:
+            raise ValueError(f"tag_order must be one of {TAG_ORDERS}, got {self.tag_order!r}")
+        if self.tag_loss not in TAG_LOSSES:
+            raise ValueError(f"tag_loss must be one of {TAG_LOSSES}, got {self.tag_loss!r}")
+        if self.decode not in DECODE_MODES:
+            raise ValueError(f"decode must be one of {DECODE_MODES}, got {self.decode!r}")
+        if self.on_bad_image not in BAD_IMAGE_POLICIES:
+            raise ValueError(f"on_bad_image must be one of {BAD_IMAGE_POLICIES}, "
+                             f"got {self.on_bad_image!r}")
+        if not (self.include_image or self.include_text):
+            raise ValueError("include_image and include_text cannot both be False")
+        if not 0.0 <= self.val_fraction < 1.0:
+            raise ValueError(f"val_fraction must be in [0, 1), got {self.val_fraction}")
+        if not 0.0 <= self.dropout < 1.0:
+            raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
+        if self.epochs is not None and self.epochs < 1:
+            raise ValueError(f"epochs must be at least 1, got {self.epochs}")
+        positive = ("min_tag_count", "max_tags", "min_word_count", "max_words", "max_text_tokens",
+                    "extract_batch_size", "word_embedding_dim", "text_units", "attention_units",
+                    "region_units", "tag_embedding_dim", "decoder_units", "max_epochs",
+                    "batch_size", "top_k", "beam_size", "predict_batch_size")
+        for name in positive:
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
+        if self.learning_rate <= 0:
+            raise ValueError(f"learning_rate must be positive, got {self.learning_rate}")
+        if self.min_tags is not None and self.min_tags < 0:
+            raise ValueError(f"min_tags must be 0 or more, got {self.min_tags}")
+
+    def to_dict(self) -> dict[str, Any]:
+        """The config as plain JSON-ready values."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> "AMNNConfig":
+        """Rebuild a config; unknown keys (from a newer version) raise ValueError."""
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ValueError(f"unknown config keys {unknown}; this AMNN version knows {sorted(known)}")
+        return cls(**values)
+
+    def replace(self, **changes: Any) -> "AMNNConfig":
+        """A copy with some fields changed (validated again)."""
+        return dataclasses.replace(self, **changes)

@@ -1,0 +1,88 @@
+"""An image encoder: a pretrained CNN with its preprocessing, giving 7x7 region features.
+
+AMNN attends over the regions of the CNN's last feature map, so each encoder gives
+(49, C) features per image. `amnn.features.encoders.registry` builds one by name.
+
+Example:
+    >>> encoder = get_encoder("efficientnet_lite0")                       # doctest: +SKIP
+    >>> batch = tf.stack([encoder.prepare(photo) for photo in photos])   # doctest: +SKIP
+    >>> encoder.encode_batch(batch).shape                                 # doctest: +SKIP
+    TensorShape([2, 49, 1280])
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Tuple
+
+import keras
+import tensorflow as tf
+
+
+def center_crop_resize(image: tf.Tensor, size: int) -> tf.Tensor:
+    """Crop the central square (side = the shorter side) and resize it to `size` x `size`.
+
+    Accepts (H, W, 1), (H, W, 3) or (H, W, 4) images of any integer or float dtype with
+    values in [0, 255]; grey is repeated to RGB and alpha dropped. Returns float32 (size, size, 3).
+
+    Example:
+        >>> center_crop_resize(tf.zeros((300, 400, 3), tf.uint8), 224).shape
+        TensorShape([224, 224, 3])
+    """
+    image = tf.convert_to_tensor(image)
+    image = tf.cond(tf.shape(image)[-1] == 1,
+                    lambda: tf.tile(image, [1, 1, 3]), lambda: image[..., :3])
+    shape = tf.shape(image)
+    side = tf.minimum(shape[0], shape[1])
+    top, left = (shape[0] - side) // 2, (shape[1] - side) // 2
+    image = tf.cast(image[top:top + side, left:left + side], tf.float32)
+    # Antialiasing keeps large photos from aliasing when shrunk several-fold.
+    image = tf.image.resize(image, (size, size), antialias=True)
+    return tf.ensure_shape(image, (size, size, 3))
+
+
+class ImageEncoder:
+    """A named CNN with its preprocessing, giving (49, C) region features per image.
+
+    Args:
+        name: str. Registry name, e.g. "efficientnet_lite0".
+        model: keras.Model. Preprocessed (B, S, S, 3) float32 -> (B, grid, grid, channels).
+        normalize: callable. Float32 RGB in [0, 255] -> the values `model` expects.
+        channels: int. Feature channels C.
+        image_size: int. Input side S.
+        grid: int. Side of the feature map; grid * grid regions.
+
+    Example:
+        >>> encoder = get_encoder("efficientnet_lite0")
+        >>> images = tf.data.Dataset.from_tensor_slices(photos).map(encoder.prepare).batch(32)
+        >>> features = [encoder.encode_batch(batch) for batch in images]  # doctest: +SKIP
+    """
+
+    def __init__(self, name: str, model: keras.Model, normalize: Callable[[tf.Tensor], tf.Tensor],
+                 channels: int, image_size: int = 224, grid: int = 7) -> None:
+        expected = (None, grid, grid, channels)
+        if tuple(model.output_shape) != expected:
+            raise ValueError(f"model for encoder {name!r} outputs {model.output_shape}, "
+                             f"expected {expected}")
+        self.name, self.model, self.normalize = name, model, normalize
+        self.channels, self.image_size, self.grid = channels, image_size, grid
+        self.encode_batch = tf.function(self._encode, reduce_retracing=True)
+
+    @property
+    def feature_shape(self) -> Tuple[int, int]:
+        """(regions, channels) of one image's features, e.g. (49, 1280)."""
+        return (self.grid * self.grid, self.channels)
+
+    def prepare(self, image: tf.Tensor) -> tf.Tensor:
+        """One decoded RGB uint8 image (H, W, 3), any size -> float32 (S, S, 3) model input.
+
+        Pure TensorFlow, so it can run inside `tf.data.Dataset.map`.
+        """
+        return self.normalize(center_crop_resize(image, self.image_size))
+
+    def _encode(self, images: tf.Tensor) -> tf.Tensor:
+        """Prepared images (B, S, S, 3) -> float32 region features (B, grid * grid, C)."""
+        maps = self.model(images, training=False)
+        return tf.reshape(tf.cast(maps, tf.float32), (-1, self.grid * self.grid, self.channels))
+
+    def __repr__(self) -> str:
+        return f"ImageEncoder({self.name!r}, feature_shape={self.feature_shape})"

@@ -1,0 +1,251 @@
+"""Region features of every photo, extracted once and reused by training and prediction.
+
+`ensure_features` runs the image encoder over the photos the cache lacks (new, changed, or
+left unfinished by an interrupted run) and stores their 7x7 region features, 49 rows of C
+channels; `load_features` reads them back, one row per distinct photo.
+
+One HDF5 file per encoder, `cache_root()/features/<encoder>.h5` (format 1), kept by
+`amnn.features.store.FeatureCache`; row i of every dataset describes the same photo:
+
+    features  float16 (N, 49, C)  resizable, one row per chunk
+    keys      utf-8 str (N,)      absolute resolved photo path
+    sizes     int64 (N,)          file size in bytes, taken before the file was read
+    mtimes    int64 (N,)          file mtime in nanoseconds, taken before the file was read
+    digests   ascii S40 (N,)      sha1 hex of the exact bytes that were decoded
+    complete  uint8 (N,)          1 once the row's features are on disk (flushed after them)
+    attrs     encoder (str), feature_shape (49, C), format_version (1)
+
+A row is reused when its path, size and mtime match; when size or mtime changed but the
+sha1 is the same, only size and mtime are refreshed. Rows not complete or not finite are
+recomputed. Each batch is flushed as it is written, so an interrupted run (Ctrl-C, kill)
+keeps its work; an unreadable file is moved aside to `<name>.corrupt-<time>`, never deleted.
+
+Example:
+    >>> enc = get_encoder("efficientnet_lite0")
+    >>> ensure_features(["a.jpg", "b.png", "a.jpg"], enc, progress=False)
+    PosixPath('/home/me/.cache/amnn/features/efficientnet_lite0.h5')
+    >>> feats, index = load_features(["a.jpg", "", "a.jpg"], "efficientnet_lite0")
+    >>> feats.shape, feats.dtype, index.tolist()
+    ((1, 49, 1280), dtype('float16'), [0, -1, 0])
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+import signal
+import sys
+import threading
+from pathlib import Path
+
+import numpy as np
+import tensorflow as tf
+from tqdm import tqdm
+
+from amnn.errors import DataError, EncoderError
+from amnn.features.cache_folder import cache_root
+from amnn.features.encoders import encoder_feature_shape
+from amnn.features.store import FeatureCache, FeaturesNotCachedError, _keys, _unique
+
+__all__ = ["FeatureCache", "FeaturesNotCachedError", "cache_path", "ensure_features",
+           "load_features", "try_ensure_features"]
+
+_SHOWN = 5  # failing files named in one error message
+_EXPLAINED = 20  # undecodable photos whose own TensorFlow error try_ensure_features words
+
+
+def cache_path(encoder_name: str, cache_dir: str | None = None) -> Path:
+    """The cache file of one encoder, e.g. `~/.cache/amnn/features/efficientnet_lite0.h5`."""
+    return cache_root(cache_dir) / "features" / f"{encoder_name}.h5"
+
+
+def _listing(paths) -> str:
+    """' (and 3 more: b.jpg, c.jpg, d.jpg)' for the paths after the first; '' for one path."""
+    rest = [str(p) for p in paths[1:]]
+    if not rest:
+        return ""
+    more = ", ".join(rest[:_SHOWN]) + (", ..." if len(rest) > _SHOWN else "")
+    return f" (and {len(rest)} more: {more})"
+
+
+def _load(path, encoder):
+    """Read, decode and prepare one photo; also return the bytes, to hash what was decoded."""
+    data = tf.io.read_file(path)
+    image = tf.io.decode_image(data, channels=3, dtype=tf.uint8, expand_animations=False)
+    return encoder.prepare(image), data
+
+
+def _dataset(paths: list[str], encoder, batch_size: int) -> tf.data.Dataset:
+    """(positions, prepared images, file bytes) batches; decoding runs in parallel."""
+    ds = tf.data.Dataset.from_tensor_slices((tf.range(len(paths)), paths))
+    ds = ds.map(lambda i, p: (i, *_load(p, encoder)), num_parallel_calls=tf.data.AUTOTUNE,
+                deterministic=True)
+    # A bad file must not end the run: skip it here, report it once the good ones are stored.
+    ds = ds.ignore_errors()
+    return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+
+
+@contextlib.contextmanager
+def _kill_as_interrupt():
+    """Make SIGTERM (`kill`) raise KeyboardInterrupt, so the HDF5 file is closed cleanly."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers can only be set from the main thread
+        return
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
+
+
+def _decode_reason(path: str, encoder) -> str:
+    """TensorFlow's sentence on why `path` does not decode, without its op and device names."""
+    try:
+        _load(tf.constant(path), encoder)
+        return "it failed inside the tf.data pipeline"
+    except Exception as err:  # whatever it is, the user needs its message
+        return re.sub(r"\{\{.*?\}\}|\[Op:.*", "", getattr(err, "message", str(err))).strip()
+
+
+def _decode_error(paths: list[str], encoder) -> DataError:
+    """A DataError naming the photos tf.data skipped, with the first one's own error."""
+    reason = _decode_reason(paths[0], encoder)
+    return DataError(paths[0], f"cannot read this file as an image ({reason}){_listing(paths)}; "
+                     "convert it to JPEG or PNG, or remove it from the data. Features of the "
+                     "other photos are saved, so the next run extracts only what is left")
+
+
+def _extract(cache: FeatureCache, paths: list[str], encoder, batch_size: int,
+             progress: bool) -> list[str]:
+    """Encode `paths` batch by batch, writing and flushing each batch as it comes.
+
+    Returns the paths tf.data could not read or decode, in the order given.
+    """
+    # Stat before reading: a file changed mid-run then fails the size/mtime check next time.
+    stats = [os.stat(p) for p in paths]
+    done = np.zeros(len(paths), bool)
+    bar = tqdm(total=len(paths), unit="img", file=sys.stderr, disable=not progress,
+               desc=f"{encoder.name} features", smoothing=0.1)
+    with bar, _kill_as_interrupt():
+        for pos, images, data in _dataset(paths, encoder, batch_size):
+            # TensorFlow casts on its thread pool, faster than numpy on one core.
+            features = tf.cast(encoder.encode_batch(images), tf.float16).numpy()
+            pos = pos.numpy()
+            digests = [hashlib.sha1(d).hexdigest().encode("ascii") for d in data.numpy()]
+            bad = cache.write([paths[i] for i in pos], features,
+                              stats=[stats[i] for i in pos], digests=digests)
+            if bad:
+                raise EncoderError(f"encoder {encoder.name!r} gave features that are not finite "
+                                   f"(or too large for float16) for {bad[0]}{_listing(bad)}; "
+                                   "check the encoder's weights")
+            done[pos] = True
+            bar.update(len(pos))
+    return [paths[i] for i in np.flatnonzero(~done)]
+
+
+def _unreadable(paths: list[str]) -> list[str]:
+    return [p for p in paths if not (os.path.isfile(p) and os.access(p, os.R_OK))]
+
+
+def _store(paths: list[str], encoder, cache_dir: str | None, batch_size: int,
+           progress: bool) -> list[str]:
+    """Extract what the cache lacks of `paths` (distinct, readable); return the undecodable."""
+    with FeatureCache(cache_path(encoder.name, cache_dir), encoder.name,
+                      encoder.feature_shape) as cache:
+        todo = cache.missing(paths)
+        return _extract(cache, todo, encoder, batch_size, progress) if todo else []
+
+
+def ensure_features(image_paths, encoder, cache_dir: str | None = None, batch_size: int = 32,
+                    progress: bool = True) -> Path:
+    """Extract the region features of the photos the cache lacks; return the cache file.
+
+    Args:
+        image_paths: list of str. Photo paths; repeats are extracted once, '' is skipped.
+        encoder: an encoder from `amnn.features.encoders.get_encoder` (name, feature_shape, prepare,
+            encode_batch).
+        cache_dir: str or None. Cache folder; None uses `amnn.features.cache_folder.cache_root()`.
+        batch_size: int. Photos per encoder call.
+        progress: bool. Show a progress bar with images/s on stderr.
+
+    Raises DataError naming the photos that are missing, unreadable or not decodable.
+
+    Example:
+        >>> ensure_features(posts["image"].tolist(), get_encoder("efficientnet_lite0"))
+        PosixPath('/home/me/.cache/amnn/features/efficientnet_lite0.h5')
+    """
+    if int(batch_size) < 1:
+        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+    paths = list(_unique(image_paths).values())
+    unreadable = _unreadable(paths)
+    if unreadable:
+        raise DataError(unreadable[0], f"photo not found or not readable{_listing(unreadable)}; "
+                        "fix the image path, or leave it empty for a post without a photo")
+    failed = _store(paths, encoder, cache_dir, int(batch_size), progress)
+    if failed:
+        raise _decode_error(failed, encoder)
+    return cache_path(encoder.name, cache_dir)
+
+
+def try_ensure_features(image_paths, encoder, cache_dir: str | None = None,
+                        batch_size: int = 32, progress: bool = True) -> dict[str, str]:
+    """Like `ensure_features`, but return the photos that failed instead of raising.
+
+    Every photo that can be read and decoded gets its features stored; the others are
+    returned as {path: reason}, in the order given (one path per photo, as `_unique` keeps
+    it). This lets `amnn.data.photo_files` list every bad photo at once and apply --on-bad-image.
+
+    Example:
+        >>> try_ensure_features(["a.jpg", "empty.jpg", "gone.jpg"], enc, progress=False)
+        {'empty.jpg': 'Input is empty.', 'gone.jpg': 'not found or not readable'}
+    """
+    if int(batch_size) < 1:
+        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+    paths = list(_unique(image_paths).values())
+    unreadable = set(_unreadable(paths))  # tf.data would skip them too, but say why
+    readable = [p for p in paths if p not in unreadable]
+    failed = _store(readable, encoder, cache_dir, int(batch_size), progress) if readable else []
+    # Decoding a bad file again only to word its error costs time: explain the first few.
+    reasons = {p: _decode_reason(p, encoder) if i < _EXPLAINED else "cannot be decoded"
+               for i, p in enumerate(failed)}
+    reasons.update((p, "not found or not readable") for p in unreadable)
+    return {p: reasons[p] for p in paths if p in reasons}
+
+
+def load_features(image_paths, encoder_name: str,
+                  cache_dir: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The cached features of distinct photos, and each input path's row among them.
+
+    Many posts share a photo, so each photo is held once in memory.
+
+    Args:
+        image_paths: list of str. One photo path per post; '' (or None) for no photo.
+        encoder_name: str. The encoder the features were extracted with.
+        cache_dir: str or None. Cache folder; None uses `amnn.features.cache_folder.cache_root()`.
+
+    Returns:
+        features: float16 array (U, 49, C), one row per distinct photo, in first-seen order.
+        index: int32 array (len(image_paths),): the row of each path, -1 for no photo.
+
+    Raises FeaturesNotCachedError when a photo has no features (run `ensure_features`).
+
+    Example:
+        >>> feats, index = load_features(["a.jpg", "", "a.jpg"], "efficientnet_lite0")
+        >>> index.tolist()
+        [0, -1, 0]
+    """
+    keys = _keys(image_paths)
+    unique = _unique(image_paths, keys)
+    row = {key: i for i, key in enumerate(unique)}
+    index = np.array([row[k] if k is not None else -1 for k in keys], np.int32)
+    shape = encoder_feature_shape(encoder_name)
+    if not unique:  # no photos at all: no cache file is needed
+        return np.zeros((0, *shape), np.float16), index
+    with FeatureCache(cache_path(encoder_name, cache_dir), encoder_name, shape, mode="r") as cache:
+        return cache.read(list(unique.values())), index

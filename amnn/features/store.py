@@ -1,0 +1,288 @@
+"""`FeatureCache`: the HDF5 file of one encoder's region features, one row per image.
+
+The layout and the content check are described in `amnn.features.extraction`, which fills this
+file with the encoder's features; nothing here needs TensorFlow.
+
+Example:
+    >>> with FeatureCache("/tmp/lite0.h5", "efficientnet_lite0", (49, 1280)) as cache:
+    ...     todo = cache.missing(["a.jpg", "b.png"])
+    ...     cache.write(todo, np.zeros((len(todo), 49, 1280)))
+    ...     cache.read(["a.jpg"]).shape
+    (1, 49, 1280)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import h5py
+import numpy as np
+
+from amnn.errors import AMNNError, DataError
+
+FORMAT_VERSION = 1
+_BLOCK = 256  # rows per HDF5 read: ~32 MB at (49, 1280) float16, whatever the cache size
+_GAP = 8  # rows skipped inside one read rather than starting another
+_META = {"sizes": "i8", "mtimes": "i8", "digests": "S40", "complete": "u1"}
+
+
+class FeaturesNotCachedError(AMNNError, KeyError):
+    """Features were asked for an image the cache does not hold; run `ensure_features`."""
+
+    def __str__(self) -> str:  # KeyError would print the message in quotes
+        return str(self.args[0])
+
+
+def cache_key(path) -> str:
+    """The key a photo's row has in a feature cache: its absolute resolved path.
+
+    Example:
+        >>> cache_key("/photos/../photos/a.jpg")
+        '/photos/a.jpg'
+    """
+    return str(Path(path).expanduser().resolve())
+
+
+def _keys(paths) -> list:
+    """Absolute resolved path of each path ('' or None stay None); repeats resolved once."""
+    memo = {}
+    for p in paths:
+        if p and p not in memo:
+            memo[p] = cache_key(p)
+    return [memo[p] if p else None for p in paths]
+
+
+def _unique(paths, keys=None) -> dict:
+    """{key: first path given for it}, in order, without empty paths; `keys` from `_keys`."""
+    out = {}
+    for path, key in zip(paths, _keys(paths) if keys is None else keys):
+        if key is not None:
+            out.setdefault(key, str(path))
+    return out
+
+
+def _sha1(data: bytes) -> bytes:
+    return hashlib.sha1(data).hexdigest().encode("ascii")
+
+
+def _blocks(rows: np.ndarray):
+    """Yield (positions, start, stop): rows[positions] lie in [start, stop), read as one slice.
+
+    Rows at most _GAP apart share a slice (a few unused rows cost less than another HDF5
+    call); no slice spans more than _BLOCK rows, so memory stays bounded for any cache size.
+    """
+    order = np.argsort(rows, kind="stable")
+    srt = rows[order]
+    cuts = np.flatnonzero(np.diff(srt) > _GAP) + 1
+    for lo, end in zip(np.r_[0, cuts], np.r_[cuts, len(srt)]):
+        while lo < end:
+            hi = lo + int(np.searchsorted(srt[lo:end], srt[lo] + _BLOCK))
+            yield order[lo:hi], int(srt[lo]), int(srt[hi - 1]) + 1
+            lo = hi
+
+
+class FeatureCache:
+    """The HDF5 file of one encoder's region features (layout: see `amnn.features.extraction`).
+
+    Args:
+        path: str or Path. The .h5 file; created with its folder when absent (mode "a").
+        encoder_name: str. Must match the file's `encoder` attribute.
+        feature_shape: tuple. (49, C); must match the file's `feature_shape` attribute.
+        mode: str. "a" to read and write, "r" to read only (several readers may share it).
+
+    Example:
+        >>> with FeatureCache("/tmp/f.h5", "efficientnet_lite0", (49, 1280)) as cache:
+        ...     cache.write(["a.jpg"], np.zeros((1, 49, 1280)))
+        ...     "a.jpg" in cache, len(cache)
+        (True, 1)
+    """
+
+    def __init__(self, path, encoder_name: str, feature_shape, mode: str = "a") -> None:
+        if mode not in ("a", "r"):
+            raise ValueError(f"mode must be 'a' or 'r', got {mode!r}")
+        self.path, self.encoder_name, self.mode = Path(path), encoder_name, mode
+        self.feature_shape = tuple(int(d) for d in feature_shape)
+        if mode == "r" and not self.path.is_file():
+            raise DataError(self.path, "no feature cache here; extract the image features first")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._file = h5py.File(self.path, mode)
+        except OSError as err:
+            self._unreadable(err)
+            self._file = h5py.File(self.path, mode)
+        try:
+            self._load()
+        except (OSError, KeyError) as err:  # the file opens but its datasets are damaged
+            self._file.close()
+            self._unreadable(err)
+            self._file = h5py.File(self.path, mode)
+            self._load()
+        except BaseException:
+            self._file.close()
+            raise
+
+    def _unreadable(self, err: Exception) -> None:
+        """Move a damaged cache aside (never delete a user's file), or say why it cannot be."""
+        if "unable to lock file" in str(err):
+            raise DataError(self.path, "the feature cache is open in another AMNN process; "
+                            "wait for it to end, or set AMNN_CACHE_DIR to another folder") from err
+        if self.mode == "r" or not os.access(self.path, os.R_OK | os.W_OK):
+            raise DataError(self.path, f"cannot read the feature cache ({err}); run the feature "
+                            "extraction to rebuild it") from err
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+        aside = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
+        self.path.rename(aside)
+        print(f"warning: the feature cache {self.path} could not be read ({err}); moved it to "
+              f"{aside} and starting a new one", file=sys.stderr)
+
+    def _load(self) -> None:
+        """Create the datasets of a new file, or check an old one's; index its rows."""
+        f = self._file
+        if len(f) == 0 and self.mode == "a":
+            shape = self.feature_shape
+            f.create_dataset("features", (0, *shape), maxshape=(None, *shape), dtype="f2",
+                             chunks=(1, *shape))
+            for name, dtype in {"keys": h5py.string_dtype("utf-8"), **_META}.items():
+                f.create_dataset(name, (0,), maxshape=(None,), dtype=dtype, chunks=(1024,))
+            f.attrs.update(encoder=self.encoder_name, feature_shape=shape,
+                           format_version=FORMAT_VERSION)
+            f.flush()
+        version = f.attrs.get("format_version")
+        if version != FORMAT_VERSION or "features" not in f:
+            raise DataError(self.path, f"not an AMNN feature cache of format {FORMAT_VERSION} "
+                            f"(format {version}); move it aside and run again to rebuild it")
+        encoder = f.attrs.get("encoder")
+        shape = tuple(int(d) for d in f.attrs.get("feature_shape", ()))
+        if encoder != self.encoder_name or shape != self.feature_shape:
+            raise DataError(self.path, f"this cache holds features of encoder {encoder!r} with "
+                            f"shape {shape}, not {self.encoder_name!r} with shape "
+                            f"{self.feature_shape}; move it aside or use another cache folder")
+        # A run killed between growing the file and naming the rows leaves '' keys: skip them.
+        self._rows = {k: i for i, k in enumerate(f["keys"].asstr()[:]) if k}
+
+    def close(self) -> None:
+        """Flush and close the file (also done by leaving a `with` block)."""
+        if self._file.id.valid:
+            self._file.close()
+
+    def __enter__(self) -> "FeatureCache":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __contains__(self, path) -> bool:
+        row = self._rows.get(_keys([path])[0])
+        return row is not None and bool(self._file["complete"][row])
+
+    def __len__(self) -> int:
+        """Number of images whose features are complete."""
+        return int(self._file["complete"][:].sum())
+
+    def missing(self, paths) -> list[str]:
+        """The paths (deduplicated, in order) whose features are absent, stale or unusable.
+
+        A file whose size or mtime changed is hashed again; if its bytes are the same, its
+        size and mtime are refreshed and its features kept.
+        """
+        f = self._file
+        sizes, mtimes, digests, complete = (f[name][:] for name in _META)
+        todo, keep, refresh = set(), {}, []
+        wanted = _unique(paths)
+        for key, path in wanted.items():
+            row = self._rows.get(key)
+            stat = os.stat(path) if os.path.isfile(path) else None
+            if row is None or not complete[row] or stat is None:
+                todo.add(key)
+            elif (stat.st_size, stat.st_mtime_ns) == (sizes[row], mtimes[row]):
+                keep[key] = row
+            elif _sha1(Path(path).read_bytes()) == digests[row]:
+                keep[key] = row
+                refresh.append((row, stat))
+            else:
+                todo.add(key)
+        # A flagged row may still hold inf or NaN (a damaged file): such rows are recomputed.
+        rows, names = np.fromiter(keep.values(), np.int64, len(keep)), list(keep)
+        for pos, start, stop in _blocks(rows):
+            finite = np.isfinite(f["features"][start:stop]).all(axis=(1, 2))
+            todo.update(names[i] for i in pos[~finite[rows[pos] - start]])
+        if refresh and self.mode == "a":
+            for row, stat in refresh:
+                f["sizes"][row], f["mtimes"][row] = stat.st_size, stat.st_mtime_ns
+            f.flush()
+        return [path for key, path in wanted.items() if key in todo]
+
+    def write(self, paths, features, *, stats=None, digests=None) -> list[str]:
+        """Store one batch of features; return the paths whose features are not finite.
+
+        Args:
+            paths: list of str. Distinct image paths, one per row of `features` (N, 49, C).
+            stats: list of os.stat_result, taken before the files were read; None: stat now.
+            digests: list of sha1 hex bytes of what was decoded; None: hash the files now.
+
+        Non-finite rows are stored but left incomplete, so they are never read as valid.
+        """
+        feats = np.asarray(features, dtype=np.float16)
+        if feats.shape != (len(paths), *self.feature_shape):
+            raise ValueError(f"features must have shape {(len(paths), *self.feature_shape)}, "
+                             f"got {feats.shape}")
+        keys = _keys(paths)
+        if not keys:
+            return []
+        if None in keys or len(set(keys)) != len(keys):
+            raise ValueError(f"paths must be distinct and non-empty, got {paths}")
+        stats = stats or [os.stat(p) for p in paths]
+        digests = digests or [_sha1(Path(p).read_bytes()) for p in paths]
+        f = self._file
+        n = f["keys"].shape[0]
+        new = [k for k in keys if k not in self._rows]
+        old = np.array([self._rows[k] for k in keys if k in self._rows], np.int64)
+        if len(old):
+            # Unflag before overwriting, so a crash mid-write leaves those rows to recompute.
+            f["complete"][np.sort(old)] = 0
+            f.flush()
+        if new:
+            for name in ("features", "keys", *_META):
+                f[name].resize(n + len(new), axis=0)
+            f["keys"][n:] = new
+            self._rows.update((k, n + i) for i, k in enumerate(new))
+        rows = np.array([self._rows[k] for k in keys], np.int64)
+        finite = np.isfinite(feats).all(axis=(1, 2))
+        columns = {"features": feats, "digests": np.array(digests, "S40"),
+                   "sizes": np.array([s.st_size for s in stats], np.int64),
+                   "mtimes": np.array([s.st_mtime_ns for s in stats], np.int64)}
+        order = np.argsort(rows)
+        srt = rows[order]
+        # One slice assignment when the rows are contiguous, as appended rows always are.
+        where = slice(srt[0], srt[-1] + 1) if srt[-1] - srt[0] + 1 == len(srt) else srt
+        for name, values in columns.items():
+            f[name][where] = values[order]
+        f.flush()
+        f["complete"][where] = finite[order]
+        f.flush()
+        return [p for p, ok in zip(paths, finite) if not ok]
+
+    def read(self, paths) -> np.ndarray:
+        """Features of `paths` as float16 (len(paths), 49, C); FeaturesNotCachedError if absent."""
+        keys = _keys(paths)
+        complete = self._file["complete"][:]
+        rows = np.empty(len(keys), np.int64)
+        for i, (key, path) in enumerate(zip(keys, paths)):
+            row = self._rows.get(key)
+            if row is None or not complete[row]:
+                raise FeaturesNotCachedError(f"{path}: no features in the cache {self.path}; "
+                                             "extract the image features (ensure_features) first")
+            rows[i] = row
+        out = np.empty((len(keys), *self.feature_shape), np.float16)
+        features = self._file["features"]
+        for pos, start, stop in _blocks(rows):
+            if stop - start == len(pos) and (np.diff(pos) == 1).all():
+                # Rows stored in the order asked (the usual case): read straight into `out`.
+                features.read_direct(out, np.s_[start:stop], np.s_[pos[0]:pos[-1] + 1])
+            else:
+                out[pos] = features[start:stop][rows[pos] - start]
+        return out

@@ -1,0 +1,157 @@
+"""Batched hashtag decoding: greedy with no repeated tag, and beam search.
+
+The published code called `model.predict` once per post per hashtag. Here a whole batch of
+posts is encoded once (caption and photo), then only the decoder steps, all posts
+together, inside one compiled `tf.function` per (top_k, min_tags, beam) setting.
+
+Every decoder returns an int32 array (B, top_k) of hashtag ids in recommendation order:
+real tags first, then EOS where the model chose to stop, then PAD (0).
+
+A third mode, `rank`, takes one decoder step only and ranks every hashtag by its
+probability of being the post's first tag: a multi-label reading of the same model that
+does not let an early wrong tag steer the rest of the list.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import tensorflow as tf
+
+from amnn.data.vocabulary import BOS, EOS, PAD, UNK
+from amnn.model.network import AMNNNetwork
+
+_NEG_INF = float("-inf")
+
+
+class BatchDecoder:
+    """Greedy or beam-search decoding over batches of posts.
+
+    Args:
+        network: AMNNNetwork. The trained layers (see `AMNNNetwork.from_model`).
+        tag_vocab_size: int. Size of the hashtag vocabulary including PAD/BOS/EOS/UNK.
+        length_penalty: float. Beam scores are divided by length ** length_penalty, so
+            longer tag lists are not punished merely for having more terms.
+
+    Example:
+        >>> decoder = BatchDecoder(network, tag_vocab_size=len(vocab))   # doctest: +SKIP
+        >>> ids = decoder.decode({"text_ids": ids, "image_regions": feats}, top_k=5)  # doctest: +SKIP
+        >>> ids.shape                                                      # doctest: +SKIP
+        (256, 5)
+    """
+
+    def __init__(self, network: AMNNNetwork, tag_vocab_size: int, length_penalty: float = 1.0):
+        self.network = network
+        self.vocab_size = int(tag_vocab_size)
+        self.length_penalty = float(length_penalty)
+        # Special ids are never recommended; EOS only ends a list.
+        self._banned = tf.constant(np.isin(np.arange(self.vocab_size), [PAD, BOS, UNK]))
+        self._eos = tf.constant(np.arange(self.vocab_size) == EOS)
+        self._compiled: dict[tuple[int, int, int], tf.types.experimental.GenericFunction] = {}
+
+    def decode(self, inputs: dict, top_k: int, min_tags: int = 1, beam_size: int = 1,
+               rank: bool = False) -> np.ndarray:
+        """Hashtag ids (B, top_k) for a batch of encoded posts (dict of model inputs).
+
+        `rank=True` ranks tags by the first step's distribution (min_tags and beam unused).
+        """
+        if top_k < 1 or beam_size < 1:
+            raise ValueError(f"top_k and beam_size must be >= 1, got {top_k}, {beam_size}")
+        # The vocabulary may hold fewer real tags than asked for; never force impossible picks.
+        real_tags = self.vocab_size - 4
+        min_tags = max(0, min(min_tags, top_k, real_tags))
+        key = (int(top_k), int(min_tags), int(beam_size), bool(rank))
+        if key not in self._compiled:
+            fn = self._rank if rank else self._greedy if beam_size == 1 else self._beam
+            self._compiled[key] = tf.function(
+                lambda batch: fn(batch, *key), reduce_retracing=True)
+        batch = {name: tf.convert_to_tensor(value) for name, value in inputs.items()}
+        return self._compiled[key](batch).numpy()
+
+    def _blocked(self, used, step, min_tags):
+        blocked = tf.logical_or(used, self._banned)
+        if step < min_tags:
+            blocked = tf.logical_or(blocked, self._eos)
+        return blocked
+
+    def _rank(self, batch, top_k, _min_tags, _beam_size, _rank):
+        memory, state = self.network.encode(batch.get("text_ids"), batch.get("image_regions"))
+        previous = tf.fill((tf.shape(state)[0], 1), BOS)
+        logits, _ = self.network.decode(previous, state, memory)
+        blocked = tf.logical_or(self._banned, self._eos)  # a ranking has no end token
+        logits = tf.where(blocked, _NEG_INF, logits[:, 0, :])
+        top_k = min(top_k, self.vocab_size - 4)
+        return tf.math.top_k(logits, k=top_k).indices
+
+    def _greedy(self, batch, top_k, min_tags, _beam_size, _rank):
+        memory, state = self.network.encode(batch.get("text_ids"), batch.get("image_regions"))
+        size = tf.shape(state)[0]
+        used = tf.zeros((size, self.vocab_size), tf.bool)
+        finished = tf.zeros((size,), tf.bool)
+        previous = tf.fill((size, 1), BOS)
+        chosen = []
+        for step in range(top_k):  # top_k is small and static: an unrolled loop compiles well
+            logits, state = self.network.decode(previous, state, memory)
+            logits = tf.where(self._blocked(used, step, min_tags), _NEG_INF, logits[:, 0, :])
+            token = tf.argmax(logits, axis=-1, output_type=tf.int32)
+            token = tf.where(finished, PAD, token)
+            finished = tf.logical_or(finished, tf.equal(token, EOS))
+            used = tf.logical_or(used, tf.one_hot(token, self.vocab_size, on_value=True,
+                                                  off_value=False, dtype=tf.bool))
+            chosen.append(token)
+            previous = tf.where(tf.equal(token, PAD), EOS, token)[:, None]
+        return tf.stack(chosen, axis=1)
+
+    def _beam(self, batch, top_k, min_tags, beam_size, _rank):
+        memory, state = self.network.encode(batch.get("text_ids"), batch.get("image_regions"))
+        posts = tf.shape(state)[0]
+        rows = posts * beam_size
+
+        def tile(tensor):  # each post's encoding, once per beam
+            return tf.repeat(tensor, beam_size, axis=0)
+
+        memory = {name: tile(value) for name, value in memory.items()}
+        state = tile(state)
+        # Only the first beam is alive at the start, otherwise all beams would be copies.
+        first = tf.constant([0.0] + [_NEG_INF] * (beam_size - 1))
+        scores = tf.reshape(tf.tile(first[None, :], [posts, 1]), (-1,))
+        used = tf.zeros((rows, self.vocab_size), tf.bool)
+        finished = tf.zeros((rows,), tf.bool)
+        history = tf.zeros((rows, 0), tf.int32)
+        previous = tf.fill((rows, 1), BOS)
+        stay = tf.where(tf.range(self.vocab_size) == PAD, 0.0, _NEG_INF)  # finished: pad only
+        for step in range(top_k):
+            logits, state = self.network.decode(previous, state, memory)
+            log_probs = tf.nn.log_softmax(logits[:, 0, :])
+            if step == 0:  # every beam of a post starts alike: keep the first beam's row
+                first_step = tf.reshape(log_probs, (posts, beam_size, -1))[:, 0, :]
+            log_probs = tf.where(self._blocked(used, step, min_tags), _NEG_INF, log_probs)
+            log_probs = tf.where(finished[:, None], stay[None, :], log_probs)
+            candidates = tf.reshape(scores[:, None] + log_probs, (posts, -1))
+            scores, flat = tf.math.top_k(candidates, k=beam_size)
+            source = flat // self.vocab_size + tf.range(posts)[:, None] * beam_size
+            source, token = tf.reshape(source, (-1,)), tf.reshape(flat % self.vocab_size, (-1,))
+            scores = tf.reshape(scores, (-1,))
+            state = tf.gather(state, source)
+            used = tf.logical_or(tf.gather(used, source), tf.one_hot(
+                token, self.vocab_size, on_value=True, off_value=False, dtype=tf.bool))
+            finished = tf.logical_or(tf.gather(finished, source), tf.equal(token, EOS))
+            history = tf.concat([tf.gather(history, source), token[:, None]], axis=1)
+            previous = tf.where(tf.equal(token, PAD), EOS, token)[:, None]
+        lengths = tf.reduce_sum(tf.cast(history != PAD, tf.float32), axis=1)
+        normalised = scores / tf.maximum(lengths, 1.0) ** self.length_penalty
+        best = tf.argmax(tf.reshape(normalised, (posts, beam_size)), axis=1, output_type=tf.int32)
+        return self._confidence_order(tf.gather(history, best + tf.range(posts) * beam_size),
+                                      first_step)
+
+    @staticmethod
+    def _confidence_order(chosen, first_step):
+        """Put a beam's tags in order of the first step's probability, EOS and PAD last.
+
+        The beam picks the likeliest *set*; its generation order follows how users write
+        tags (e.g. "hurricane sandy"), but a recommendation list must lead with the tag the
+        model is surest of, or precision@1 suffers.
+        """
+        confidence = tf.gather(first_step, chosen, batch_dims=1)
+        confidence = tf.where(chosen > UNK, confidence, _NEG_INF)
+        order = tf.argsort(confidence, axis=1, direction="DESCENDING", stable=True)
+        return tf.gather(chosen, order, batch_dims=1)

@@ -1,0 +1,172 @@
+"""The AMNN network: text and image encoders, fusion, and the GRU hashtag decoder.
+
+One `AMNNNetwork` holds every layer under a stable name and knows two operations,
+`encode` (caption + photo regions -> attention memory + first decoder state) and `decode`
+(hashtag ids so far + state -> next-hashtag logits). The training model wires them once
+with teacher forcing; prediction calls the very same two methods step by step, so training
+and inference cannot drift apart.
+
+    text_ids -> word embedding -> BiLSTM (sum) -> Attention (masked) -> dense ----.
+                                     |  word states: attended by the decoder        \
+    regions (49 x C) -> dense projection -> Attention guided by the text ------------> fusion
+                                     |  region states: attended by the decoder      -> h0
+    BOS t1 t2 ... -> tag embedding -> GRU(h0) -> [state, region ctx, word ctx] -> logits
+
+The photo enters once, as 49 projected regions, and is attended at every step; it is
+never copied to every time step as the published code did.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import keras
+from keras import layers, ops
+
+from amnn.config import AMNNConfig
+from amnn.model.attention import Attention
+
+
+@dataclass(frozen=True)
+class ModelSizes:
+    """Sizes the data decides: vocabularies and the encoder's region features.
+
+    Example:
+        >>> ModelSizes(word_vocab_size=5000, tag_vocab_size=800, feature_shape=(49, 1280))
+        ModelSizes(word_vocab_size=5000, tag_vocab_size=800, feature_shape=(49, 1280))
+    """
+
+    word_vocab_size: int
+    tag_vocab_size: int
+    feature_shape: tuple[int, int]
+
+
+def _layer_specs(config: AMNNConfig, sizes: ModelSizes) -> dict[str, keras.layers.Layer]:
+    """Create every layer, named, for the enabled branches."""
+    c = config
+    made = {
+        "tag_embedding": layers.Embedding(sizes.tag_vocab_size, c.tag_embedding_dim,
+                                          mask_zero=True, name="tag_embedding"),
+        "decoder_gru": layers.GRU(c.decoder_units, return_sequences=True, return_state=True,
+                                  name="decoder_gru"),
+        "fusion": layers.Dense(c.decoder_units, activation="tanh", name="fusion"),
+        "decoder_dropout": layers.Dropout(c.dropout, name="decoder_dropout"),
+        "output_projection": layers.Dense(c.decoder_units, activation="tanh",
+                                          name="output_projection"),
+        "tag_logits": layers.Dense(sizes.tag_vocab_size, name="tag_logits"),
+    }
+    if c.include_text:
+        made.update({
+            "word_embedding": layers.Embedding(sizes.word_vocab_size, c.word_embedding_dim,
+                                               mask_zero=True, name="word_embedding"),
+            "text_dropout": layers.Dropout(c.dropout, name="text_dropout"),
+            "text_bilstm": layers.Bidirectional(
+                layers.LSTM(c.text_units, return_sequences=True), merge_mode="sum",
+                name="text_bilstm"),
+            "text_attention": Attention(c.attention_units, name="text_attention"),
+            "text_dense": layers.Dense(c.text_units, activation="tanh", name="text_dense"),
+            "decoder_text_attention": Attention(c.attention_units,
+                                                name="decoder_text_attention"),
+        })
+    if c.include_image:
+        made.update({
+            "region_projection": layers.Dense(c.region_units, activation="relu",
+                                              name="region_projection"),
+            "region_dropout": layers.Dropout(c.dropout, name="region_dropout"),
+            "image_attention": Attention(c.attention_units, name="image_attention"),
+            "decoder_image_attention": Attention(c.attention_units,
+                                                 name="decoder_image_attention"),
+        })
+    return made
+
+
+class AMNNNetwork:
+    """The layers of one AMNN model and the two operations built from them.
+
+    Args:
+        config: AMNNConfig. Layer sizes and which branches exist.
+        named_layers: dict of layer name -> Keras layer (see `create` / `from_model`).
+
+    Example:
+        >>> from amnn.config import AMNNConfig
+        >>> sizes = ModelSizes(100, 20, (49, 32))
+        >>> net = AMNNNetwork.create(AMNNConfig(), sizes)
+        >>> model = net.training_model(sizes)
+        >>> sorted(model.input)
+        ['image_regions', 'tag_inputs', 'text_ids']
+    """
+
+    def __init__(self, config: AMNNConfig, named_layers: dict[str, keras.layers.Layer]):
+        self.config = config
+        self.layers = named_layers
+
+    @classmethod
+    def create(cls, config: AMNNConfig, sizes: ModelSizes) -> "AMNNNetwork":
+        """Fresh, untrained layers."""
+        return cls(config, _layer_specs(config, sizes))
+
+    @classmethod
+    def from_model(cls, model: keras.Model, config: AMNNConfig) -> "AMNNNetwork":
+        """The trained layers of a (loaded) training model, found by their stable names."""
+        # Layers keep their stable names through saving, so the model's own list is the map.
+        return cls(config, {layer.name: layer for layer in model.layers})
+
+    def encode(self, text_ids=None, image_regions=None, training=False):
+        """Caption and photo -> (memory for decoder attention, first decoder state)."""
+        L, memory, summaries = self.layers, {}, []
+        text_vector = None
+        if self.config.include_text:
+            text_mask = ops.not_equal(text_ids, 0)
+            words = L["text_dropout"](L["word_embedding"](text_ids), training=training)
+            states = L["text_bilstm"](words, mask=text_mask, training=training)
+            text_vector = L["text_dense"](L["text_attention"](states, mask=text_mask))
+            memory.update(text_states=states, text_mask=text_mask)
+            summaries.append(text_vector)
+        if self.config.include_image:
+            regions = L["region_projection"](ops.cast(image_regions, "float32"))
+            regions = L["region_dropout"](regions, training=training)
+            # The caption tells the image attention which regions matter (text-guided).
+            image_vector = L["image_attention"](regions, query=text_vector)
+            memory["regions"] = regions
+            summaries.append(image_vector)
+        fused = summaries[0] if len(summaries) == 1 else ops.concatenate(summaries, axis=-1)
+        return memory, L["fusion"](fused)
+
+    def decode(self, tag_inputs, state, memory, training=False):
+        """Hashtag ids (B, L) and the GRU state -> (logits (B, L, V), new state)."""
+        L = self.layers
+        outputs, state = L["decoder_gru"](L["tag_embedding"](tag_inputs), initial_state=state,
+                                          training=training)
+        parts = [outputs]
+        if "regions" in memory:
+            parts.append(L["decoder_image_attention"](memory["regions"], query=outputs))
+        if "text_states" in memory:
+            parts.append(L["decoder_text_attention"](memory["text_states"], query=outputs,
+                                                     mask=memory["text_mask"]))
+        readout = ops.concatenate(parts, axis=-1) if len(parts) > 1 else outputs
+        readout = L["decoder_dropout"](readout, training=training)
+        return L["tag_logits"](L["output_projection"](readout)), state
+
+    def training_model(self, sizes: ModelSizes) -> keras.Model:
+        """The teacher-forced Keras model: inputs dict -> next-tag logits (B, L, V)."""
+        inputs = {"tag_inputs": keras.Input((None,), dtype="int32", name="tag_inputs")}
+        if self.config.include_text:
+            inputs["text_ids"] = keras.Input((None,), dtype="int32", name="text_ids")
+        if self.config.include_image:
+            inputs["image_regions"] = keras.Input(sizes.feature_shape, dtype="float16",
+                                                  name="image_regions")
+        memory, state = self.encode(inputs.get("text_ids"), inputs.get("image_regions"))
+        logits, _ = self.decode(inputs["tag_inputs"], state, memory)
+        return keras.Model(inputs, logits, name="amnn")
+
+
+def build_amnn(config: AMNNConfig, sizes: ModelSizes) -> keras.Model:
+    """A new, untrained AMNN training model.
+
+    Example:
+        >>> from amnn.config import AMNNConfig
+        >>> model = build_amnn(AMNNConfig(include_image=False), ModelSizes(100, 20, (49, 32)))
+        >>> sorted(model.input)
+        ['tag_inputs', 'text_ids']
+    """
+    return AMNNNetwork.create(config, sizes).training_model(sizes)

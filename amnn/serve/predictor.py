@@ -1,0 +1,119 @@
+"""Recommend hashtags for posts with a trained model folder.
+
+Posts are grouped into batches of similar caption length (so padding stays short), each
+batch is encoded once and decoded by one compiled step function for all its posts, and the
+results are put back in the input order. Posts whose photo cannot be used are handled as
+`on_bad_image` says (see `amnn.data.photo_files`); with "skip" they get an empty tag list, so
+every input row still has its result.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import numpy as np
+
+from amnn.data.photo_files import BadImageTally
+from amnn.data.posts import Posts
+from amnn.features.photo_check import apply_bad_image_policy, find_bad_images
+from amnn.features.photo_table import photo_table
+from amnn.inputs.encoding import encode_posts, pad_ids
+from amnn.model.decoding import BatchDecoder
+from amnn.model.folder import TrainedAMNN
+
+
+class HashtagPredictor:
+    """Batched hashtag recommendation for a trained AMNN.
+
+    Args:
+        trained: TrainedAMNN. A loaded model folder (`load_model_folder`).
+        cache_dir: optional str. Where the photo feature cache lives (default: the user cache).
+        encoder_weights: optional str. Local encoder weights, when the model was trained with
+            a weights file that lives elsewhere on this machine.
+        progress: bool. Show a progress bar while new photos are encoded.
+        on_bad_image: str. "error" (raise one DataError listing the posts whose photo cannot
+            be used), "skip" (give them no hashtags) or "text-only" (predict them from the
+            caption alone). `bad_images` counts them over every `predict` call.
+
+    Example:
+        >>> predictor = HashtagPredictor(load_model_folder("models/demo"))   # doctest: +SKIP
+        >>> predictor.predict(read_posts("test_dataset", require_hashtags=False), top_k=3)[:1]
+        ... # doctest: +SKIP
+        [['cat', 'catsofinstagram', 'pets']]
+    """
+
+    def __init__(self, trained: TrainedAMNN, cache_dir: Optional[str] = None,
+                 encoder_weights: Optional[str] = None, progress: bool = True,
+                 on_bad_image: str = "error"):
+        self.trained = trained
+        # The model's own on_bad_image says how it was trained, not how to predict.
+        self.config = trained.config.replace(
+            cache_dir=cache_dir if cache_dir is not None else trained.config.cache_dir,
+            encoder_weights=encoder_weights or trained.config.encoder_weights,
+            on_bad_image=on_bad_image)
+        self.progress = progress
+        self.bad_images = BadImageTally()
+        self.decoder = BatchDecoder(trained.network, len(trained.hashtag_vocab))
+
+    def predict(self, posts: Posts, top_k: int = 5, min_tags: Optional[int] = None,
+                beam_size: int = 1, batch_size: int = 256,
+                rank: bool = False) -> list[list[str]]:
+        """Hashtag lists (best first, at most `top_k`, no repeats) in the order of `posts`.
+
+        `min_tags=None` always recommends `top_k` tags (AMNNConfig.min_tags); a number lets
+        the learned end token stop a list after that many.
+
+        `rank=True` ranks tags by the decoder's first-step probabilities instead of
+        generating them one after another (see `BatchDecoder`).
+
+        A post whose photo cannot be used raises, gets [] or is predicted from its caption,
+        as `on_bad_image` says.
+        """
+        if len(posts) == 0:
+            return []
+        results: list[list[str]] = [[] for _ in range(len(posts))]
+        keep = np.arange(len(posts))
+        if self.config.include_image:  # a text-only model never opens a photo
+            bad = find_bad_images(posts, self.config, progress=self.progress)
+            if bad and self.config.on_bad_image == "skip":
+                keep = np.setdiff1d(keep, [b.row for b in bad])
+                posts = posts.select(keep)
+            else:
+                posts = apply_bad_image_policy(posts, bad, self.config.on_bad_image)
+            self.bad_images.add(bad)
+        if len(posts):
+            min_tags = top_k if min_tags is None else min_tags
+            tag_lists = self._decode(posts, top_k, min_tags, beam_size, batch_size, rank)
+            for index, tags in zip(keep, tag_lists):
+                results[index] = tags
+        return results
+
+    def _decode(self, posts: Posts, top_k: int, min_tags: int, beam_size: int,
+                batch_size: int, rank: bool) -> list[list[str]]:
+        """Hashtag lists of posts whose photos are all usable, in the order of `posts`."""
+        rows = None
+        features = None
+        if self.config.include_image:
+            # find_bad_images has just extracted every usable photo: only read the cache.
+            table = photo_table(posts.image_paths, self.config, progress=self.progress,
+                                extract=False)
+            features, rows = table.features, table.rows
+        encoded = encode_posts(posts, self.config, self.trained.vectorizer, None, rows)
+        order = np.arange(len(posts))
+        if encoded.text_ids is not None:
+            # Similar lengths together: the BiLSTM runs over the longest caption of a batch.
+            order = np.argsort([len(ids) for ids in encoded.text_ids], kind="stable")
+        results: list[list[str]] = [[] for _ in range(len(posts))]
+        vocab = self.trained.hashtag_vocab
+        for start in range(0, len(posts), batch_size):
+            chunk = order[start:start + batch_size]
+            inputs = {}
+            if encoded.text_ids is not None:
+                inputs["text_ids"] = pad_ids([encoded.text_ids[i] for i in chunk])
+            if features is not None:
+                inputs["image_regions"] = features[encoded.image_rows[chunk]]
+            ids = self.decoder.decode(inputs, top_k=top_k, min_tags=min_tags,
+                                      beam_size=beam_size, rank=rank)
+            for index, row in zip(chunk, ids):
+                results[index] = vocab.decode(row)
+        return results

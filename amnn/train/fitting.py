@@ -1,0 +1,170 @@
+"""Training AMNN: Adam, masked loss, checkpoints, early stopping, resume, curves.
+
+`train_model` fits a prepared data set and writes a complete model folder. Work in
+progress lives in `MODEL_DIR/training/` (a Keras BackupAndRestore backup with weights,
+optimizer state and epoch, plus the best weights so far), so `--resume` continues an
+interrupted run where it stopped; it is removed once the folder is complete.
+
+With a tf.distribute strategy (`amnn.train.distribution.make_strategy`) the model is built in its
+scope and `config.batch_size` is per replica; Keras splits each global batch across replicas.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+import pandas as pd
+import tensorflow as tf
+
+from amnn.data.vocabulary import PAD
+from amnn.errors import AMNNError
+from amnn.inputs.pipeline import make_dataset
+from amnn.jsonio import read_json, write_json
+from amnn.model.folder import TrainedAMNN, save_model_folder
+from amnn.model.folder_names import CURVES_FILE, LOG_FILE, WORK_DIR
+from amnn.model.losses import make_tag_loss
+from amnn.model.network import build_amnn
+from amnn.train.curves import plot_training_curves
+from amnn.train.distribution import global_batch_size, strategy_name
+from amnn.train.preparation import PreparedData
+
+
+@keras.saving.register_keras_serializable(package="amnn")
+class MaskedTagAccuracy(keras.metrics.Metric):
+    """Share of decoder steps whose most likely tag is the true next tag, padding ignored.
+
+    Example:
+        >>> m = MaskedTagAccuracy()
+        >>> m.update_state(np.array([[5, 2, 0]]), np.eye(6)[[[5, 3, 1]]])
+        >>> float(m.result())
+        0.5
+    """
+
+    def __init__(self, name: str = "tag_accuracy", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.correct = self.add_variable(shape=(), initializer="zeros", name="correct")
+        self.total = self.add_variable(shape=(), initializer="zeros", name="total")
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        y_true = keras.ops.cast(y_true, "int32")
+        real = keras.ops.cast(keras.ops.not_equal(y_true, PAD), "float32")
+        hits = keras.ops.cast(keras.ops.equal(
+            keras.ops.cast(keras.ops.argmax(y_pred, axis=-1), "int32"), y_true), "float32")
+        self.correct.assign_add(keras.ops.sum(hits * real))
+        self.total.assign_add(keras.ops.sum(real))
+
+    def result(self):
+        return keras.ops.divide_no_nan(self.correct, self.total)
+
+
+def compile_model(model: keras.Model, learning_rate: float,
+                  tag_loss: str = "next") -> keras.Model:
+    """Adam with gradient clipping; a decoder loss that ignores padded steps."""
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate, clipnorm=5.0),
+                  loss=make_tag_loss(tag_loss), metrics=[MaskedTagAccuracy()])
+    return model
+
+
+def _best_loss(log_path: Path, column: str = "val_loss"):
+    """The best loss logged so far (to keep the best checkpoint honest after resume)."""
+    if not log_path.is_file():
+        return None
+    log = pd.read_csv(log_path)
+    values = log[column].dropna() if column in log else []
+    return float(values.min()) if len(values) else None
+
+
+def _callbacks(out: Path, data: PreparedData, resume: bool) -> list:
+    config, work = data.config, out / WORK_DIR
+    # Without validation posts (--val-fraction 0) the training loss is all there is to watch.
+    monitor = "val_loss" if len(data.val) else "loss"
+    return [
+        keras.callbacks.BackupAndRestore(str(work / "backup"), delete_checkpoint=True),
+        keras.callbacks.ModelCheckpoint(
+            str(work / "best.weights.h5"), monitor=monitor, save_best_only=True,
+            save_weights_only=True,
+            initial_value_threshold=_best_loss(out / LOG_FILE, monitor) if resume else None),
+        keras.callbacks.EarlyStopping(monitor=monitor, patience=config.early_stopping_patience),
+        keras.callbacks.ReduceLROnPlateau(monitor=monitor, factor=0.5,
+                                          patience=config.reduce_lr_patience, min_lr=1e-5),
+        keras.callbacks.CSVLogger(str(out / LOG_FILE), append=resume),
+        keras.callbacks.TerminateOnNaN(),
+    ]
+
+
+def _check_resume(work: Path, data: PreparedData, resume: bool) -> None:
+    """A resumed run must train the same model on the same vocabularies."""
+    stamp = {"config": data.config.to_dict(), "tag_vocab_size": data.sizes.tag_vocab_size,
+             "word_vocab_size": data.sizes.word_vocab_size}
+    saved = work / "run.json"
+    if resume and saved.is_file() and read_json(saved) != stamp:
+        raise AMNNError(f"--resume: the data or settings differ from the interrupted run in "
+                        f"{work.parent}; use the same flags and data, or --overwrite to restart")
+    work.mkdir(parents=True, exist_ok=True)
+    write_json(saved, stamp)
+
+
+def train_model(data: PreparedData, out: Path, resume: bool = False,
+                verbose: str | int = "auto", strategy=None) -> dict:
+    """Train on prepared data and write the model folder `out`; returns a summary dict.
+
+    Args:
+        data: PreparedData. Posts, vocabularies and config (`batch_size` is per replica).
+        out: Path. The model folder to write.
+        resume: bool. Continue the interrupted training in `out`.
+        verbose: "auto", 0, 1 or 2, as for `keras.Model.fit`.
+        strategy: tf.distribute.Strategy or None (no scope: Keras' default placement).
+
+    Example:
+        >>> from amnn.train.distribution import make_strategy
+        >>> summary = train_model(data, "models/m", strategy=make_strategy("mirrored"))
+        ... # doctest: +SKIP
+        >>> summary["replicas"], summary["strategy"]  # doctest: +SKIP
+        (2, 'mirrored')
+    """
+    config, out = data.config, Path(out)
+    keras.utils.set_random_seed(config.seed)
+    _check_resume(out / WORK_DIR, data, resume)
+    # No strategy: TensorFlow's default one (one replica, a scope that changes nothing).
+    active = strategy if strategy is not None else tf.distribute.get_strategy()
+    batch = global_batch_size(config.batch_size, active)
+    # Variables made in the scope are mirrored on every replica, and the model remembers the
+    # strategy, so fit, evaluate and the callbacks' saving all run distributed.
+    with active.scope():
+        model = compile_model(build_amnn(config, data.sizes), config.learning_rate,
+                              config.tag_loss)
+    # Global batches: fit splits each one across the replicas (posts cut, not copied).
+    train_ds = make_dataset(data.train, data.features, batch, shuffle=True, seed=config.seed)
+    val_ds = make_dataset(data.val, data.features, batch) if len(data.val) else None
+    epochs = config.epochs or config.max_epochs
+    started = time.perf_counter()
+    # shuffle=False: the tf.data pipeline already reshuffles every epoch.
+    history = model.fit(train_ds, validation_data=val_ds, epochs=epochs, verbose=verbose,
+                        shuffle=False, callbacks=_callbacks(out, data, resume))
+    seconds = time.perf_counter() - started
+    if any(not np.isfinite(v) for v in history.history.get("loss", [])):
+        raise AMNNError("training diverged (loss became NaN); lower --learning-rate")
+    best = out / WORK_DIR / "best.weights.h5"
+    if best.is_file():
+        model.load_weights(best)  # keep the epoch that was best on validation, not the last
+    summary = {"epochs_run": len(history.history.get("loss", [])),
+               "best_val_loss": _best_loss(out / LOG_FILE),
+               "best_train_loss": _best_loss(out / LOG_FILE, "loss"),
+               "train_posts": len(data.train), "val_posts": len(data.val),
+               "train_seconds": round(seconds, 1),
+               "strategy": strategy_name(strategy) if strategy is not None else None,
+               "replicas": active.num_replicas_in_sync,
+               "global_batch_size": batch}
+    save_model_folder(out, TrainedAMNN(model, config, data.vocab, data.vectorizer, data.sizes),
+                      extra={"training": summary})
+    try:
+        plot_training_curves(out / LOG_FILE, out / CURVES_FILE)
+    except Exception as error:  # a plot must never cost the user a trained model
+        print(f"warning: could not draw {CURVES_FILE}: {error}", file=sys.stderr)
+    shutil.rmtree(out / WORK_DIR, ignore_errors=True)
+    return summary

@@ -1,0 +1,81 @@
+"""Everything training needs from read posts: vocabularies fit on training posts only.
+
+Training fits the caption vectorizer and the hashtag vocabulary on the training split alone
+(the validation split is never looked at), then encodes every split with them
+(`amnn.inputs.encoding`, which prediction uses too) and sizes the network.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from typing import Optional
+
+import numpy as np
+
+from amnn.config import AMNNConfig
+from amnn.data.posts import Posts
+from amnn.data.text import TextVectorizer, make_tokenizer
+from amnn.data.vocabulary import HashtagVocabulary
+from amnn.errors import DataError
+from amnn.features.encoders import encoder_feature_shape
+from amnn.features.photo_table import photo_table
+from amnn.inputs.encoding import EncodedPosts, encode_posts, keep_learnable
+from amnn.model.network import ModelSizes
+
+
+@dataclass
+class PreparedData:
+    """Everything training needs, from the train and validation posts."""
+
+    config: AMNNConfig
+    vectorizer: Optional[TextVectorizer]
+    vocab: HashtagVocabulary
+    train: EncodedPosts
+    val: EncodedPosts
+    features: Optional[np.ndarray]
+    sizes: ModelSizes
+
+
+def prepare(config: AMNNConfig, train: Posts, val: Posts, progress: bool = True) -> PreparedData:
+    """Fit vocabularies on `train`, extract photos, encode both splits, drop unlearnable posts.
+
+    A bad photo raises DataError here; scripts/train.py applies --on-bad-image first
+    (`amnn.data.photo_files.check_post_photos`), so only usable photos reach this point.
+    """
+    if config.include_image and not train.has_images:
+        # A text-only data set (all image_names empty) trains the text-only model by itself.
+        print("note: the training posts have no photos; training the text-only model",
+              file=sys.stderr)
+        config = config.replace(include_image=False)
+    vectorizer = None
+    if config.include_text:
+        tokenizer = make_tokenizer(config.tokenizer, train.texts)
+        vectorizer = TextVectorizer(tokenizer, min_count=config.min_word_count,
+                                    max_words=config.max_words,
+                                    max_tokens=config.max_text_tokens).fit(train.texts)
+    vocab = HashtagVocabulary.build(train.hashtags, min_count=config.min_tag_count)
+    features, rows = None, (None, None)
+    if config.include_image:
+        table = photo_table(list(train.image_paths) + list(val.image_paths), config, progress)
+        features, rows = table.features, (table.rows[: len(train)], table.rows[len(train):])
+    encoded_train, dropped_train = keep_learnable(encode_posts(train, config, vectorizer, vocab, rows[0]))
+    encoded_val, dropped_val = keep_learnable(encode_posts(val, config, vectorizer, vocab, rows[1]))
+    if len(encoded_train) == 0:
+        raise DataError(str(train.csv_path),
+                        f"no training post has a hashtag seen at least {config.min_tag_count} "
+                        "times; lower --min-tag-count or add posts", column="hashtags")
+    if len(val) and len(encoded_val) == 0:
+        raise DataError(str(val.csv_path), "no validation post has a hashtag known from "
+                        "training, so early stopping has nothing to watch; pass a larger "
+                        "--val set or a larger --val-fraction", column="hashtags")
+    print(f"posts: {len(encoded_train)} train ({dropped_train} without a known hashtag left out), "
+          f"{len(encoded_val)} validation ({dropped_val} left out); hashtag vocabulary "
+          f"{len(vocab) - 4} tags; word vocabulary "
+          f"{vectorizer.vocab_size if vectorizer else 0}", file=sys.stderr)
+    word_vocab = vectorizer.vocab_size if vectorizer else 2
+    feature_shape = tuple(encoder_feature_shape(config.encoder))
+    return PreparedData(config, vectorizer, vocab, encoded_train, encoded_val, features,
+                        ModelSizes(word_vocab, len(vocab), feature_shape))
+
+

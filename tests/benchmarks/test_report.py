@@ -1,0 +1,60 @@
+"""The benchmark report helpers: aggregation over seeds, the goal check, marked blocks."""
+
+from pathlib import Path
+
+import pytest
+
+from amnn.evaluate.metrics import metrics_at_k
+from benchmarks.quality_report import goal_check, summarise
+from benchmarks.report import flat_metrics, markdown_table, mean_and_spread, replace_block
+
+
+def _record(data_set, method, seed, predictions, truths, epochs=None):
+    return {"data_set": data_set, "method": method, "seed": seed, "seconds": 1.0,
+            "table": metrics_at_k(predictions, truths, 5).to_dict(),
+            "details": {} if epochs is None else {"epochs_run": epochs}}
+
+
+TRUTHS = [["a"], ["b"]]
+
+
+def test_flat_metrics_reads_each_cut_off():
+    values = flat_metrics(metrics_at_k([["a", "x", "y"], ["z", "b"]], TRUTHS, 5))
+    assert values["P@1"] == 0.5 and values["R@3"] == 1.0 and values["A@1"] == 0.5
+    assert values["P@5"] == pytest.approx(0.2)
+
+
+def test_mean_and_spread_over_seeds():
+    mean, spread = mean_and_spread([{"R@5": 0.2}, {"R@5": 0.4}, {"R@5": 0.6}])
+    assert mean == {"R@5": 0.4} and spread == {"R@5": 0.2}
+
+
+def test_summary_and_goal_check_compare_amnn_with_the_best_baseline():
+    records = [_record("mediaeval", "popular", 0, [["a"], ["a"]], TRUTHS),
+               _record("mediaeval", "text-knn", 0, [["x", "a"], ["b"]], TRUTHS),
+               _record("mediaeval", "AMNN full", 1, [["a"], ["b"]], TRUTHS, epochs=3),
+               _record("mediaeval", "AMNN full", 2, [["a"], ["x"]], TRUTHS, epochs=4)]
+    summary = summarise(records)
+    amnn = summary["mediaeval"]["AMNN full"]
+    assert amnn["mean"]["P@1"] == 0.75 and amnn["epochs"] == [3, 4] and amnn["seeds"] == [1, 2]
+    checks = {c["metric"]: c for c in goal_check(summary)}
+    assert set(checks) == {"P@1", "R@5", "A@5"}
+    assert checks["P@1"]["best_baseline"] == "popular" and checks["P@1"]["met"]  # 0.75 > 0.5
+    assert not checks["A@5"]["met"]  # text-knn hits both posts; AMNN misses one on seed 2
+
+
+def test_markdown_table_shows_mean_and_spread():
+    text = markdown_table([{"method": "m", "mean": {"P@1": 0.25}, "spread": {"P@1": 0.0},
+                            "note": "1 run"}], ["P@1"])
+    assert "| m | 0.250 ± 0.000 | 1 run |" in text
+
+
+def test_replace_block_keeps_everything_else(tmp_path: Path):
+    doc = tmp_path / "BENCHMARKS.md"
+    doc.write_text("# Notes written by hand\n\nwhat we tried\n", encoding="utf-8")
+    replace_block(doc, "quality", "table v1")
+    replace_block(doc, "speed", "speed v1")
+    replace_block(doc, "quality", "table v2")
+    text = doc.read_text(encoding="utf-8")
+    assert "what we tried" in text and "speed v1" in text and "table v2" in text
+    assert "table v1" not in text and text.count("<!-- quality:begin -->") == 1

@@ -1,0 +1,109 @@
+"""End to end: train.py, predict.py and result_accuracy.py as a user runs them, on real photos.
+
+The demo test trains a few epochs on the embedded `dataset/` (real photos through the real
+EfficientNet-Lite0 encoder and HDF5 cache) and predicts `test_dataset/`. The mediaeval
+test does the same on ../shared/data (or $AMNN_SHARED_DATA) and skips when it is absent.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+SHARED = Path(os.environ.get("AMNN_SHARED_DATA", REPO.parent / "shared" / "data"))
+SMALL_MODEL = ["--decoder-units", "64", "--batch-size", "32"]
+
+
+def run(script, *args, cache, expect=0):
+    env = dict(os.environ, AMNN_CACHE_DIR=str(cache), TF_CPP_MIN_LOG_LEVEL="3")
+    done = subprocess.run([sys.executable, str(REPO / "scripts" / script), *map(str, args)],
+                          capture_output=True, text=True, env=env, cwd=REPO, timeout=900)
+    assert done.returncode == expect, done.stderr[-3000:]
+    return done
+
+
+@pytest.fixture(scope="module")
+def demo_model(tmp_path_factory):
+    root = tmp_path_factory.mktemp("demo")
+    cache, model = root / "cache", root / "model"
+    run("train.py", "--data", REPO / "dataset", "--out", model, "--epochs", "3", "--quiet",
+        *SMALL_MODEL, cache=cache)
+    return root, cache, model
+
+
+def test_train_writes_a_complete_model_folder(demo_model):
+    _, cache, model = demo_model
+    for name in ("model.keras", "config.json", "hashtag_vocab.json", "text_vectorizer.json",
+                 "amnn_model.json", "training_log.csv", "training_curves.png"):
+        assert (model / name).is_file(), name
+    assert not (model / "training").exists()  # work files are gone once the folder is complete
+    config = json.loads((model / "config.json").read_text())
+    assert config["epochs"] == 3 and config["decoder_units"] == 64
+    assert len(pd.read_csv(model / "training_log.csv")) == 3
+    assert list(cache.glob("features/efficientnet_lite0.h5"))  # photos went through the cache
+
+
+def test_predict_and_score_the_test_posts(demo_model):
+    root, cache, model = demo_model
+    out = root / "pred.csv"
+    run("predict.py", "--model", model, "--data", REPO / "test_dataset", "--out", out,
+        "--top-k", "3", "--quiet", cache=cache)
+    source = pd.read_csv(REPO / "test_dataset" / "image_text_tag.csv", dtype=str,
+                         keep_default_na=False)
+    predicted = pd.read_csv(out, dtype=str, keep_default_na=False)
+    # Input rows come back in order, unchanged, with one more column.
+    pd.testing.assert_frame_equal(predicted[source.columns], source)
+    vocabulary = set(json.loads((model / "hashtag_vocab.json").read_text())["tags"])
+    for cell in predicted["predicted_hashtags"]:
+        tags = cell.split()
+        assert len(tags) == 3 and len(set(tags)) == 3 and set(tags) <= vocabulary
+    scored = run("result_accuracy.py", out, "--k", "3", "--json", root / "m.json", cache=cache)
+    assert "P@k" in scored.stdout
+    metrics = json.loads((root / "m.json").read_text())
+    assert metrics["n_posts"] == len(source)
+
+
+def test_predict_without_hashtags_column_with_beam_search(demo_model, tmp_path):
+    _, cache, model = demo_model
+    posts = pd.read_csv(REPO / "test_dataset" / "image_text_tag.csv", dtype=str,
+                        keep_default_na=False).drop(columns=["hashtags"]).head(6)
+    (tmp_path / "images").symlink_to(REPO / "test_dataset" / "images")
+    posts.to_csv(tmp_path / "new.csv", index=False)
+    out = tmp_path / "pred.csv"
+    run("predict.py", "--model", model, "--data", tmp_path / "new.csv", "--out", out,
+        "--beam", "3", "--quiet", cache=cache)
+    assert len(pd.read_csv(out)) == 6
+    refused = run("predict.py", "--model", model, "--data", tmp_path / "new.csv", "--out", out,
+                  cache=cache, expect=2)  # an existing output is never replaced silently
+    assert "--overwrite" in refused.stderr and "Traceback" not in refused.stderr
+    refused = run("predict.py", "--model", model, "--data", tmp_path / "new.csv", "--out",
+                  tmp_path / "new.csv", "--overwrite", cache=cache, expect=2)
+    assert "input" in refused.stderr
+
+
+def test_train_refuses_to_replace_a_model(demo_model):
+    _, cache, model = demo_model
+    refused = run("train.py", "--data", REPO / "dataset", "--out", model, cache=cache, expect=2)
+    assert "--overwrite" in refused.stderr
+
+
+@pytest.mark.shared_data
+def test_mediaeval_train_predict_score(tmp_path):
+    data = SHARED / "mediaeval"
+    if not (data / "train" / "image_text_tag.csv").is_file():
+        pytest.skip(f"{data} is absent (set AMNN_SHARED_DATA to the shared data folder)")
+    cache, model, out = tmp_path / "cache", tmp_path / "model", tmp_path / "val_pred.csv"
+    run("train.py", "--data", data / "train", "--val", data / "val", "--out", model,
+        "--epochs", "2", "--quiet", *SMALL_MODEL, cache=cache)
+    run("predict.py", "--model", model, "--data", data / "val", "--out", out, "--quiet",
+        cache=cache)
+    run("result_accuracy.py", out, "--json", tmp_path / "m.json", cache=cache)
+    metrics = json.loads((tmp_path / "m.json").read_text())
+    assert metrics["n_posts"] > 800
+    # Two epochs already learn the dominant event tags; a broken model scores near zero.
+    assert metrics["precision"][0] > 0.3
