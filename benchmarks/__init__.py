@@ -1,4 +1,4 @@
 """Benchmarks that measure AMNN-Keras and write their numbers into docs/.
 
-Run them from the repository root, e.g. `python benchmarks/quality.py`.
+Run them from the repository root, e.g. `python -m benchmarks.quality`.
 """

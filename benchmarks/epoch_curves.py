@@ -1,7 +1,7 @@
 """Val metrics after every epoch of one AMNN training: the tool behind the tuning notes.
 
-    python benchmarks/epoch_curves.py mediaeval --epochs 4 --seed 1 --set tag_order=post dropout=0.5
-    python benchmarks/epoch_curves.py tweeteval --epochs 10 --early-stopping-split
+    python -m benchmarks.epoch_curves mediaeval --epochs 4 --seed 1 --set tag_order=post dropout=0.5
+    python -m benchmarks.epoch_curves tweeteval --epochs 10 --early-stopping-split
 
 Trains on `DATA_ROOT/SET/train` (all posts, or with --early-stopping-split the split of them
 that `scripts/train.py` would hold out) and after each epoch decodes `SET/val` greedily and
@@ -20,7 +20,6 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402

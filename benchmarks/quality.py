@@ -1,7 +1,7 @@
 """Recommendation quality of AMNN against simple baselines, on real posts, over seeds.
 
-    python benchmarks/quality.py                      # the full benchmark (< 1 h, 2 CPU cores)
-    python benchmarks/quality.py --seeds 1 --sets mediaeval   # a quicker look
+    python -m benchmarks.quality                      # the full benchmark (< 1 h, 2 CPU cores)
+    python -m benchmarks.quality --seeds 1 --sets mediaeval   # a quicker look
 
 Reads `../shared/data` (or --data-root / $AMNN_SHARED_DATA): on `mediaeval` (train -> val)
 every baseline and AMNN full, text-only and image-only (the paper's ablations); on
@@ -29,7 +29,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # run as a script from anywhere: the project's packages
 
 from amnn.data.posts import read_posts  # noqa: E402
 from benchmarks.quality_report import write_outputs  # noqa: E402

@@ -91,7 +91,7 @@ def _settings_lines(methods: dict) -> list[str]:
 
 def _markdown(summary: dict, checks: list[dict], args, machine: str, seconds: float) -> str:
     lines = [f"Measured {datetime.date.today().isoformat()} on {machine} by "
-             f"`python benchmarks/quality.py --seeds {' '.join(map(str, args.seeds))}` "
+             f"`python -m benchmarks.quality --seeds {' '.join(map(str, args.seeds))}` "
              f"in {seconds / 60:.0f} min. Mean ± sample standard deviation over the AMNN "
              "seeds; the split is fixed (train → val) and seeds change the initial weights "
              "and the shuffling. AMNN uses the defaults of config.py except for the "
@@ -126,7 +126,7 @@ def write_outputs(records: list[dict], args, machine: str, seconds: float) -> di
     replace_block(Path(args.docs) / "BENCHMARKS.md", "quality",
                   _markdown(summary, checks, args, machine, seconds))
     result = {"seeds": args.seeds, "machine": machine, "minutes": round(seconds / 60, 1),
-              "command": f"python benchmarks/quality.py --seeds {' '.join(map(str, args.seeds))}",
+              "command": f"python -m benchmarks.quality --seeds {' '.join(map(str, args.seeds))}",
               "results": summary, "goal_check": checks}
     write_json(Path(args.results), result)
     return result

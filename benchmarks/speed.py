@@ -1,6 +1,6 @@
 """Speed and memory of AMNN-Keras against the published pipeline, as ratios in one run.
 
-    python benchmarks/speed.py          # about 10 minutes on 2 CPU cores
+    python -m benchmarks.speed          # about 10 minutes on 2 CPU cores
 
 Needs ../shared/data (or --data-root / $AMNN_SHARED_DATA). On one freshly trained model
 and the same real posts it measures, each side by side in this one run:
@@ -30,7 +30,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 from amnn.jsonio import write_json  # noqa: E402
 from benchmarks.report import replace_block  # noqa: E402
@@ -75,7 +74,7 @@ def _train(config, train_dir: Path, out: Path):
 
 
 def _training_run(pipeline: str, train_dir: Path, steps: int) -> dict:
-    command = [sys.executable, str(ROOT / "benchmarks" / "speed_train.py"), "--pipeline",
+    command = [sys.executable, "-m", "benchmarks.speed_train", "--pipeline",
                pipeline, "--train", str(train_dir), "--steps", str(steps)]
     done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT,
                           env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"))
@@ -151,7 +150,7 @@ def main(argv=None) -> int:
     machine = f"{platform.machine()}, {os.cpu_count()} CPU cores, Python {platform.python_version()}"
     minutes = (time.perf_counter() - started) / 60
     report = {"machine": machine, "minutes": round(minutes, 1),
-              "command": "python benchmarks/speed.py", **results,
+              "command": "python -m benchmarks.speed", **results,
               "goals": goal_status(results)}
     write_json(args.results, report)
     replace_block(args.docs / "BENCHMARKS.md", "speed", speed_markdown(report))

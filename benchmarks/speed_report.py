@@ -26,7 +26,7 @@ def speed_markdown(report: dict) -> str:
     """
     r = report
     lines = [f"Measured {datetime.date.today().isoformat()} on {r['machine']} by "
-             f"`{r.get('command', 'python benchmarks/speed.py')}` in {r['minutes']:.0f} min; "
+             f"`{r.get('command', 'python -m benchmarks.speed')}` in {r['minutes']:.0f} min; "
              "every ratio compares two runs made side by side in that one run.", "",
              "| what | ours | published way | ratio | goal |", "|---|---|---|---|---|",
              f"| greedy decoding, {r['decode_reference_posts']} mediaeval val posts "

@@ -1,7 +1,7 @@
 """Training throughput and input-pipeline memory of one pipeline, in a process of its own.
 
-    python benchmarks/speed_train.py --pipeline ours --train ../shared/data/mediaeval/train
-    python benchmarks/speed_train.py --pipeline published --train ../shared/data/mediaeval/train
+    python -m benchmarks.speed_train --pipeline ours --train ../shared/data/mediaeval/train
+    python -m benchmarks.speed_train --pipeline published --train ../shared/data/mediaeval/train
 
 `ours` is `amnn.inputs.pipeline.make_dataset` (ids, photos gathered per batch from a float16
 table held once per photo). `published` is the published input built the published way
@@ -23,7 +23,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 

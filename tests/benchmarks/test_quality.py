@@ -18,12 +18,13 @@ REPO = Path(__file__).resolve().parents[2]
 
 def _run(tmp_path, *extra):
     env = dict(os.environ, AMNN_CACHE_DIR=str(tmp_path / "cache"), TF_CPP_MIN_LOG_LEVEL="3")
-    command = [sys.executable, str(REPO / "benchmarks" / "quality.py"),
+    command = [sys.executable, "-m", "benchmarks.quality",
                "--data-root", str(tmp_path / "data"), "--sets", "mediaeval",
                "--seeds", "1", "2", "--work", str(tmp_path / "work"),
                "--docs", str(tmp_path / "docs"),
                "--results", str(tmp_path / "results" / "quality.json"), *extra]
-    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=900)
+    done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=REPO,
+                          timeout=900)
     assert done.returncode == 0, done.stderr[-3000:]
     return done
 
@@ -58,7 +59,7 @@ def test_quality_benchmark_scores_every_method_and_resumes(tmp_path):
 
 
 def test_missing_data_root_is_a_clear_error(tmp_path):
-    done = subprocess.run([sys.executable, str(REPO / "benchmarks" / "quality.py"),
+    done = subprocess.run([sys.executable, "-m", "benchmarks.quality",
                            "--data-root", str(tmp_path / "nowhere")],
-                          capture_output=True, text=True, timeout=300)
+                          capture_output=True, text=True, cwd=REPO, timeout=300)
     assert done.returncode == 2 and "AMNN_SHARED_DATA" in done.stderr
