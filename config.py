@@ -48,8 +48,8 @@ naming this file.
 # --- training ---------------------------------------------------------------------------
 # epochs = None                         # None: up to max_epochs, until early stopping ends it
 # max_epochs = 60                       # the ceiling when epochs is None
-# batch_size = 64
-# learning_rate = 2e-3
+# batch_size = 64                      # posts per training step (per replica under tf.distribute)
+# learning_rate = 2e-3                 # Adam's starting rate (halved on plateaus)
 # early_stopping_patience = 6           # epochs without val-loss improvement before stopping
 # reduce_lr_patience = 2                # epochs without improvement before halving the rate
 # tag_loss = "next"                     # "next": the next tag in tag_order; "remaining": any tag

@@ -1,8 +1,10 @@
-"""User-facing defaults of AMNN-Keras, in one typed place.
+"""Every setting of AMNN-Keras and its default, in one typed place, with the names each
+setting accepts.
 
-Every script starts from `AMNNConfig()`, overrides fields with its command-line flags, and
-`scripts/train.py` saves the effective config as `config.json` inside the model folder, so a
-trained model always says how it was made.
+Every program starts from `AMNNConfig()`, applies the user's own defaults (the checkout's
+top-level config.py, when run as scripts/*.py), then its command-line flags; train.py
+saves the effective config as `config.json` inside the model folder, so a trained model
+always says how it was made.
 
 Example:
     >>> from amnn.config import AMNNConfig
@@ -68,8 +70,8 @@ class AMNNConfig:
     # --- training ---------------------------------------------------------------------------
     epochs: Optional[int] = None    # None: up to max_epochs, until early stopping ends it
     max_epochs: int = 60            # the ceiling when epochs is None
-    batch_size: int = 64
-    learning_rate: float = 2e-3
+    batch_size: int = 64            # posts per training step (per replica under tf.distribute)
+    learning_rate: float = 2e-3     # Adam's starting rate (halved on plateaus)
     early_stopping_patience: int = 6  # epochs without val-loss improvement before stopping
     reduce_lr_patience: int = 2     # epochs without improvement before halving the rate
     tag_loss: str = "next"          # "next": the next tag in tag_order; "remaining": any tag

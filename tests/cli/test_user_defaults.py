@@ -1,0 +1,102 @@
+"""The checkout's config.py: the user's defaults for scripts/*.py, read without importing `config`."""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from amnn.cli import train as train_cli
+from amnn.cli.args import config_from_args
+from amnn.cli.user_defaults import read_user_defaults
+from amnn.config import AMNNConfig
+from amnn.errors import AMNNError
+
+REPO = Path(__file__).resolve().parents[2]
+SETTING_LINE = re.compile(r"^# (\w+) = (.+?)\s+#")
+
+
+def _listed_settings() -> dict:
+    """name -> value of every commented-out `# name = value  # ...` line of config.py."""
+    listed = {}
+    for line in (REPO / "config.py").read_text(encoding="utf-8").splitlines():
+        match = SETTING_LINE.match(line)
+        if match:
+            listed[match.group(1)] = ast.literal_eval(match.group(2))
+    return listed
+
+
+def test_config_py_lists_every_setting_with_its_real_default():
+    defaults = AMNNConfig()
+    fields = {f.name for f in dataclasses.fields(AMNNConfig)} - {"extra"}
+    listed = _listed_settings()
+    assert set(listed) == fields
+    assert {name: getattr(defaults, name) for name in listed} == listed
+
+
+def test_the_checkout_config_py_sets_nothing_by_default():
+    assert read_user_defaults(REPO / "config.py") == {}
+
+
+def test_user_defaults_sit_between_the_built_in_defaults_and_the_flags(tmp_path):
+    user = tmp_path / "config.py"
+    user.write_text("epochs = 7\nbatch_size = 16\ntop_k = 9\n")
+    defaults = read_user_defaults(user)
+    parser = train_cli.build_parser()
+    config = config_from_args(parser.parse_args(["--data", "d", "--out", "m"]),
+                              user_defaults=defaults)
+    assert (config.epochs, config.batch_size, config.top_k) == (7, 16, 9)
+    flagged = config_from_args(parser.parse_args(["--data", "d", "--out", "m", "--epochs", "2"]),
+                               user_defaults=defaults)
+    assert flagged.epochs == 2 and flagged.batch_size == 16
+
+
+def test_prediction_keeps_the_trained_model_settings(tmp_path):
+    from amnn.cli import predict as predict_cli
+
+    trained = AMNNConfig(batch_size=8, dropout=0.1)
+    args = predict_cli.build_parser().parse_args(["--model", "m", "--data", "d", "--out", "p"])
+    config = config_from_args(args, base=trained, script="predict",
+                              user_defaults={"batch_size": 64, "top_k": 3, "decode": "rank"})
+    assert (config.batch_size, config.dropout) == (8, 0.1)  # how the model was trained
+    assert (config.top_k, config.decode) == (3, "rank")     # how the user wants predictions
+
+
+@pytest.mark.parametrize("text, words", [
+    ("epoch = 3\n", "epoch is not a setting"),
+    ("dropout = 1.5\n", "dropout must be in [0, 1)"),
+    ("epochs = (\n", "cannot read your defaults"),
+    ("encoder = 'vgg16'\n", None),  # a name the registry lacks: caught with the flags below
+])
+def test_a_bad_config_py_is_one_error_naming_the_file(tmp_path, text, words):
+    user = tmp_path / "config.py"
+    user.write_text(text)
+    if words is None:
+        with pytest.raises(AMNNError, match="unknown image encoder 'vgg16'"):
+            config_from_args(train_cli.build_parser().parse_args(["--data", "d", "--out", "m"]),
+                             user_defaults=read_user_defaults(user))
+        return
+    with pytest.raises(AMNNError) as info:
+        read_user_defaults(user)
+    assert str(user) in str(info.value) and words in str(info.value)
+
+
+def test_scripts_read_the_checkout_config_py(tmp_path):
+    """A copy of the checkout whose config.py sets --top-k's default; scripts/ uses it."""
+    copy = tmp_path / "checkout"
+    (copy / "scripts").mkdir(parents=True)
+    (copy / "scripts" / "result_accuracy.py").write_text(
+        (REPO / "scripts" / "result_accuracy.py").read_text())
+    (copy / "config.py").write_text("top_k = 2\n")
+    (tmp_path / "pred.csv").write_text("hashtags,predicted_hashtags\nsea,sea sun\n")
+    done = subprocess.run([sys.executable, str(copy / "scripts" / "result_accuracy.py"),
+                           str(tmp_path / "pred.csv")], capture_output=True, text=True,
+                          cwd=tmp_path, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert [line.split()[0] for line in done.stdout.splitlines()[1:3]] == ["1", "2"]
+    assert " 3 " not in done.stdout.splitlines()[3]
