@@ -31,6 +31,7 @@ from amnn.model.losses import make_tag_loss
 from amnn.model.network import build_amnn
 from amnn.train.curves import plot_training_curves
 from amnn.train.distribution import global_batch_size, strategy_name
+from amnn.train.epoch_log import EpochLine
 from amnn.train.preparation import PreparedData
 
 
@@ -117,11 +118,13 @@ def train_model(data: PreparedData, out: Path, resume: bool = False,
         data: PreparedData. Posts, vocabularies and config (`batch_size` is per replica).
         out: Path. The model folder to write.
         resume: bool. Continue the interrupted training in `out`.
-        verbose: "auto", 0, 1 or 2, as for `keras.Model.fit`.
+        verbose: 0 (silent), 1 (a progress bar, for a terminal) or 2 (one line per epoch,
+            for a log); "auto" is 1.
         strategy: tf.distribute.Strategy or None (no scope: Keras' default placement).
 
     Example:
-        >>> from amnn.train.distribution import make_strategy
+        >>> from amnn.train.epoch_log import EpochLine
+from amnn.train.distribution import make_strategy
         >>> summary = train_model(data, "models/m", strategy=make_strategy("mirrored"))
         ... # doctest: +SKIP
         >>> summary["replicas"], summary["strategy"]  # doctest: +SKIP
@@ -144,8 +147,12 @@ def train_model(data: PreparedData, out: Path, resume: bool = False,
     epochs = config.epochs or config.max_epochs
     started = time.perf_counter()
     # shuffle=False: the tf.data pipeline already reshuffles every epoch.
-    history = model.fit(train_ds, validation_data=val_ds, epochs=epochs, verbose=verbose,
-                        shuffle=False, callbacks=_callbacks(out, data, resume))
+    callbacks = _callbacks(out, data, resume)
+    if verbose == 2:  # Keras's own verbose=2 prints two lines an epoch; a log wants one
+        callbacks.append(EpochLine(epochs))
+    history = model.fit(train_ds, validation_data=val_ds, epochs=epochs,
+                        verbose=0 if verbose == 2 else verbose, shuffle=False,
+                        callbacks=callbacks)
     seconds = time.perf_counter() - started
     if any(not np.isfinite(v) for v in history.history.get("loss", [])):
         raise AMNNError("training diverged (loss became NaN); lower --learning-rate")

@@ -19,8 +19,13 @@ SHARED = Path(os.environ.get("AMNN_SHARED_DATA", REPO.parent / "shared" / "data"
 SMALL_MODEL = ["--decoder-units", "64", "--batch-size", "32"]
 
 
+# Lines TensorFlow prints while it starts; the scripts keep them out unless --verbose.
+TENSORFLOW_NOISE = ("oneDNN", "cuda", "absl::InitializeLog", "cpu_feature_guard")
+
+
 def run(script, *args, cache, expect=0):
-    env = dict(os.environ, AMNN_CACHE_DIR=str(cache), TF_CPP_MIN_LOG_LEVEL="3")
+    env = dict(os.environ, AMNN_CACHE_DIR=str(cache))
+    env.pop("TF_CPP_MIN_LOG_LEVEL", None)  # quiet by default, not because the test asks
     done = subprocess.run([sys.executable, str(REPO / "scripts" / script), *map(str, args)],
                           capture_output=True, text=True, env=env, cwd=REPO, timeout=900)
     assert done.returncode == expect, done.stderr[-3000:]
@@ -31,9 +36,31 @@ def run(script, *args, cache, expect=0):
 def demo_model(tmp_path_factory):
     root = tmp_path_factory.mktemp("demo")
     cache, model = root / "cache", root / "model"
-    run("train.py", "--data", REPO / "dataset", "--out", model, "--epochs", "3", "--quiet",
-        *SMALL_MODEL, cache=cache)
+    # Not --quiet: output captured to a pipe, like a log file, is already one line an epoch.
+    done = run("train.py", "--data", REPO / "dataset", "--out", model, "--epochs", "3",
+               *SMALL_MODEL, cache=cache)
+    (root / "train_stdout.txt").write_text(done.stdout)
+    (root / "train_stderr.txt").write_text(done.stderr)
     return root, cache, model
+
+
+def test_train_output_is_quiet_and_one_line_per_epoch_in_a_log(demo_model):
+    root, _, _ = demo_model
+    out, err = (root / "train_stdout.txt").read_text(), (root / "train_stderr.txt").read_text()
+    assert [line.split(":")[0] for line in out.splitlines()] == ["epoch 1/3", "epoch 2/3",
+                                                                  "epoch 3/3"]
+    assert "\r" not in out and "\r" not in err  # no progress-bar redraws
+    assert not [line for line in err.splitlines() if any(n in line for n in TENSORFLOW_NOISE)]
+    assert "trained for 3 epochs" in err
+
+
+def test_verbose_shows_tensorflow_start_up_messages(tmp_path):
+    done = run("predict.py", "--model", tmp_path / "none", "--data", REPO / "test_dataset",
+               "--out", tmp_path / "p.csv", "--verbose", cache=tmp_path / "cache", expect=2)
+    assert any(n in done.stderr for n in TENSORFLOW_NOISE), done.stderr[-2000:]
+    quiet = run("predict.py", "--model", tmp_path / "none", "--data", REPO / "test_dataset",
+                "--out", tmp_path / "p.csv", cache=tmp_path / "cache", expect=2)
+    assert quiet.stderr.startswith("error: ") and len(quiet.stderr.splitlines()) == 1
 
 
 def test_train_writes_a_complete_model_folder(demo_model):
