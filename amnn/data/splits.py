@@ -43,6 +43,11 @@ def split_by_image(posts, val_fraction: float, seed: int) -> tuple[np.ndarray, n
     land in validation whatever its size, so the last group may overshoot the target.
     At least one group always stays in training.
 
+    Why not scikit-learn's `GroupShuffleSplit`: it sizes the split by the number of
+    groups (photos), not of posts. On real data one photo can carry a third of the posts,
+    so a tenth of the photos could be half the posts or none of the popular ones; this
+    split holds out (about) `val_fraction` of the posts themselves.
+
     Args:
         posts: Posts (anything with `image_paths` and `csv_path`).
         val_fraction: float in [0, 1). Share of posts for validation; 0 gives no split.
