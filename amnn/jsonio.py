@@ -80,6 +80,7 @@ class JsonFile:
         ...     def to_json(self): return {"x": self.x}
         ...     @classmethod
         ...     def from_json(cls, data): return cls(data["x"])
+        >>> import os, tempfile
         >>> path = os.path.join(tempfile.mkdtemp(), "b.json"); Box(3).save(path)
         >>> Box.load(path).x
         3

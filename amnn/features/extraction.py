@@ -21,12 +21,29 @@ recomputed. Each batch is flushed as it is written, so an interrupted run (Ctrl-
 keeps its work; an unreadable file is moved aside to `<name>.corrupt-<time>`, never deleted.
 
 Example:
-    >>> enc = get_encoder("efficientnet_lite0")
-    >>> ensure_features(["a.jpg", "b.png", "a.jpg"], enc, progress=False)
-    PosixPath('/home/me/.cache/amnn/features/efficientnet_lite0.h5')
-    >>> feats, index = load_features(["a.jpg", "", "a.jpg"], "efficientnet_lite0")
+    With a tiny untrained encoder (8 channels), registered under its name as the built-in
+    ones are; real runs use `get_encoder("efficientnet_lite0")`, features (49, 1280).
+
+    >>> import pathlib, tempfile
+    >>> import keras
+    >>> import amnn
+    >>> from amnn.features.encoders import get_encoder, register_encoder, registry
+    >>> from amnn.features.encoders.image_encoder import ImageEncoder
+    >>> def tiny(weights, cache_dir):
+    ...     inputs = keras.Input((224, 224, 3))
+    ...     grid = keras.layers.Conv2D(8, 32, strides=32)(inputs)  # (B, 7, 7, 8)
+    ...     return ImageEncoder("tiny", keras.Model(inputs, grid), lambda x: x / 255.0, 8)
+    >>> register_encoder("tiny", tiny, channels=8)
+    >>> enc = get_encoder("tiny")
+    >>> images = pathlib.Path(amnn.__file__).parent.parent / "dataset" / "images"
+    >>> a, b = str(images / "coffee.jpg"), str(images / "chelsea.jpg")
+    >>> cache_dir = tempfile.mkdtemp()  # None: cache_root(), e.g. ~/.cache/amnn
+    >>> ensure_features([a, b, a], enc, cache_dir=cache_dir, progress=False)
+    PosixPath('.../features/tiny.h5')
+    >>> feats, index = load_features([a, "", a], "tiny", cache_dir=cache_dir)
     >>> feats.shape, feats.dtype, index.tolist()
-    ((1, 49, 1280), dtype('float16'), [0, -1, 0])
+    ((1, 49, 8), dtype('float16'), [0, -1, 0])
+    >>> _ = registry._REGISTRY.pop("tiny")  # forget the example's encoder
 """
 
 from __future__ import annotations
@@ -36,17 +53,16 @@ import hashlib
 import os
 import re
 import signal
-import sys
 import threading
 from pathlib import Path
 
 import numpy as np
 import tensorflow as tf
-from tqdm import tqdm
 
 from amnn.errors import DataError, EncoderError
 from amnn.features.cache_folder import cache_root
 from amnn.features.encoders import encoder_feature_shape
+from amnn.features.progress import progress_bar
 from amnn.features.store import FeatureCache, FeaturesNotCachedError, _keys, _unique
 
 __all__ = ["FeatureCache", "FeaturesNotCachedError", "cache_path", "ensure_features",
@@ -130,8 +146,7 @@ def _extract(cache: FeatureCache, paths: list[str], encoder, batch_size: int,
     # Stat before reading: a file changed mid-run then fails the size/mtime check next time.
     stats = [os.stat(p) for p in paths]
     done = np.zeros(len(paths), bool)
-    bar = tqdm(total=len(paths), unit="img", file=sys.stderr, disable=not progress,
-               desc=f"{encoder.name} features", smoothing=0.1)
+    bar = progress_bar(len(paths), f"{encoder.name} features", enabled=progress)
     with bar, _kill_as_interrupt():
         for pos, images, data in _dataset(paths, encoder, batch_size):
             # TensorFlow casts on its thread pool, faster than numpy on one core.
@@ -177,7 +192,11 @@ def ensure_features(image_paths, encoder, cache_dir: str | None = None, batch_si
     Raises DataError naming the photos that are missing, unreadable or not decodable.
 
     Example:
+        The module's example runs it with a tiny encoder; a data set's photos with the
+        default encoder, cached in `cache_root()`:
+
         >>> ensure_features(posts["image"].tolist(), get_encoder("efficientnet_lite0"))
+        ... # doctest: +SKIP
         PosixPath('/home/me/.cache/amnn/features/efficientnet_lite0.h5')
     """
     if int(batch_size) < 1:
@@ -202,8 +221,20 @@ def try_ensure_features(image_paths, encoder, cache_dir: str | None = None,
     it). This lets `amnn.data.photo_files` list every bad photo at once and apply --on-bad-image.
 
     Example:
-        >>> try_ensure_features(["a.jpg", "empty.jpg", "gone.jpg"], enc, progress=False)
-        {'empty.jpg': 'Input is empty.', 'gone.jpg': 'not found or not readable'}
+        >>> import os, pathlib, shutil, tempfile
+        >>> import keras
+        >>> import amnn
+        >>> from amnn.features.encoders.image_encoder import ImageEncoder
+        >>> inputs = keras.Input((224, 224, 3))  # a tiny untrained encoder, 8 channels
+        >>> grid = keras.layers.Conv2D(8, 32, strides=32)(inputs)
+        >>> enc = ImageEncoder("tiny", keras.Model(inputs, grid), lambda x: x / 255.0, 8)
+        >>> folder = tempfile.mkdtemp()
+        >>> images = pathlib.Path(amnn.__file__).parent.parent / "dataset" / "images"
+        >>> a = shutil.copy(images / "coffee.jpg", os.path.join(folder, "a.jpg"))
+        >>> empty = os.path.join(folder, "empty.jpg"); open(empty, "wb").close()
+        >>> gone = os.path.join(folder, "gone.jpg")
+        >>> try_ensure_features([a, empty, gone], enc, cache_dir=folder, progress=False)
+        {'.../empty.jpg': 'Input is empty.', '.../gone.jpg': 'not found or not readable'}
     """
     if int(batch_size) < 1:
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
@@ -236,9 +267,22 @@ def load_features(image_paths, encoder_name: str,
     Raises FeaturesNotCachedError when a photo has no features (run `ensure_features`).
 
     Example:
-        >>> feats, index = load_features(["a.jpg", "", "a.jpg"], "efficientnet_lite0")
-        >>> index.tolist()
-        [0, -1, 0]
+        A cache holding one photo's features, written here as `ensure_features` would:
+
+        >>> import os, tempfile
+        >>> from PIL import Image
+        >>> cache_dir = tempfile.mkdtemp()
+        >>> photo = os.path.join(cache_dir, "a.jpg"); Image.new("RGB", (8, 8)).save(photo)
+        >>> with FeatureCache(cache_path("efficientnet_lite0", cache_dir), "efficientnet_lite0",
+        ...                   (49, 1280)) as cache:
+        ...     _ = cache.write([photo], np.ones((1, 49, 1280)))
+        >>> feats, index = load_features([photo, "", photo], "efficientnet_lite0", cache_dir)
+        >>> feats.shape, feats.dtype, index.tolist()
+        ((1, 49, 1280), dtype('float16'), [0, -1, 0])
+        >>> load_features([os.path.join(cache_dir, "b.jpg")], "efficientnet_lite0", cache_dir)
+        Traceback (most recent call last):
+        ...
+        amnn.features.store.FeaturesNotCachedError: .../b.jpg: no features in the cache ...
     """
     keys = _keys(image_paths)
     unique = _unique(image_paths, keys)

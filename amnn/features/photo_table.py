@@ -43,8 +43,8 @@ def shared_encoder(name: str, weights: Optional[str], cache_dir: Optional[str]):
     defaults: lru_cache would key `f(x)` and `f(x, None, None)` apart.)
 
     Example:
-        >>> shared_encoder("efficientnet_lite0", None, None) is \
-        ...     shared_encoder("efficientnet_lite0", None, None)
+        >>> first = shared_encoder("efficientnet_lite0", None, None)  # doctest: +SKIP
+        >>> shared_encoder("efficientnet_lite0", None, None) is first  # doctest: +SKIP
         True
     """
     return get_encoder(name, weights=weights, cache_dir=cache_dir)

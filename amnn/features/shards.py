@@ -9,11 +9,35 @@ read. Cache keys are absolute paths, so every machine (and the one that trains) 
 the photos at the same absolute path; a photo seen elsewhere is simply extracted again.
 
 Example:
-    >>> index, count = parse_shard("2/8")
-    >>> mine = shard_paths(posts.image_paths, index, count)
-    >>> ensure_features(mine, encoder, cache_dir=shard_cache_dir(None, encoder.name, 2, 8))
-    >>> merge_shards(["shard-0001-of-0008", "shard-0002-of-0008"], "efficientnet_lite0")
-    {'merged': 2000, 'already_present': 0, 'skipped': 0, 'shards_read': 2}
+    Two "machines" share the bundled photos, with a tiny untrained encoder registered under
+    its name as the built-in ones are (real runs use efficientnet_lite0 on every machine):
+
+    >>> import pathlib, tempfile
+    >>> import keras
+    >>> import amnn
+    >>> from amnn.features.encoders import get_encoder, register_encoder, registry
+    >>> from amnn.features.encoders.image_encoder import ImageEncoder
+    >>> from amnn.features.extraction import ensure_features
+    >>> def tiny(weights, cache_dir):
+    ...     inputs = keras.Input((224, 224, 3))
+    ...     grid = keras.layers.Conv2D(8, 32, strides=32)(inputs)  # (B, 7, 7, 8)
+    ...     return ImageEncoder("tiny", keras.Model(inputs, grid), lambda x: x / 255.0, 8)
+    >>> register_encoder("tiny", tiny, channels=8)
+    >>> encoder = get_encoder("tiny")
+    >>> folder = pathlib.Path(amnn.__file__).parent.parent / "dataset" / "images"
+    >>> photos = sorted(str(p) for p in folder.glob("*.jpg"))
+    >>> len(photos)
+    16
+    >>> main = tempfile.mkdtemp()  # the main cache folder; None: cache_root()
+    >>> for shard in ("1/2", "2/2"):  # what each machine runs, given its --shard
+    ...     index, count = parse_shard(shard)
+    ...     mine = shard_paths(photos, index, count)
+    ...     _ = ensure_features(mine, encoder, progress=False,
+    ...                         cache_dir=shard_cache_dir(main, encoder.name, index, count))
+    >>> shards = [shard_cache_dir(main, "tiny", 1, 2), shard_cache_dir(main, "tiny", 2, 2)]
+    >>> merge_shards(shards, "tiny", cache_dir=main)
+    {'merged': 16, 'already_present': 0, 'skipped': 0, 'shards_read': 2}
+    >>> _ = registry._REGISTRY.pop("tiny")  # forget the example's encoder
 """
 
 from __future__ import annotations
@@ -45,7 +69,10 @@ def parse_shard(text: str) -> tuple[int, int]:
     Example:
         >>> parse_shard("2/8")
         (2, 8)
-        >>> parse_shard("0/3")  # ValueError: shard '0/3' does not exist: shards are numbered ...
+        >>> parse_shard("0/3")
+        Traceback (most recent call last):
+        ...
+        ValueError: shard '0/3' does not exist: shards are numbered 1 to 3; expected I/N ...
     """
     match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", str(text))
     if not match:
@@ -202,8 +229,27 @@ def merge_shards(shards, encoder_name: str, cache_dir=None) -> dict:
     a DataError refuses one of another encoder or feature shape.
 
     Example:
-        >>> merge_shards(["shards/efficientnet_lite0"], "efficientnet_lite0")
-        {'merged': 16, 'already_present': 0, 'skipped': 0, 'shards_read': 3}
+        Three shard caches, written here as each machine's `ensure_features` would, under
+        the folder that holds their shard-I-of-N folders:
+
+        >>> import os, tempfile
+        >>> from PIL import Image
+        >>> from amnn.features.extraction import cache_path
+        >>> main = tempfile.mkdtemp()
+        >>> photos = [os.path.join(main, f"p{i}.jpg") for i in range(4)]
+        >>> for photo in photos:
+        ...     Image.new("RGB", (8, 8)).save(photo)
+        >>> for index in (1, 2, 3):
+        ...     mine = shard_paths(photos, index, 3)
+        ...     shard = shard_cache_dir(main, "efficientnet_lite0", index, 3)
+        ...     with FeatureCache(cache_path("efficientnet_lite0", shard), "efficientnet_lite0",
+        ...                       (49, 1280)) as cache:
+        ...         _ = cache.write(mine, np.ones((len(mine), 49, 1280)))
+        >>> shards = [os.path.join(main, "shards", "efficientnet_lite0")]
+        >>> merge_shards(shards, "efficientnet_lite0", cache_dir=main)
+        {'merged': 4, 'already_present': 0, 'skipped': 0, 'shards_read': 3}
+        >>> merge_shards(shards, "efficientnet_lite0", cache_dir=main)  # again: nothing new
+        {'merged': 0, 'already_present': 4, 'skipped': 0, 'shards_read': 3}
     """
     # Both modules import TensorFlow: loaded here, so parse_shard works at flag-parsing time.
     from amnn.features.encoders import encoder_feature_shape
@@ -231,7 +277,16 @@ def missing_shards(shards, encoder_name: str) -> list[str]:
     """Shards "I/N" absent from a merge, judged from the shard-I-of-N folder names given.
 
     Example:
-        >>> missing_shards(["s/shard-0001-of-0003", "s/shard-0003-of-0003"], "efficientnet_lite0")
+        >>> import tempfile
+        >>> from amnn.features.extraction import cache_path
+        >>> main = tempfile.mkdtemp()
+        >>> done = [shard_cache_dir(main, "efficientnet_lite0", i, 3) for i in (1, 3)]
+        >>> for shard in done:  # shards 1 and 3 of 3 have their (empty) caches
+        ...     FeatureCache(cache_path("efficientnet_lite0", shard), "efficientnet_lite0",
+        ...                  (49, 1280)).close()
+        >>> [path.name for path in done]
+        ['shard-0001-of-0003', 'shard-0003-of-0003']
+        >>> missing_shards(done, "efficientnet_lite0")
         ['2/3']
     """
     seen = set()

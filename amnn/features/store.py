@@ -4,11 +4,19 @@ The layout and the content check are described in `amnn.features.extraction`, wh
 file with the encoder's features; nothing here needs TensorFlow.
 
 Example:
-    >>> with FeatureCache("/tmp/lite0.h5", "efficientnet_lite0", (49, 1280)) as cache:
-    ...     todo = cache.missing(["a.jpg", "b.png"])
-    ...     cache.write(todo, np.zeros((len(todo), 49, 1280)))
-    ...     cache.read(["a.jpg"]).shape
-    (1, 49, 1280)
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> from PIL import Image
+    >>> folder = tempfile.mkdtemp()
+    >>> photos = [os.path.join(folder, name) for name in ("a.jpg", "b.png")]
+    >>> for photo in photos:
+    ...     Image.new("RGB", (8, 8)).save(photo)
+    >>> h5 = os.path.join(folder, "lite0.h5")
+    >>> with FeatureCache(h5, "efficientnet_lite0", (49, 1280)) as cache:
+    ...     todo = cache.missing(photos)  # both photos: the cache is new
+    ...     not_finite = cache.write(todo, np.zeros((len(todo), 49, 1280)))
+    ...     cache.missing(photos), cache.read(photos[:1]).shape
+    ([], (1, 49, 1280))
 """
 
 from __future__ import annotations
@@ -95,9 +103,17 @@ class FeatureCache:
         mode: str. "a" to read and write, "r" to read only (several readers may share it).
 
     Example:
-        >>> with FeatureCache("/tmp/f.h5", "efficientnet_lite0", (49, 1280)) as cache:
-        ...     cache.write(["a.jpg"], np.zeros((1, 49, 1280)))
-        ...     "a.jpg" in cache, len(cache)
+        >>> import os, tempfile
+        >>> import numpy as np
+        >>> from PIL import Image
+        >>> folder = tempfile.mkdtemp()
+        >>> photo = os.path.join(folder, "a.jpg")
+        >>> Image.new("RGB", (8, 8)).save(photo)
+        >>> h5 = os.path.join(folder, "f.h5")
+        >>> with FeatureCache(h5, "efficientnet_lite0", (49, 1280)) as cache:
+        ...     cache.write([photo], np.zeros((1, 49, 1280)))  # the paths of non-finite rows
+        ...     photo in cache, len(cache)
+        []
         (True, 1)
     """
 

@@ -123,8 +123,7 @@ def train_model(data: PreparedData, out: Path, resume: bool = False,
         strategy: tf.distribute.Strategy or None (no scope: Keras' default placement).
 
     Example:
-        >>> from amnn.train.epoch_log import EpochLine
-from amnn.train.distribution import make_strategy
+        >>> from amnn.train.distribution import make_strategy
         >>> summary = train_model(data, "models/m", strategy=make_strategy("mirrored"))
         ... # doctest: +SKIP
         >>> summary["replicas"], summary["strategy"]  # doctest: +SKIP

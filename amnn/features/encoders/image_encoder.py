@@ -52,9 +52,26 @@ class ImageEncoder:
         grid: int. Side of the feature map; grid * grid regions.
 
     Example:
-        >>> encoder = get_encoder("efficientnet_lite0")
-        >>> images = tf.data.Dataset.from_tensor_slices(photos).map(encoder.prepare).batch(32)
-        >>> features = [encoder.encode_batch(batch) for batch in images]  # doctest: +SKIP
+        A tiny untrained CNN whose 7x7 output grid has 8 channels; the built-in encoders
+        come from `amnn.features.encoders.get_encoder("efficientnet_lite0")`.
+
+        >>> import pathlib
+        >>> import amnn
+        >>> inputs = keras.Input((224, 224, 3))
+        >>> grid = keras.layers.Conv2D(8, 32, strides=32)(inputs)   # (B, 7, 7, 8)
+        >>> encoder = ImageEncoder("tiny", keras.Model(inputs, grid), lambda x: x / 255.0,
+        ...                        channels=8)
+        >>> encoder
+        ImageEncoder('tiny', feature_shape=(49, 8))
+        >>> folder = pathlib.Path(amnn.__file__).parent.parent / "dataset" / "images"
+        >>> photos = [str(folder / "coffee.jpg"), str(folder / "chelsea.jpg")]
+        >>> def decode(path):
+        ...     return tf.io.decode_image(tf.io.read_file(path), channels=3,
+        ...                               expand_animations=False)
+        >>> images = (tf.data.Dataset.from_tensor_slices(photos).map(decode)
+        ...           .map(encoder.prepare).batch(32))
+        >>> [encoder.encode_batch(batch).shape for batch in images]
+        [TensorShape([2, 49, 8])]
     """
 
     def __init__(self, name: str, model: keras.Model, normalize: Callable[[tf.Tensor], tf.Tensor],

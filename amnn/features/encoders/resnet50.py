@@ -4,10 +4,14 @@ The AMNN paper's image encoder. Keras downloads its ImageNet weights on first us
 there is no internet, a local copy of the notop weights file is passed instead.
 
 Example:
-    >>> model = load_resnet50()                         # downloads ImageNet weights if needed
-    >>> model = load_resnet50("~/resnet50_notop.h5")    # offline: a local weights file
-    >>> model.output_shape
+    >>> model = load_resnet50()  # downloads ImageNet weights if needed  # doctest: +SKIP
+    >>> model = load_resnet50("~/resnet50_notop.h5")  # offline: a local file  # doctest: +SKIP
+    >>> model.output_shape  # doctest: +SKIP
     (None, 7, 7, 2048)
+    >>> load_resnet50("/no/such/resnet50_notop.h5")
+    Traceback (most recent call last):
+    ...
+    amnn.errors.EncoderError: /no/such/resnet50_notop.h5: ResNet50 weights file not found; ...
 """
 
 from __future__ import annotations
