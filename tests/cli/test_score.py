@@ -179,3 +179,15 @@ def test_atomic_output_gives_the_permissions_a_plain_write_would(tmp_path):
     with atomic_output(atomic) as tmp:
         tmp.write_text("x")
     assert atomic.stat().st_mode & 0o777 == plain.stat().st_mode & 0o777
+
+
+def test_reads_cp949_and_normalises_predicted_tags_like_true_ones(script, tmp_path, capsys):
+    """A prediction CSV from another tool, saved by Korean Excel, with '#' and capitals."""
+    path = tmp_path / "excel.csv"
+    path.write_bytes("hashtags,predicted_hashtags\n#제주 sandy,#Sandy #제주도 #제주\n"
+                     .encode("cp949"))
+    assert script.main([str(path), "--k", "3"]) == 0
+    out = capsys.readouterr().out
+    # 'sandy' and '제주' match after normalisation: P@1 1, P@3 2/3, R@3 1.
+    assert " 1  1.0000  0.5000  1.0000" in out
+    assert " 3  0.6667  1.0000  1.0000" in out
