@@ -1,11 +1,15 @@
-"""A seeded train/validation split that never puts one photo on both sides.
+"""Seeded splits that never put one photo on both sides: train/validation, and k folds.
 
 Many posts share a photo (retweets, copies). If such posts sat on both sides, validation
 would reward memorising the photo, so posts are split in groups: one group per image,
-and one group per post without an image.
+and one group per post without an image. `split_by_image` holds out a share of the posts
+(train.py's early stopping); `photo_folds` cuts the posts into k folds for
+cross-validation, where every choice of a setting is made (benchmarks/tune.py).
 
 Example:
-    >>> import numpy as np
+    >>> from typing import Sequence
+
+import numpy as np
     >>> from types import SimpleNamespace
     >>> posts = SimpleNamespace(image_paths=["a.jpg", "a.jpg", "b.jpg", "c.jpg"], csv_path="p.csv")
     >>> train, val = split_by_image(posts, val_fraction=0.25, seed=0)
@@ -76,3 +80,53 @@ def split_by_image(posts, val_fraction: float, seed: int) -> tuple[np.ndarray, n
     val_indices = np.array(sorted(val), dtype=np.int64)
     train_indices = np.setdiff1d(np.arange(total, dtype=np.int64), val_indices)
     return train_indices, val_indices
+
+
+def photo_groups(image_paths: Sequence[str]) -> np.ndarray:
+    """One group id per post: posts sharing a photo share it, a post without one is alone.
+
+    Example:
+        >>> photo_groups(["a.jpg", "", "a.jpg", "b.jpg", ""]).tolist()
+        [0, 1, 0, 2, 3]
+    """
+    ids = np.empty(len(image_paths), dtype=np.int64)
+    for group, members in enumerate(_groups(list(image_paths))):
+        ids[members] = group
+    return ids
+
+
+def photo_folds(posts, n_folds: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """`n_folds` (train, held-out) pairs of sorted post indices, grouped by photo.
+
+    scikit-learn's `GroupKFold` (shuffled with `seed`) assigns whole groups to folds,
+    keeping the folds' post counts close; each post is held out exactly once.
+
+    Args:
+        posts: Posts (anything with `image_paths` and `csv_path`).
+        n_folds: int, at least 2.
+        seed: int. Same seed, same posts, same folds.
+
+    Raises:
+        DataError: fewer groups (photos, or posts without one) than folds.
+
+    Example:
+        >>> from types import SimpleNamespace
+        >>> posts = SimpleNamespace(image_paths=["a", "a", "b", "c", "", ""], csv_path="p.csv")
+        >>> folds = photo_folds(posts, 3, seed=0)
+        >>> sorted(np.concatenate([held for _, held in folds]).tolist())
+        [0, 1, 2, 3, 4, 5]
+        >>> any({0, 1} & set(held.tolist()) == {0} for _, held in folds)  # "a" never split
+        False
+    """
+    from sklearn.model_selection import GroupKFold  # only cross-validation needs it
+
+    if n_folds < 2:
+        raise ValueError(f"n_folds must be at least 2, got {n_folds}")
+    groups = photo_groups(posts.image_paths)
+    if len(set(groups.tolist())) < n_folds:
+        raise DataError(posts.csv_path, f"{len(set(groups.tolist()))} photos or posts cannot "
+                        f"be cut into {n_folds} folds; use fewer folds or more posts")
+    splitter = GroupKFold(n_splits=n_folds, shuffle=True, random_state=seed)
+    rows = np.arange(len(groups))
+    return [(np.sort(train), np.sort(held))
+            for train, held in splitter.split(rows, groups=groups)]
