@@ -6,8 +6,9 @@
 Trains on `DATA_ROOT/SET/train` (all posts, or with --early-stopping-split the split of them
 that `scripts/train.py` would hold out) and after each epoch decodes `SET/val` greedily and
 by rank, printing one JSON line: the epoch, the losses, and [P@1, R@5, A@5] per decoding.
-Val is only scored here, never trained on; this is how the epochs and settings in
-benchmarks/quality.py were chosen (tuning on val, never on the held-out test split).
+Val is only scored here, never trained on. This is how the epochs and settings in
+benchmarks/quality.py were chosen before the fold protocol (`benchmarks/tune.py`), which
+chooses on folds of the training posts instead; it stays to reproduce those notes.
 """
 
 from __future__ import annotations
@@ -22,11 +23,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 import keras  # noqa: E402
-import numpy as np  # noqa: E402
 
 from amnn.model.decoding import BatchDecoder  # noqa: E402
 from amnn.inputs.pipeline import make_dataset  # noqa: E402
-from amnn.evaluate.metrics import metrics_at_k  # noqa: E402
 from amnn.model.network import AMNNNetwork, build_amnn  # noqa: E402
 from amnn.data.posts import read_posts  # noqa: E402
 from amnn.inputs.encoding import padded_model_inputs  # noqa: E402
@@ -34,6 +33,7 @@ from amnn.train.preparation import prepare  # noqa: E402
 from amnn.data.splits import split_by_image  # noqa: E402
 from amnn.train.fitting import compile_model  # noqa: E402
 from amnn.config import AMNNConfig  # noqa: E402
+from benchmarks.tune_runs import decoded_scores  # noqa: E402
 
 
 def parse_settings(pairs: list[str]) -> dict:
@@ -51,15 +51,6 @@ def parse_settings(pairs: list[str]) -> dict:
         except (ValueError, SyntaxError):
             changes[name] = text
     return changes
-
-
-def _scores(decoder, inputs, val, vocab, rank: bool) -> list[float]:
-    size = len(val)
-    ids = np.concatenate([decoder.decode({k: v[i:i + 256] for k, v in inputs.items()},
-                                         top_k=5, min_tags=5, rank=rank)
-                          for i in range(0, size, 256)])
-    table = metrics_at_k([vocab.decode(row) for row in ids], val.hashtags, 5)
-    return [round(table.precision[0], 3), round(table.recall[4], 3), round(table.accuracy[4], 3)]
 
 
 def main(argv=None) -> int:
@@ -94,8 +85,8 @@ def main(argv=None) -> int:
         line = {"set": args.set, "seed": args.seed, "settings": args.settings, "epoch": epoch,
                 "loss": round(history["loss"][0], 3),
                 "stop_loss": round(history["val_loss"][0], 3) if "val_loss" in history else None,
-                "greedy": _scores(decoder, inputs, val, data.vocab, rank=False),
-                "rank": _scores(decoder, inputs, val, data.vocab, rank=True)}
+                "greedy": decoded_scores(decoder, inputs, val, data.vocab, rank=False),
+                "rank": decoded_scores(decoder, inputs, val, data.vocab, rank=True)}
         print(json.dumps(line), flush=True)
     return 0
 

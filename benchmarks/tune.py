@@ -1,0 +1,203 @@
+"""Choose settings by cross-validation on the training posts alone, folds grouped by photo.
+
+    python -m benchmarks.tune                              # every set (about 30 min, 2 cores)
+    python -m benchmarks.tune --sets korean mediaeval      # some sets
+
+For each data set, `SET/train` is cut into --folds folds by photo (`amnn.data.splits.
+photo_folds`: a photo and its copies never straddle folds). Every candidate is fitted on the
+other folds and scored on the held-out one: AMNN per setting group after every epoch, with
+sequence (greedy) and rank decoding; each baseline over its grid of neighbours and text
+weight. A candidate's score is the mean over folds of [P@1, R@5, A@5] of its top 5, and
+the objective is the mean of those three. The best candidate of each method is its choice.
+`SET/val` is never read here: the quality benchmark scores each choice on it once.
+
+Writes benchmarks/results/tune.json (every candidate's fold scores and each choice) and the
+`tune` block of docs/BENCHMARKS.md. Finished fold runs are kept in WORK/runs.jsonl, so an
+interrupted run resumes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+from amnn.config import AMNNConfig
+from amnn.data.posts import read_posts
+from amnn.data.splits import photo_folds
+from amnn.jsonio import write_json
+from benchmarks.report import replace_block
+
+ROOT = Path(__file__).resolve().parents[1]
+FOLD_SEED = 0
+# AMNN setting groups (changes from the defaults), trained up to EPOCHS[set] epochs.
+AMNN_GROUPS = {"defaults": {}, "dropout 0.5, lr 5e-4": {"dropout": 0.5, "learning_rate": 5e-4}}
+EPOCHS = {"mediaeval": 6, "tweeteval": 6, "korean": 12}
+NEIGHBOURS = (5, 10, 20, 40)
+BASELINE_GRID = {
+    "popular": [{}],
+    "text-knn": [{"n_neighbors": k} for k in NEIGHBOURS],
+    "image-knn": [{"n_neighbors": k} for k in NEIGHBOURS],
+    "multimodal-knn": [{"n_neighbors": k, "alpha": a} for k in NEIGHBOURS
+                       for a in (0.25, 0.5, 0.75)],
+}
+IMAGE_METHODS = ("image-knn", "multimodal-knn")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The flags.
+
+    Example:
+        >>> build_parser().parse_args([]).folds
+        3
+    """
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data-root", type=Path, default=Path(os.environ.get(
+        "AMNN_SHARED_DATA", ROOT.parent / "shared" / "data")))
+    parser.add_argument("--sets", nargs="+", default=sorted(EPOCHS),
+                        help="data set folders under --data-root")
+    parser.add_argument("--folds", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=1, help="AMNN's weights and shuffling")
+    parser.add_argument("--epochs", type=int, help="AMNN's most epochs (default: per set)")
+    parser.add_argument("--work", type=Path, default=ROOT / "runs" / "tune")
+    parser.add_argument("--docs", type=Path, default=ROOT / "docs")
+    parser.add_argument("--results", type=Path,
+                        default=ROOT / "benchmarks" / "results" / "tune.json")
+    return parser
+
+
+def objective(scores: list[float]) -> float:
+    """The mean of [P@1, R@5, A@5]: one number to rank candidates by.
+
+    Example:
+        >>> objective([0.5, 0.6, 0.7])
+        0.6
+    """
+    return round(sum(scores) / len(scores), 4)
+
+
+def mean_scores(per_fold: list[list[float]]) -> list[float]:
+    """Column means over folds, rounded to 4 places.
+
+    Example:
+        >>> mean_scores([[0.5, 0.5, 1.0], [0.7, 0.5, 0.0]])
+        [0.6, 0.5, 0.5]
+    """
+    return [round(sum(column) / len(column), 4) for column in zip(*per_fold)]
+
+
+def _fold_runs(data_set: str, train, folds, args, done: dict, log: Path):
+    """Yield (method, candidate label, settings, fold, scores) for every fold run."""
+    from benchmarks.tune_runs import amnn_epoch_scores, baseline_scores
+
+    has_photos = train.has_images
+    for method, grid in BASELINE_GRID.items():
+        if method in IMAGE_METHODS and not has_photos:
+            continue
+        for options in grid:
+            for fold, (fit, held) in enumerate(folds):
+                key = json.dumps([data_set, method, options, fold])
+                if key not in done:
+                    done[key] = baseline_scores(method, options, train.select(fit),
+                                                train.select(held))
+                    _append(log, key, done[key])
+                yield method, json.dumps(options, sort_keys=True), options, fold, done[key]
+    for group, changes in AMNN_GROUPS.items():
+        config = AMNNConfig(seed=args.seed, **changes)
+        for fold, (fit, held) in enumerate(folds):
+            epochs = args.epochs or EPOCHS.get(data_set, 6)
+            key = json.dumps([data_set, "AMNN", changes, fold, args.seed, epochs])
+            if key not in done:
+                started = time.perf_counter()
+                done[key] = amnn_epoch_scores(config, train.select(fit), train.select(held),
+                                              epochs)
+                _append(log, key, done[key])
+                print(f"{data_set}: AMNN {group} fold {fold + 1}/{len(folds)} in "
+                      f"{time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
+            for point in done[key]:
+                for decode in ("sequence", "rank"):
+                    label = f"{group}, {point['epoch']} epochs, decode {decode}"
+                    settings = dict(changes, epochs=point["epoch"], decode=decode)
+                    yield "AMNN", label, settings, fold, point[decode]
+
+
+def _append(log: Path, key: str, value) -> None:
+    with log.open("a", encoding="utf-8") as stream:
+        stream.write(json.dumps({"key": key, "value": value}) + "\n")
+
+
+def _load(log: Path) -> dict:
+    if not log.is_file():
+        return {}
+    records = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()
+               if line.strip()]
+    return {record["key"]: record["value"] for record in records}
+
+
+def tune_set(data_set: str, args, done: dict, log: Path) -> dict:
+    """Every candidate's mean fold scores on one set, and the best candidate of each method."""
+    train = read_posts(args.data_root / data_set / "train")
+    folds = photo_folds(train, args.folds, FOLD_SEED)
+    table: dict[tuple, dict] = {}
+    for method, label, settings, fold, scores in _fold_runs(data_set, train, folds, args,
+                                                            done, log):
+        entry = table.setdefault((method, label), {"method": method, "candidate": label,
+                                                   "settings": settings, "folds": []})
+        entry["folds"].append(scores)
+    candidates = []
+    for entry in table.values():
+        entry["mean"] = mean_scores(entry["folds"])
+        entry["objective"] = objective(entry["mean"])
+        candidates.append(entry)
+    chosen = {}
+    for entry in candidates:  # first best wins ties: grids list simpler settings first
+        best = chosen.get(entry["method"])
+        if best is None or entry["objective"] > best["objective"]:
+            chosen[entry["method"]] = entry
+    return {"posts": len(train), "folds": args.folds, "candidates": candidates,
+            "chosen": {method: {key: entry[key] for key in ("candidate", "settings", "mean",
+                                                             "objective")}
+                       for method, entry in chosen.items()}}
+
+
+def markdown(results: dict, args) -> str:
+    """The `tune` block of docs/BENCHMARKS.md: each method's choice per set."""
+    lines = [f"Chosen by `python -m benchmarks.tune --folds {args.folds}` on {args.folds} folds "
+             "of each set's training posts, grouped by photo; val was not read. Scores are "
+             "means over folds of the held-out posts' top 5.", ""]
+    for data_set, result in results.items():
+        lines += [f"**{data_set}** ({result['posts']} training posts)", "",
+                  "| method | chosen | P@1 | R@5 | A@5 | objective |", "|---|---|---|---|---|---|"]
+        for method, entry in sorted(result["chosen"].items(), key=lambda i: -i[1]["objective"]):
+            p1, r5, a5 = entry["mean"]
+            lines.append(f"| {method} | {entry['candidate']} | {p1:.3f} | {r5:.3f} | {a5:.3f} "
+                         f"| {entry['objective']:.3f} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    missing = [s for s in args.sets if not (args.data_root / s / "train").is_dir()]
+    if missing:
+        print(f"error: {args.data_root} has no {missing} train folders; pass --data-root "
+              "or set AMNN_SHARED_DATA", file=sys.stderr)
+        return 2
+    args.work.mkdir(parents=True, exist_ok=True)
+    log = args.work / "runs.jsonl"
+    done = _load(log)
+    results = {data_set: tune_set(data_set, args, done, log) for data_set in args.sets}
+    previous = json.loads(args.results.read_text()) if args.results.is_file() else {}
+    previous.update(results)
+    write_json(args.results, previous)
+    replace_block(args.docs / "BENCHMARKS.md", "tune", markdown(previous, args))
+    print(f"wrote {args.results} and the tune block of {args.docs / 'BENCHMARKS.md'}",
+          file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
