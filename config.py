@@ -60,6 +60,7 @@ naming this file.
 # min_tags = None                       # the learned EOS may stop a list after this many tags;
                                         # None: always recommend top_k tags (ranked)
 # beam_size = 1                         # 1 = greedy; >1 = beam search
-# decode = "sequence"                   # "sequence": tag after tag; "rank": all tags ranked by
-                                        # the first step's probabilities (see amnn/model/decoding.py)
+# decode = "rank"                       # "rank": all tags ranked by the first step's probabilities;
+                                        # "sequence": tag after tag (greedy, or --beam). Rank scored
+                                        # at least as well on the folds of every set (BENCHMARKS.md)
 # predict_batch_size = 256              # posts decoded together

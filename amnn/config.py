@@ -82,8 +82,9 @@ class AMNNConfig:
     min_tags: Optional[int] = None  # the learned EOS may stop a list after this many tags;
                                     # None: always recommend top_k tags (ranked)
     beam_size: int = 1              # 1 = greedy; >1 = beam search
-    decode: str = "sequence"        # "sequence": tag after tag; "rank": all tags ranked by
-                                    # the first step's probabilities (see amnn/model/decoding.py)
+    decode: str = "rank"            # "rank": all tags ranked by the first step's probabilities;
+                                    # "sequence": tag after tag (greedy, or --beam). Rank scored
+                                    # at least as well on the folds of every set (BENCHMARKS.md)
     predict_batch_size: int = 256   # posts decoded together
 
     extra: dict[str, Any] = field(default_factory=dict)  # free-form notes saved with a model

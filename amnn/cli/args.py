@@ -85,11 +85,14 @@ _SHARED_FLAGS = {
 _PREDICT_FLAGS = {
     "--top-k": ("top_k", dict(type=positive_int, help="hashtags recommended per post")),
     "--min-tags": ("min_tags", dict(type=non_negative_int,
-                                    help="let the learned end token stop a list after this many tags (default: always --top-k tags)")),
-    "--beam": ("beam_size", dict(type=positive_int, help="beam width (1 = greedy)")),
+                                    help="let the learned end token stop a list after this "
+                                         "many tags (default: always --top-k tags); decodes "
+                                         "tag after tag")),
+    "--beam": ("beam_size", dict(type=positive_int,
+                                 help="beam width (1 = greedy); above 1 decodes tag after tag")),
     "--decode": ("decode", dict(choices=DECODE_MODES,
-                                help="sequence: tag after tag (greedy or beam); rank: every "
-                                     "tag ranked by the first step's probability")),
+                                help="rank (default): every tag ranked by the first step's "
+                                     "probability; sequence: tag after tag (greedy or beam)")),
     "--batch-size": ("predict_batch_size", dict(type=positive_int, help="posts per batch")),
 }
 
@@ -141,6 +144,10 @@ def config_from_args(args: argparse.Namespace, base: AMNNConfig | None = None,
     # Bad photos are handled as each run says: a model trained with skip must not make
     # predict.py skip photos silently, so an absent flag means the default, not the model's.
     changes.setdefault("on_bad_image", AMNNConfig.on_bad_image)
+    if "decode" not in changes and (changes.get("beam_size", 1) > 1
+                                    or changes.get("min_tags") is not None):
+        # A beam or an end token only exist tag after tag: asking for one asks for that.
+        changes["decode"] = "sequence"
     if changes.get("encoder", AMNNConfig.encoder) not in encoder_names():
         raise AMNNError(f"unknown image encoder {changes['encoder']!r}; known encoders: "
                         f"{', '.join(encoder_names())}")

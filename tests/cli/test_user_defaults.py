@@ -100,3 +100,18 @@ def test_scripts_read_the_checkout_config_py(tmp_path):
     assert done.returncode == 0, done.stderr
     assert [line.split()[0] for line in done.stdout.splitlines()[1:3]] == ["1", "2"]
     assert " 3 " not in done.stdout.splitlines()[3]
+
+
+@pytest.mark.parametrize("flags, decode", [
+    ([], "rank"),                                   # the default, chosen on the folds
+    (["--beam", "4"], "sequence"),                  # a beam exists only tag after tag
+    (["--min-tags", "1"], "sequence"),              # so does the learned end token
+    (["--beam", "4", "--decode", "rank"], "rank"),  # an explicit --decode wins
+    (["--decode", "sequence"], "sequence"),
+])
+def test_prediction_decodes_by_rank_unless_a_sequence_option_asks_otherwise(flags, decode):
+    from amnn.cli import predict as predict_cli
+
+    args = predict_cli.build_parser().parse_args(["--model", "m", "--data", "d", "--out", "p",
+                                                  *flags])
+    assert config_from_args(args, base=AMNNConfig(), script="predict").decode == decode
