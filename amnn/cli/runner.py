@@ -110,8 +110,10 @@ def load_tensorflow(verbose: bool = False) -> None:
         raise ImportError(f"{error} (run with --verbose to see TensorFlow's own messages)") \
             from error
     import absl.logging  # installed with TensorFlow
+    import tensorflow as tf
 
     absl.logging.set_verbosity(absl.logging.ERROR)
+    tf.get_logger().setLevel("ERROR")  # Python-side notes such as tf.function retracing
 
 
 def add_verbose_flag(parser) -> None:
