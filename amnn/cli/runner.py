@@ -89,8 +89,9 @@ def load_tensorflow(verbose: bool = False) -> None:
     to file descriptor 2 while it is imported, before any Python setting can reach them
     (TF_CPP_MIN_LOG_LEVEL=3 does not silence them all), so the import runs with that
     descriptor pointed at /dev/null. Python errors still surface: the descriptor is back
-    before an exception propagates. Later C++ messages stay at ERROR and above unless the
-    user set TF_CPP_MIN_LOG_LEVEL. A second call, or TensorFlow already loaded, does nothing.
+    before an exception propagates. Later messages, C++ (unless the user set
+    TF_CPP_MIN_LOG_LEVEL) and Python (absl, tf.function retracing), stay at ERROR and above.
+    A second call, or TensorFlow already loaded, does nothing.
 
     Example:
         >>> load_tensorflow()
