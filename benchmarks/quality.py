@@ -5,10 +5,12 @@
 
 Reads `../shared/data` (or --data-root / $AMNN_SHARED_DATA): on `mediaeval` (train -> val)
 every baseline and AMNN full, text-only and image-only (the paper's ablations); on
-`tweeteval` (train -> val, no photos) the text baselines and AMNN text-only. AMNN is
-trained with the product defaults (config.py) on all training posts for the number of
-epochs chosen on val (TUNED_TRAINING), as `scripts/train.py --data TRAIN --val-fraction 0
---epochs N` would.
+`tweeteval` (train -> val, no photos) the text baselines and AMNN text-only. Every setting
+is the one `python -m benchmarks.tune` chose on folds of the training posts
+(benchmarks/results/tune.json): AMNN's epochs, setting group and decoding, each baseline's
+neighbours and text weight. Val only scores those choices. AMNN trains on all training
+posts for the chosen epochs, as `scripts/train.py --data TRAIN --val-fraction 0 --epochs N`
+would; its ablations (text-only, image-only) train with the full model's choice.
 Baselines have no randomness, so they run once; AMNN runs once per seed.
 
 Writes the `quality` block of docs/BENCHMARKS.md (tables of mean ± sample standard
@@ -42,15 +44,28 @@ PLAN = {
                   "amnn": ["AMNN full", "AMNN text-only", "AMNN image-only"]},
     "tweeteval": {"baselines": ["popular", "text-knn"], "amnn": ["AMNN text-only"]},
 }
-# Epochs chosen on val (see "What we tried" in docs/BENCHMARKS.md): with so few distinct
-# photos, early stopping on a split of the training posts stopped far from val's best epoch.
-# AMNN then trains on every training post for that many epochs.
-TUNED_TRAINING = {
-    "mediaeval": {"epochs": 2, "val_fraction": 0.0, "learning_rate": 5e-4, "dropout": 0.5},
-    "tweeteval": {"epochs": 5, "val_fraction": 0.0},
-}
-# Extra decodings of the same trained model cost seconds, so AMNN full shows them too.
-DECODINGS = {"AMNN full": {"": {}, " · beam 4": {"beam_size": 4}, " · rank": {"rank": True}}}
+TUNE_RESULTS = ROOT / "benchmarks" / "results" / "tune.json"  # written by benchmarks.tune
+# Extra decodings of the same trained model cost seconds, so the full model shows them too.
+OTHER_DECODINGS = {"rank": {" · sequence": {}, " · beam 4": {"beam_size": 4}},
+                   "sequence": {" · rank": {"rank": True}, " · beam 4": {"beam_size": 4}}}
+
+
+def fold_choices(path: Path, data_set: str) -> dict:
+    """What benchmarks.tune chose for `data_set`: method -> its settings.
+
+    Example:
+        >>> import json, tempfile
+        >>> path = Path(tempfile.mkdtemp()) / "tune.json"
+        >>> _ = path.write_text(json.dumps({"d": {"chosen": {"text-knn": {"settings":
+        ...     {"n_neighbors": 40}}}}}))
+        >>> fold_choices(path, "d")
+        {'text-knn': {'n_neighbors': 40}}
+    """
+    results = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    if data_set not in results:
+        raise SystemExit(f"error: {path} has no fold choices for {data_set}; run "
+                         f"python -m benchmarks.tune --sets {data_set} first")
+    return {method: entry["settings"] for method, entry in results[data_set]["chosen"].items()}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -71,6 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--docs", type=Path, default=ROOT / "docs")
     parser.add_argument("--results", type=Path,
                         default=ROOT / "benchmarks" / "results" / "quality.json")
+    parser.add_argument("--tune", type=Path, default=TUNE_RESULTS,
+                        help="the fold choices of benchmarks.tune to score")
     parser.add_argument("--restart", action="store_true",
                         help="forget the finished runs in WORK/runs.jsonl")
     return parser
@@ -91,18 +108,25 @@ def _load_finished(path: Path) -> dict[str, dict]:
     return finished
 
 
-def _pending(data_set: str, seeds: list[int]):
-    """(key, method, seed, runner) for every run the plan asks for."""
+def _pending(data_set: str, seeds: list[int], choices: dict):
+    """(key, method, seed, runner) for every run the plan asks for, with the fold choices."""
     from benchmarks.quality_runs import score_amnn, score_baseline
 
     plan = PLAN[data_set]
     for name in plan["baselines"]:
-        yield name, 0, {}, lambda tr, ev, work, name=name: [score_baseline(name, tr, ev)]
-    for label in plan["amnn"]:
+        options = choices.get(name, {})
+        yield name, 0, options, lambda tr, ev, work, name=name, options=options: [
+            score_baseline(name, tr, ev, **options)]
+    training = dict(choices["AMNN"])
+    decode = training.pop("decode")
+    for index, label in enumerate(plan["amnn"]):
+        # The first AMNN of a set is its full model: it shows the other decodings too.
+        decodings = {"": {"rank": decode == "rank"}}
+        if index == 0:
+            decodings.update(OTHER_DECODINGS[decode])
         for seed in seeds:
-            config = AMNNConfig(seed=seed, **TUNED_TRAINING[data_set], **AMNN_VARIANTS[label])
-            decodings = DECODINGS.get(label, {"": {}})
-            yield label, seed, config.to_dict(), (
+            config = AMNNConfig(seed=seed, val_fraction=0.0, **training, **AMNN_VARIANTS[label])
+            yield label, seed, [config.to_dict(), decodings], (
                 lambda tr, ev, work, label=label, config=config, decodings=decodings:
                 score_amnn(label, config, tr, ev, work, decodings))
 
@@ -124,7 +148,8 @@ def main(argv=None) -> int:
     for data_set in args.sets:
         train = read_posts(args.data_root / data_set / "train")
         evaluation = read_posts(args.data_root / data_set / "val")
-        for method, seed, config, runner in _pending(data_set, args.seeds):
+        choices = fold_choices(args.tune, data_set)
+        for method, seed, config, runner in _pending(data_set, args.seeds, choices):
             key = _run_key(data_set, method, seed, config)
             if key in finished:
                 records.extend(finished[key]["runs"])

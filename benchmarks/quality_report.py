@@ -94,8 +94,10 @@ def _markdown(summary: dict, checks: list[dict], args, machine: str, seconds: fl
              f"`python -m benchmarks.quality --seeds {' '.join(map(str, args.seeds))}` "
              f"in {seconds / 60:.0f} min. Mean ± sample standard deviation over the AMNN "
              "seeds; the split is fixed (train → val) and seeds change the initial weights "
-             "and the shuffling. AMNN uses the defaults of config.py except for the "
-             "settings listed under each table (chosen on val, see below).", ""]
+             "and the shuffling. Every setting (AMNN's epochs and decoding, each baseline's "
+             "neighbours and text weight) is the one `python -m benchmarks.tune` chose on "
+             "folds of the training posts; val only scores it. AMNN uses the defaults of "
+             "amnn/config.py except for the settings listed under each table.", ""]
     for data_set, methods in summary.items():
         first = next(iter(methods.values()))
         lines += [f"### {data_set} (train → val, {first['n_posts']} val posts scored"

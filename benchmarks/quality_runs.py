@@ -69,7 +69,8 @@ def score_baseline(name: str, train: Posts, evaluation: Posts, seed: int = 0,
     baseline = make_baseline(name, **options).fit(train)
     predictions = baseline.recommend(evaluation, MAX_K)
     table = metrics_at_k(predictions, evaluation.hashtags, MAX_K)
-    return ScoredRun(name, seed, table, time.perf_counter() - started, dict(options))
+    return ScoredRun(name, seed, table, time.perf_counter() - started,
+                     {"settings": dict(options)})
 
 
 def score_amnn(label: str, config: AMNNConfig, train: Posts, evaluation: Posts, work: Path,

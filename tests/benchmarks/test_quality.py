@@ -1,8 +1,9 @@
 """benchmarks/quality.py end to end on the embedded demo, laid out as a shared data root.
 
 The demo's `dataset/` plays mediaeval/train and `test_dataset/` mediaeval/val, so the real
-script trains real AMNN variants on real photos, scores every method and writes its
-Markdown block, plots and JSON; a second run must reuse every finished run.
+script trains real AMNN variants on real photos with mediaeval's fold choices
+(benchmarks/results/tune.json), scores every method and writes its Markdown block, plots and
+JSON; a second run must reuse every finished run.
 """
 
 import json
@@ -41,7 +42,7 @@ def test_quality_benchmark_scores_every_method_and_resumes(tmp_path):
     result = json.loads((tmp_path / "results" / "quality.json").read_text(encoding="utf-8"))
     methods = result["results"]["mediaeval"]
     assert set(methods) == {"popular", "text-knn", "image-knn", "multimodal-knn", "AMNN full",
-                            "AMNN full · beam 4", "AMNN full · rank", "AMNN text-only",
+                            "AMNN full · beam 4", "AMNN full · sequence", "AMNN text-only",
                             "AMNN image-only"}
     assert methods["AMNN full"]["seeds"] == [1, 2] and methods["popular"]["seeds"] == [0]
     for entry in methods.values():
