@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 from amnn.data.posts import read_posts  # noqa: E402
 from benchmarks.quality_report import write_outputs  # noqa: E402
+from benchmarks.run_log import RunLog, missing_sets  # noqa: E402
 from amnn.config import AMNNConfig  # noqa: E402
 
 # (data set, method) -> what runs. AMNN variants are config changes from the defaults.
@@ -98,16 +99,6 @@ def _run_key(data_set: str, method: str, seed: int, config: dict) -> str:
     return json.dumps([data_set, method, seed, config], sort_keys=True)
 
 
-def _load_finished(path: Path) -> dict[str, dict]:
-    finished = {}
-    if path.is_file():
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                record = json.loads(line)
-                finished[record["key"]] = record
-    return finished
-
-
 def _pending(data_set: str, seeds: list[int], choices: dict):
     """(key, method, seed, runner) for every run the plan asks for, with the fold choices."""
     from benchmarks.quality_runs import score_amnn, score_baseline
@@ -133,16 +124,9 @@ def _pending(data_set: str, seeds: list[int], choices: dict):
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
-    missing = [s for s in args.sets if not (args.data_root / s / "train").is_dir()]
-    if missing:
-        print(f"error: {args.data_root} has no {missing} train/val folders; pass --data-root "
-              "or set AMNN_SHARED_DATA", file=sys.stderr)
+    if missing_sets(args.data_root, args.sets):
         return 2
-    args.work.mkdir(parents=True, exist_ok=True)
-    log_path = args.work / "runs.jsonl"
-    if args.restart:
-        log_path.unlink(missing_ok=True)
-    finished = _load_finished(log_path)
+    log = RunLog(args.work / "runs.jsonl", restart=args.restart)
     started = time.perf_counter()
     records = []
     for data_set in args.sets:
@@ -151,14 +135,13 @@ def main(argv=None) -> int:
         choices = fold_choices(args.tune, data_set)
         for method, seed, config, runner in _pending(data_set, args.seeds, choices):
             key = _run_key(data_set, method, seed, config)
-            if key in finished:
-                records.extend(finished[key]["runs"])
+            if log.get(key) is not None:
+                records.extend(log.get(key))
                 continue
             begun = time.perf_counter()
             runs = [dict(dataclasses.asdict(run), data_set=data_set, table=run.table.to_dict())
                     for run in runner(train, evaluation, args.work)]
-            with log_path.open("a", encoding="utf-8") as log:
-                log.write(json.dumps({"key": key, "runs": runs}) + "\n")
+            log.add(key, runs)
             records.extend(runs)
             print(f"[{time.perf_counter() - started:7.0f} s] {data_set}: {method} seed {seed} "
                   f"done in {time.perf_counter() - begun:.0f} s", file=sys.stderr, flush=True)

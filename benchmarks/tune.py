@@ -30,6 +30,7 @@ from amnn.data.posts import read_posts
 from amnn.data.splits import photo_folds
 from amnn.jsonio import write_json
 from benchmarks.report import replace_block
+from benchmarks.run_log import RunLog, missing_sets
 
 ROOT = Path(__file__).resolve().parents[1]
 FOLD_SEED = 0
@@ -89,7 +90,7 @@ def mean_scores(per_fold: list[list[float]]) -> list[float]:
     return [round(sum(column) / len(column), 4) for column in zip(*per_fold)]
 
 
-def _fold_runs(data_set: str, train, folds, args, done: dict, log: Path):
+def _fold_runs(data_set: str, train, folds, args, log: RunLog):
     """Yield (method, candidate label, settings, fold, scores) for every fold run."""
     from benchmarks.tune_runs import amnn_epoch_scores, baseline_scores
 
@@ -100,50 +101,35 @@ def _fold_runs(data_set: str, train, folds, args, done: dict, log: Path):
         for options in grid:
             for fold, (fit, held) in enumerate(folds):
                 key = json.dumps([data_set, method, options, fold])
-                if key not in done:
-                    done[key] = baseline_scores(method, options, train.select(fit),
-                                                train.select(held))
-                    _append(log, key, done[key])
-                yield method, json.dumps(options, sort_keys=True), options, fold, done[key]
+                if log.get(key) is None:
+                    log.add(key, baseline_scores(method, options, train.select(fit),
+                                                 train.select(held)))
+                yield method, json.dumps(options, sort_keys=True), options, fold, log.get(key)
     for group, changes in AMNN_GROUPS.items():
         config = AMNNConfig(seed=args.seed, **changes)
         for fold, (fit, held) in enumerate(folds):
             epochs = args.epochs or EPOCHS.get(data_set, 6)
             key = json.dumps([data_set, "AMNN", changes, fold, args.seed, epochs])
-            if key not in done:
+            if log.get(key) is None:
                 started = time.perf_counter()
-                done[key] = amnn_epoch_scores(config, train.select(fit), train.select(held),
-                                              epochs)
-                _append(log, key, done[key])
+                log.add(key, amnn_epoch_scores(config, train.select(fit), train.select(held),
+                                               epochs))
                 print(f"{data_set}: AMNN {group} fold {fold + 1}/{len(folds)} in "
                       f"{time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
-            for point in done[key]:
+            for point in log.get(key):
                 for decode in ("sequence", "rank"):
                     label = f"{group}, {point['epoch']} epochs, decode {decode}"
                     settings = dict(changes, epochs=point["epoch"], decode=decode)
                     yield "AMNN", label, settings, fold, point[decode]
 
 
-def _append(log: Path, key: str, value) -> None:
-    with log.open("a", encoding="utf-8") as stream:
-        stream.write(json.dumps({"key": key, "value": value}) + "\n")
-
-
-def _load(log: Path) -> dict:
-    if not log.is_file():
-        return {}
-    records = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()
-               if line.strip()]
-    return {record["key"]: record["value"] for record in records}
-
-
-def tune_set(data_set: str, args, done: dict, log: Path) -> dict:
+def tune_set(data_set: str, args, log: RunLog) -> dict:
     """Every candidate's mean fold scores on one set, and the best candidate of each method."""
     train = read_posts(args.data_root / data_set / "train")
     folds = photo_folds(train, args.folds, FOLD_SEED)
     table: dict[tuple, dict] = {}
     for method, label, settings, fold, scores in _fold_runs(data_set, train, folds, args,
-                                                            done, log):
+                                                            log):
         entry = table.setdefault((method, label), {"method": method, "candidate": label,
                                                    "settings": settings, "folds": []})
         entry["folds"].append(scores)
@@ -181,15 +167,10 @@ def markdown(results: dict, args) -> str:
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
-    missing = [s for s in args.sets if not (args.data_root / s / "train").is_dir()]
-    if missing:
-        print(f"error: {args.data_root} has no {missing} train folders; pass --data-root "
-              "or set AMNN_SHARED_DATA", file=sys.stderr)
+    if missing_sets(args.data_root, args.sets):
         return 2
-    args.work.mkdir(parents=True, exist_ok=True)
-    log = args.work / "runs.jsonl"
-    done = _load(log)
-    results = {data_set: tune_set(data_set, args, done, log) for data_set in args.sets}
+    log = RunLog(args.work / "runs.jsonl")
+    results = {data_set: tune_set(data_set, args, log) for data_set in args.sets}
     previous = json.loads(args.results.read_text()) if args.results.is_file() else {}
     previous.update(results)
     write_json(args.results, previous)
