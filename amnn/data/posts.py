@@ -5,7 +5,7 @@ hashtags` (`captions` is accepted for `hashtags`, the published code's name). Im
 are relative to the CSV's folder and must stay inside it; an absent or empty `image_names`
 column means a text-only data set. Every problem a user can fix raises `DataError` with file
 and line; image cells that cannot be used (missing file, path leaving the folder) can
-instead be recorded in `Posts.image_problems`, for `amnn.data.photo_files` to apply
+instead be recorded in `Posts.image_problems`, for `amnn.features.photo_check` to apply
 --on-bad-image to.
 Decoding and splitting the file into numbered records is `amnn.data.csv_records`.
 
@@ -163,7 +163,7 @@ def read_posts(path: Union[str, os.PathLike], require_hashtags: bool = True,
             or allowed (prediction, `Posts.hashtags` is then None).
         check_images: bool. Raise for missing images and image paths leaving the CSV's
             folder (all listed in one error); False records them in `Posts.image_problems`
-            (train.py, which applies --on-bad-image through `amnn.data.photo_files`).
+            (train.py, which applies --on-bad-image through `amnn.features.photo_check`).
 
     Raises:
         DataError: bad encoding, empty file, missing columns, bad rows, missing images, or

@@ -218,7 +218,7 @@ def try_ensure_features(image_paths, encoder, cache_dir: str | None = None,
 
     Every photo that can be read and decoded gets its features stored; the others are
     returned as {path: reason}, in the order given (one path per photo, as `_unique` keeps
-    it). This lets `amnn.data.photo_files` list every bad photo at once and apply --on-bad-image.
+    it). This lets `amnn.features.photo_check` list every bad photo at once and apply --on-bad-image.
 
     Example:
         >>> import os, pathlib, shutil, tempfile

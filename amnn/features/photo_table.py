@@ -38,7 +38,7 @@ class PhotoTable:
 def shared_encoder(name: str, weights: Optional[str], cache_dir: Optional[str]):
     """The image encoder `name`, built once per process and shared by its callers.
 
-    predict.py asks for photos chunk after chunk, and `amnn.data.photo_files` looks at the same
+    predict.py asks for photos chunk after chunk, and `amnn.features.photo_check` looks at the same
     photos first: building the network again each time would cost seconds. (No argument
     defaults: lru_cache would key `f(x)` and `f(x, None, None)` apart.)
 
@@ -56,7 +56,7 @@ def cached_photo_features(image_paths: Sequence[str], encoder_name: str,
     """Each distinct photo's region features, extracted once through the HDF5 cache.
 
     Returns (features float16 (U, 49, C), rows int32 per path; -1 for a post without photo).
-    `extract=False` only reads the cache, for photos `amnn.data.photo_files` has just looked at
+    `extract=False` only reads the cache, for photos `amnn.features.photo_check` has just looked at
     (and extracted): checking every file against the cache again would be wasted time.
 
     Example:

@@ -3,7 +3,7 @@
 Posts are grouped into batches of similar caption length (so padding stays short), each
 batch is encoded once and decoded by one compiled step function for all its posts, and the
 results are put back in the input order. Posts whose photo cannot be used are handled as
-`on_bad_image` says (see `amnn.data.photo_files`); with "skip" they get an empty tag list, so
+`on_bad_image` says (see `amnn.features.photo_check`); with "skip" they get an empty tag list, so
 every input row still has its result.
 """
 

@@ -41,7 +41,7 @@ def prepare(config: AMNNConfig, train: Posts, val: Posts, progress: bool = True)
     """Fit vocabularies on `train`, extract photos, encode both splits, drop unlearnable posts.
 
     A bad photo raises DataError here; scripts/train.py applies --on-bad-image first
-    (`amnn.data.photo_files.check_post_photos`), so only usable photos reach this point.
+    (`amnn.features.photo_check.check_post_photos`), so only usable photos reach this point.
     """
     if config.include_image and not train.has_images:
         # A text-only data set (all image_names empty) trains the text-only model by itself.
