@@ -7,9 +7,6 @@ and one group per post without an image. `split_by_image` holds out a share of t
 cross-validation, where every choice of a setting is made (benchmarks/tune.py).
 
 Example:
-    >>> from typing import Sequence
-
-import numpy as np
     >>> from types import SimpleNamespace
     >>> posts = SimpleNamespace(image_paths=["a.jpg", "a.jpg", "b.jpg", "c.jpg"], csv_path="p.csv")
     >>> train, val = split_by_image(posts, val_fraction=0.25, seed=0)
@@ -18,6 +15,8 @@ import numpy as np
 """
 
 from __future__ import annotations
+
+from typing import Sequence
 
 import numpy as np
 
