@@ -24,6 +24,12 @@ TAG_ORDERS = ("frequency", "post")
 DECODE_MODES = ("sequence", "rank")
 TAG_LOSSES = ("next", "remaining")
 BAD_IMAGE_POLICIES = ("error", "skip", "text-only")  # see amnn/features/photo_check.py
+# Named groups of settings (train.py --preset); flags given with a preset still win.
+PRESETS = {
+    # The published architecture: BiLSTM text branch only, no neighbour memory, tags
+    # decoded one after another (greedy).
+    "paper": {"lexical_text": False, "memory": False, "decode": "sequence"},
+}
 
 
 @dataclass
@@ -66,16 +72,27 @@ class AMNNConfig:
     tag_embedding_dim: int = 128    # decoder input embedding of hashtag ids
     decoder_units: int = 256        # GRU decoder state size
     dropout: float = 0.3            # on text, regions and decoder outputs
+    lexical_text: bool = True       # a bag-of-words branch beside the BiLSTM (not in the paper)
+    lexical_units: int = 256        # size of each word's vector in that bag
 
     # --- training ---------------------------------------------------------------------------
     epochs: Optional[int] = None    # None: up to max_epochs, until early stopping ends it
     max_epochs: int = 60            # the ceiling when epochs is None
     batch_size: int = 64            # posts per training step (per replica under tf.distribute)
     learning_rate: float = 2e-3     # Adam's starting rate (halved on plateaus)
-    early_stopping_patience: int = 6  # epochs without val-loss improvement before stopping
-    reduce_lr_patience: int = 2     # epochs without improvement before halving the rate
+    early_stopping_patience: int = 2  # epochs without a better ranking score on the validation
+                                    # posts before stopping (the best epoch's weights are kept)
+    reduce_lr_patience: int = 1     # epochs without improvement before halving the rate
     tag_loss: str = "next"          # "next": the next tag in tag_order; "remaining": any tag
                                     # of the post not yet given (see amnn/model/losses.py)
+
+    # --- neighbour memory (amnn/model/neighbours.py) ----------------------------------------
+    memory: bool = True             # mix the hashtags of the nearest training posts (by the
+                                    # network's own encoding) into every decoding step
+    memory_neighbors: int = 40      # how many nearest training posts vote
+    memory_weight: float = 0.75     # the vote's share of the mixed distribution
+    memory_text_share: float = 0.5  # the captions' TF-IDF word vectors' share of the
+                                    # similarity (the rest: the network's encoding)
 
     # --- prediction -------------------------------------------------------------------------
     top_k: int = 5                  # at most this many hashtags recommended per post
@@ -115,11 +132,15 @@ class AMNNConfig:
             raise ValueError(f"epochs must be at least 1, got {self.epochs}")
         positive = ("min_tag_count", "max_tags", "min_word_count", "max_words", "max_text_tokens",
                     "extract_batch_size", "word_embedding_dim", "text_units", "attention_units",
-                    "region_units", "tag_embedding_dim", "decoder_units", "max_epochs",
+                    "region_units", "lexical_units", "tag_embedding_dim", "decoder_units", "max_epochs",
+                    "memory_neighbors",
                     "batch_size", "top_k", "beam_size", "predict_batch_size")
         for name in positive:
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
+        for name in ("memory_weight", "memory_text_share"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"{name} must be in [0, 1], got {getattr(self, name)}")
         if self.learning_rate <= 0:
             raise ValueError(f"learning_rate must be positive, got {self.learning_rate}")
         if self.min_tags is not None and self.min_tags < 0:

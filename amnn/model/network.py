@@ -6,7 +6,8 @@ One `AMNNNetwork` holds every layer under a stable name and knows two operations
 with teacher forcing; prediction calls the very same two methods step by step, so training
 and inference cannot drift apart.
 
-    text_ids -> word embedding -> BiLSTM (sum) -> Attention (masked) -> dense ----.
+    text_ids -> lexical embedding bag (mean over known words) ----------------------.
+    text_ids -> word embedding -> BiLSTM (sum) -> Attention (masked) -> dense ----.  |
                                      |  word states: attended by the decoder        \
     regions (49 x C) -> dense projection -> Attention guided by the text ------------> fusion
                                      |  region states: attended by the decoder      -> h0
@@ -24,6 +25,7 @@ import keras
 from keras import layers, ops
 
 from amnn.config import AMNNConfig
+from amnn.data.text.vectorizer import UNK as WORD_UNK
 from amnn.model.attention import Attention
 
 
@@ -67,6 +69,14 @@ def _layer_specs(config: AMNNConfig, sizes: ModelSizes) -> dict[str, keras.layer
             "text_dense": layers.Dense(c.text_units, activation="tanh", name="text_dense"),
             "decoder_text_attention": Attention(c.attention_units,
                                                 name="decoder_text_attention"),
+        })
+    if c.include_text and c.lexical_text:
+        made.update({
+            # An embedding bag: the mean of one vector per word is a dense layer over the
+            # caption's bag of words, which remembers rare words and near-copies.
+            "lexical_embedding": layers.Embedding(sizes.word_vocab_size, c.lexical_units,
+                                                  name="lexical_embedding"),
+            "lexical_dropout": layers.Dropout(c.dropout, name="lexical_dropout"),
         })
     if c.include_image:
         made.update({
@@ -122,6 +132,9 @@ class AMNNNetwork:
             text_vector = L["text_dense"](L["text_attention"](states, mask=text_mask))
             memory.update(text_states=states, text_mask=text_mask)
             summaries.append(text_vector)
+        if "lexical_embedding" in L:
+            memory["lexical"] = self._word_bag(text_ids, training)
+            summaries.append(memory["lexical"])
         if self.config.include_image:
             regions = L["region_projection"](ops.cast(image_regions, "float32"))
             regions = L["region_dropout"](regions, training=training)
@@ -131,6 +144,13 @@ class AMNNNetwork:
             summaries.append(image_vector)
         fused = summaries[0] if len(summaries) == 1 else ops.concatenate(summaries, axis=-1)
         return memory, L["fusion"](fused)
+
+    def _word_bag(self, text_ids, training):
+        """The mean lexical vector of the caption's known words (PAD and UNK left out)."""
+        known = ops.cast(ops.greater(text_ids, WORD_UNK), "float32")[..., None]
+        vectors = self.layers["lexical_embedding"](text_ids) * known
+        bag = ops.divide_no_nan(ops.sum(vectors, axis=1), ops.sum(known, axis=1))
+        return self.layers["lexical_dropout"](bag, training=training)
 
     def decode(self, tag_inputs, state, memory, training=False):
         """Hashtag ids (B, L) and the GRU state -> (logits (B, L, V), new state)."""
@@ -143,6 +163,9 @@ class AMNNNetwork:
         if "text_states" in memory:
             parts.append(L["decoder_text_attention"](memory["text_states"], query=outputs,
                                                      mask=memory["text_mask"]))
+        if "lexical" in memory:  # a short path from the words to every step's logits
+            # (B, L, 1) + (B, 1, D): the caption's bag at every step, whatever L is.
+            parts.append(ops.zeros_like(outputs[..., :1]) + memory["lexical"][:, None, :])
         readout = ops.concatenate(parts, axis=-1) if len(parts) > 1 else outputs
         readout = L["decoder_dropout"](readout, training=training)
         return L["tag_logits"](L["output_projection"](readout)), state
