@@ -10,6 +10,9 @@ real tags first, then EOS where the model chose to stop, then PAD (0).
 A third mode, `rank`, takes one decoder step only and ranks every hashtag by its
 probability of being the post's first tag: a multi-label reading of the same model that
 does not let an early wrong tag steer the rest of the list.
+
+With a `NeighbourMemory` (amnn/model/neighbours.py), every step's distribution is mixed
+with the vote of the post's nearest training posts, found by the first decoder state.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import numpy as np
 import tensorflow as tf
 
 from amnn.data.vocabulary import BOS, EOS, PAD, UNK
+from amnn.model.neighbours import NeighbourMemory
 from amnn.model.network import AMNNNetwork
 
 _NEG_INF = float("-inf")
@@ -31,6 +35,7 @@ class BatchDecoder:
         tag_vocab_size: int. Size of the hashtag vocabulary including PAD/BOS/EOS/UNK.
         length_penalty: float. Beam scores are divided by length ** length_penalty, so
             longer tag lists are not punished merely for having more terms.
+        neighbours: NeighbourMemory or None. Mixed into every step's distribution.
 
     Example:
         >>> decoder = BatchDecoder(network, tag_vocab_size=len(vocab))   # doctest: +SKIP
@@ -39,8 +44,10 @@ class BatchDecoder:
         (256, 5)
     """
 
-    def __init__(self, network: AMNNNetwork, tag_vocab_size: int, length_penalty: float = 1.0):
+    def __init__(self, network: AMNNNetwork, tag_vocab_size: int, length_penalty: float = 1.0,
+                 neighbours: NeighbourMemory | None = None):
         self.network = network
+        self.neighbours = neighbours
         self.vocab_size = int(tag_vocab_size)
         self.length_penalty = float(length_penalty)
         # Special ids are never recommended; EOS only ends a list.
@@ -67,6 +74,18 @@ class BatchDecoder:
         batch = {name: tf.convert_to_tensor(value) for name, value in inputs.items()}
         return self._compiled[key](batch).numpy()
 
+    def _encode(self, batch):
+        """(attention memory, first state, neighbours' vote or None) of a batch of posts."""
+        memory, state = self.network.encode(batch.get("text_ids"), batch.get("image_regions"))
+        vote = None
+        if self.neighbours is not None:
+            vote = self.neighbours.vote(state, batch.get("text_ids"))
+        return memory, state, vote
+
+    def _step_logits(self, logits, vote):
+        """One step's logits (B, V), mixed with the neighbours' vote when there is one."""
+        return logits if vote is None else self.neighbours.mix(logits, vote)
+
     def _blocked(self, used, step, min_tags):
         blocked = tf.logical_or(used, self._banned)
         if step < min_tags:
@@ -74,16 +93,16 @@ class BatchDecoder:
         return blocked
 
     def _rank(self, batch, top_k, _min_tags, _beam_size, _rank):
-        memory, state = self.network.encode(batch.get("text_ids"), batch.get("image_regions"))
+        memory, state, vote = self._encode(batch)
         previous = tf.fill((tf.shape(state)[0], 1), BOS)
         logits, _ = self.network.decode(previous, state, memory)
         blocked = tf.logical_or(self._banned, self._eos)  # a ranking has no end token
-        logits = tf.where(blocked, _NEG_INF, logits[:, 0, :])
+        logits = tf.where(blocked, _NEG_INF, self._step_logits(logits[:, 0, :], vote))
         top_k = min(top_k, self.vocab_size - 4)
         return tf.math.top_k(logits, k=top_k).indices
 
     def _greedy(self, batch, top_k, min_tags, _beam_size, _rank):
-        memory, state = self.network.encode(batch.get("text_ids"), batch.get("image_regions"))
+        memory, state, vote = self._encode(batch)
         size = tf.shape(state)[0]
         used = tf.zeros((size, self.vocab_size), tf.bool)
         finished = tf.zeros((size,), tf.bool)
@@ -91,7 +110,8 @@ class BatchDecoder:
         chosen = []
         for step in range(top_k):  # top_k is small and static: an unrolled loop compiles well
             logits, state = self.network.decode(previous, state, memory)
-            logits = tf.where(self._blocked(used, step, min_tags), _NEG_INF, logits[:, 0, :])
+            logits = tf.where(self._blocked(used, step, min_tags), _NEG_INF,
+                              self._step_logits(logits[:, 0, :], vote))
             token = tf.argmax(logits, axis=-1, output_type=tf.int32)
             token = tf.where(finished, PAD, token)
             finished = tf.logical_or(finished, tf.equal(token, EOS))
@@ -102,7 +122,7 @@ class BatchDecoder:
         return tf.stack(chosen, axis=1)
 
     def _beam(self, batch, top_k, min_tags, beam_size, _rank):
-        memory, state = self.network.encode(batch.get("text_ids"), batch.get("image_regions"))
+        memory, state, vote = self._encode(batch)
         posts = tf.shape(state)[0]
         rows = posts * beam_size
 
@@ -111,6 +131,7 @@ class BatchDecoder:
 
         memory = {name: tile(value) for name, value in memory.items()}
         state = tile(state)
+        vote = None if vote is None else tile(vote)
         # Only the first beam is alive at the start, otherwise all beams would be copies.
         first = tf.constant([0.0] + [_NEG_INF] * (beam_size - 1))
         scores = tf.reshape(tf.tile(first[None, :], [posts, 1]), (-1,))
@@ -121,7 +142,7 @@ class BatchDecoder:
         stay = tf.where(tf.range(self.vocab_size) == PAD, 0.0, _NEG_INF)  # finished: pad only
         for step in range(top_k):
             logits, state = self.network.decode(previous, state, memory)
-            log_probs = tf.nn.log_softmax(logits[:, 0, :])
+            log_probs = tf.nn.log_softmax(self._step_logits(logits[:, 0, :], vote))
             if step == 0:  # every beam of a post starts alike: keep the first beam's row
                 first_step = tf.reshape(log_probs, (posts, beam_size, -1))[:, 0, :]
             log_probs = tf.where(self._blocked(used, step, min_tags), _NEG_INF, log_probs)

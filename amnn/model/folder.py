@@ -5,6 +5,8 @@
       config.json            the effective AMNNConfig used to train it
       hashtag_vocab.json     hashtag vocabulary (PAD/BOS/EOS/UNK + tags, with counts)
       text_vectorizer.json   caption tokenizer + word vocabulary (absent for image-only)
+      neighbours.npz         the neighbour memory: training encodings and tag ids (absent
+                             when trained with --memory off), plain arrays, no pickle
       amnn_model.json        manifest: format version, sizes, file checksums; written LAST
 
 Nothing in the folder is pickled and no code from it is ever run, so a model shared by a
@@ -33,9 +35,11 @@ from amnn.model.folder_names import (
     CONFIG_FILE,
     MANIFEST,
     MODEL_FILE,
+    NEIGHBOURS_FILE,
     VECTORIZER_FILE,
     VOCAB_FILE,
 )
+from amnn.model.neighbours import NeighbourMemory
 from amnn.model.network import AMNNNetwork, ModelSizes
 
 FORMAT_VERSION = 1
@@ -56,6 +60,7 @@ class TrainedAMNN:
     hashtag_vocab: HashtagVocabulary
     vectorizer: Optional[TextVectorizer]
     sizes: ModelSizes
+    neighbours: Optional[NeighbourMemory] = None
 
     @property
     def network(self) -> AMNNNetwork:
@@ -85,6 +90,9 @@ def save_model_folder(folder: os.PathLike, trained: TrainedAMNN, extra: Optional
     if trained.vectorizer is not None:
         trained.vectorizer.save(folder / VECTORIZER_FILE)
         files.append(VECTORIZER_FILE)
+    if trained.neighbours is not None:
+        trained.neighbours.save(folder / NEIGHBOURS_FILE)
+        files.append(NEIGHBOURS_FILE)
     manifest = {
         "format_version": FORMAT_VERSION,
         "amnn_version": amnn.__version__,
@@ -142,5 +150,8 @@ def load_model_folder(folder: os.PathLike) -> TrainedAMNN:
     vectorizer = None
     if (folder / VECTORIZER_FILE).is_file():
         vectorizer = TextVectorizer.load(folder / VECTORIZER_FILE)
+    neighbours = None
+    if NEIGHBOURS_FILE in manifest.get("files", {}):
+        neighbours = NeighbourMemory.load(folder / NEIGHBOURS_FILE)
     return TrainedAMNN(model, config, HashtagVocabulary.load(folder / VOCAB_FILE),
-                       vectorizer, sizes)
+                       vectorizer, sizes, neighbours)

@@ -13,6 +13,7 @@ MODEL_FILE = "model.keras"
 CONFIG_FILE = "config.json"
 VOCAB_FILE = "hashtag_vocab.json"
 VECTORIZER_FILE = "text_vectorizer.json"
+NEIGHBOURS_FILE = "neighbours.npz"  # the neighbour memory's arrays (no pickle)
 WORK_DIR = "training"             # checkpoints of an unfinished training (for --resume)
 LOG_FILE = "training_log.csv"
 CURVES_FILE = "training_curves.png"

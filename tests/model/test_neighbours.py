@@ -1,0 +1,153 @@
+"""The neighbour memory: its vote, its mix with the decoder, its file, and decoding with it."""
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+from amnn.config import AMNNConfig  # noqa: E402
+from amnn.inputs.encoding import EncodedPosts  # noqa: E402
+from amnn.model.decoding import BatchDecoder  # noqa: E402
+from amnn.model.neighbours import (  # noqa: E402
+    NeighbourMemory,
+    build_neighbour_memory,
+    encode_for_memory,
+    pad_tag_rows,
+)
+from amnn.model.network import AMNNNetwork, ModelSizes, build_amnn  # noqa: E402
+
+TINY = dict(word_embedding_dim=8, text_units=8, attention_units=8, region_units=8,
+            lexical_units=8, tag_embedding_dim=8, decoder_units=12, dropout=0.0)
+SIZES = ModelSizes(word_vocab_size=30, tag_vocab_size=14, feature_shape=(49, 16))
+
+
+def _memory(**settings):
+    keys = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [-1.0, 0.0]])
+    tags = pad_tag_rows([[4, 5], [6], [4], [7]])
+    options = dict(tag_vocab_size=8, neighbors=2, weight=0.5) | settings
+    return NeighbourMemory(keys, tags, **options)
+
+
+def test_vote_weighs_each_neighbours_tags_by_its_similarity():
+    vote = _memory().vote(np.array([[2.0, 0.0]])).numpy()[0]
+    # nearest: key 0 (cosine 1) with tags 4, 5 and key 2 (cosine .707) with tag 4
+    near = 1 / np.sqrt(2)
+    expected = np.zeros(8)
+    expected[4], expected[5] = 1 + near, 1.0
+    np.testing.assert_allclose(vote, expected / expected.sum(), atol=1e-6)
+    assert vote[0] == 0.0  # the padding slot of key 2's row never votes
+
+
+def test_a_dissimilar_neighbour_gets_no_vote():
+    vote = _memory(neighbors=4).vote(np.array([[1.0, 0.0]])).numpy()[0]
+    assert vote[7] == 0.0  # key 3 points the other way: cosine -1, clipped to 0
+    assert vote.sum() == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("weight", [0.0, 0.3, 1.0])
+def test_mix_is_the_weighted_sum_of_both_distributions(weight):
+    memory = _memory(weight=weight)
+    logits = tf.constant(np.random.default_rng(0).normal(size=(1, 8)), tf.float32)
+    vote = memory.vote(np.array([[0.0, 3.0]]))
+    mixed = np.exp(memory.mix(logits, vote).numpy())
+    expected = (1 - weight) * tf.nn.softmax(logits).numpy() + weight * vote.numpy()
+    np.testing.assert_allclose(mixed, expected, atol=1e-6)
+
+
+def test_file_round_trip_without_pickle_and_overrides(tmp_path):
+    memory = _memory()
+    memory.save(tmp_path / "n.npz")
+    loaded = NeighbourMemory.load(tmp_path / "n.npz")
+    np.testing.assert_array_equal(loaded.tags, memory.tags)
+    np.testing.assert_allclose(loaded.keys, memory.keys, atol=1e-3)  # stored as float16
+    assert (loaded.neighbors, loaded.weight) == (2, 0.5)
+    changed = NeighbourMemory.load(tmp_path / "n.npz", neighbors=3, weight=0.9)
+    assert (changed.neighbors, changed.weight) == (3, 0.9)
+    with np.load(tmp_path / "n.npz", allow_pickle=False) as arrays:
+        assert arrays["keys"].dtype == np.float16
+
+
+def test_bad_settings_are_refused():
+    with pytest.raises(ValueError, match="weight"):
+        _memory(weight=1.5)
+    with pytest.raises(ValueError, match="one tag row per key"):
+        NeighbourMemory(np.eye(2), pad_tag_rows([[4]]), 8, 1, 0.5)
+
+
+def _posts_and_network(config):
+    rng = np.random.default_rng(3)
+    posts = EncodedPosts([[3, 4, 5], [6, 7], [8, 9, 10, 11], [3, 12]],
+                         np.array([0, 1, 2, 0], "int32"),
+                         [[5, 6, 2], [7, 2], [8, 9, 2], [10, 2]])
+    features = rng.normal(size=(3, 49, 16)).astype("float16")
+    network = AMNNNetwork.from_model(build_amnn(config, SIZES), config)
+    return posts, features, network
+
+
+def test_memory_keys_are_the_networks_first_decoder_states():
+    config = AMNNConfig(**TINY)
+    posts, features, network = _posts_and_network(config)
+    keys = encode_for_memory(network, posts, features, batch_size=3)  # two batches
+    _, state = network.encode(np.array([[3, 4, 5]], "int32"), features[[0]])
+    np.testing.assert_allclose(keys[0], np.asarray(state)[0], atol=1e-5)
+    memory = build_neighbour_memory(network, posts, features, SIZES.tag_vocab_size, 2, 0.5)
+    assert memory.tags.tolist() == [[5, 6], [7, 0], [8, 9], [10, 0]]  # EOS left out
+
+
+def test_decoding_with_the_memory_at_full_weight_recommends_the_neighbours_tags():
+    config = AMNNConfig(**TINY)
+    posts, features, network = _posts_and_network(config)
+    inputs = {"text_ids": np.array([[3, 4, 5]], "int32"), "image_regions": features[[0]]}
+    memory = build_neighbour_memory(network, posts, features, SIZES.tag_vocab_size,
+                                    neighbors=1, weight=1.0)
+    ranked = BatchDecoder(network, SIZES.tag_vocab_size, neighbours=memory).decode(
+        inputs, top_k=2, rank=True)
+    # The post is training post 0 itself: its own tags are all the vote holds.
+    assert sorted(ranked[0].tolist()) == [5, 6]
+    greedy = BatchDecoder(network, SIZES.tag_vocab_size, neighbours=memory).decode(
+        inputs, top_k=2, min_tags=2)
+    assert sorted(greedy[0].tolist()) == [5, 6]
+    silent = memory.with_settings(weight=0.0)
+    plain = BatchDecoder(network, SIZES.tag_vocab_size).decode(inputs, top_k=4, rank=True)
+    mixed = BatchDecoder(network, SIZES.tag_vocab_size, neighbours=silent).decode(
+        inputs, top_k=4, rank=True)
+    np.testing.assert_array_equal(plain, mixed)
+
+
+def test_word_bags_match_scikit_learns_sublinear_tfidf():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from amnn.model.word_bags import WordBags
+
+    rng = np.random.default_rng(5)
+    captions = [rng.integers(2, 40, size=rng.integers(1, 12)).tolist() for _ in range(30)]
+    captions[3] = []  # an empty caption has no vector and no similarity
+    bags = WordBags.fit(captions, vocab_size=40)
+    reference = TfidfVectorizer(sublinear_tf=True, analyzer=lambda ids: ids, lowercase=False,
+                                vocabulary=range(40)).fit(captions)
+    expected = reference.transform(captions) @ reference.transform(captions[:5]).T
+    queries = tf.constant(np.array([c + [0] * (12 - len(c)) for c in captions[:5]]))
+    np.testing.assert_allclose(bags.similarity(queries).numpy(), expected.T.toarray(),
+                               atol=1e-5)
+
+
+def test_text_share_blends_word_and_encoding_similarity(tmp_path):
+    from amnn.model.word_bags import WordBags
+
+    words = WordBags.fit([[2, 3], [4], [5], [6]], vocab_size=8)
+    memory = _memory().with_settings(text_share=0.0)
+    memory = NeighbourMemory(memory.keys, memory.tags, 8, 1, 1.0, words, text_share=0.75)
+    text_ids = tf.constant([[4, 0]])  # the words of key 1, the encoding of key 0
+    near_words = memory.similarity(np.array([[1.0, 0.0]]), text_ids).numpy()[0]
+    np.testing.assert_allclose(near_words, 0.25 * (memory.keys @ [1.0, 0.0])
+                               + 0.75 * np.array([0, 1, 0, 0]), atol=1e-6)
+    assert np.argmax(memory.vote(np.array([[1.0, 0.0]]), text_ids).numpy()[0]) == 6
+    memory.save(tmp_path / "n.npz")
+    loaded = NeighbourMemory.load(tmp_path / "n.npz")
+    assert loaded.text_share == 0.75
+    np.testing.assert_allclose(loaded.similarity(np.array([[1.0, 0.0]]), text_ids).numpy(),
+                               memory.similarity(np.array([[1.0, 0.0]]), text_ids).numpy(),
+                               atol=1e-3)
