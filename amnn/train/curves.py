@@ -22,7 +22,8 @@ _NOT_METRICS = {"epoch", "learning_rate", "lr"}
 def plot_training_curves(log_csv_path: PathLike, path: PathLike) -> Path:
     """Plot a Keras `CSVLogger` file: each metric and its `val_` twin against the epoch.
 
-    One panel per metric (loss first), plus the learning rate on a log scale when logged.
+    One panel per metric (loss first; a `val_` column without a training twin gets its own),
+    plus the learning rate on a log scale when logged.
 
     Args:
         log_csv_path: str or Path. The CSV written by `keras.callbacks.CSVLogger`.
@@ -56,6 +57,8 @@ def plot_training_curves(log_csv_path: PathLike, path: PathLike) -> Path:
 
     metrics = [c for c in log.columns
                if c not in _NOT_METRICS and not c.startswith("val_")]
+    # Validation-only scores (val_ranking, which early stopping watches) get a panel too.
+    metrics += [c[4:] for c in log.columns if c.startswith("val_") and c[4:] not in log]
     metrics.sort(key=lambda c: c != "loss")  # loss first, the rest in logged order
     rate_column = next((c for c in ("learning_rate", "lr") if c in log.columns), None)
     n_panels = len(metrics) + (rate_column is not None)
@@ -63,7 +66,8 @@ def plot_training_curves(log_csv_path: PathLike, path: PathLike) -> Path:
     axes = figure.subplots((n_panels + 2) // 3, min(n_panels, 3), squeeze=False).ravel()
     epochs = log["epoch"] + 1  # CSVLogger counts from 0; people count epochs from 1
     for ax, metric in zip(axes, metrics):
-        ax.plot(epochs, log[metric], marker="o", label=f"train {metric}")
+        if metric in log.columns:
+            ax.plot(epochs, log[metric], marker="o", label=f"train {metric}")
         if f"val_{metric}" in log.columns:
             ax.plot(epochs, log[f"val_{metric}"], marker="o", label=f"validation {metric}")
         ax.set_title(metric)

@@ -1,9 +1,12 @@
-"""Training AMNN: Adam, masked loss, checkpoints, early stopping, resume, curves.
+"""Training AMNN: Adam, masked loss, checkpoints, early stopping, resume, curves, memory.
 
 `train_model` fits a prepared data set and writes a complete model folder. Work in
 progress lives in `MODEL_DIR/training/` (a Keras BackupAndRestore backup with weights,
 optimizer state and epoch, plus the best weights so far), so `--resume` continues an
-interrupted run where it stopped; it is removed once the folder is complete.
+interrupted run where it stopped; it is removed once the folder is complete. With validation
+posts, the epoch kept is the one whose recommendations ranked best (`amnn.train.ranking_stop`).
+After training, the network encodes every training post once more for the neighbour memory
+(`amnn.model.neighbours`) that prediction mixes in.
 
 With a tf.distribute strategy (`amnn.train.distribution.make_strategy`) the model is built in its
 scope and `config.batch_size` is per replica; Keras splits each global batch across replicas.
@@ -28,11 +31,13 @@ from amnn.jsonio import read_json, write_json
 from amnn.model.folder import TrainedAMNN, save_model_folder
 from amnn.model.folder_names import CURVES_FILE, LOG_FILE, WORK_DIR
 from amnn.model.losses import make_tag_loss
-from amnn.model.network import build_amnn
+from amnn.model.neighbours import build_neighbour_memory
+from amnn.model.network import AMNNNetwork, build_amnn
 from amnn.train.curves import plot_training_curves
 from amnn.train.distribution import global_batch_size, strategy_name
 from amnn.train.epoch_log import EpochLine
 from amnn.train.preparation import PreparedData
+from amnn.train.ranking_stop import RANKING_METRIC, ValidationRanking
 
 
 @keras.saving.register_keras_serializable(package="amnn")
@@ -71,27 +76,38 @@ def compile_model(model: keras.Model, learning_rate: float,
     return model
 
 
-def _best_loss(log_path: Path, column: str = "val_loss"):
-    """The best loss logged so far (to keep the best checkpoint honest after resume)."""
+def _best_logged(log_path: Path, column: str = "val_loss", mode: str = "min"):
+    """The best value of `column` logged so far (keeps the best checkpoint honest on resume)."""
     if not log_path.is_file():
         return None
     log = pd.read_csv(log_path)
     values = log[column].dropna() if column in log else []
-    return float(values.min()) if len(values) else None
+    if not len(values):
+        return None
+    return float(values.max() if mode == "max" else values.min())
+
+
+def _monitored(data: PreparedData) -> tuple[str, str]:
+    """(metric, mode) that early stopping, the best checkpoint and the rate schedule watch."""
+    # Without validation posts (--val-fraction 0) the training loss is all there is to watch.
+    return (RANKING_METRIC, "max") if len(data.val) else ("loss", "min")
 
 
 def _callbacks(out: Path, data: PreparedData, resume: bool) -> list:
     config, work = data.config, out / WORK_DIR
-    # Without validation posts (--val-fraction 0) the training loss is all there is to watch.
-    monitor = "val_loss" if len(data.val) else "loss"
-    return [
+    monitor, mode = _monitored(data)
+    ranking = [ValidationRanking(config, data.val, data.features, len(data.vocab))] \
+        if len(data.val) else []
+    return ranking + [  # the ranking first: the callbacks after it read its score
         keras.callbacks.BackupAndRestore(str(work / "backup"), delete_checkpoint=True),
         keras.callbacks.ModelCheckpoint(
-            str(work / "best.weights.h5"), monitor=monitor, save_best_only=True,
+            str(work / "best.weights.h5"), monitor=monitor, mode=mode, save_best_only=True,
             save_weights_only=True,
-            initial_value_threshold=_best_loss(out / LOG_FILE, monitor) if resume else None),
-        keras.callbacks.EarlyStopping(monitor=monitor, patience=config.early_stopping_patience),
-        keras.callbacks.ReduceLROnPlateau(monitor=monitor, factor=0.5,
+            initial_value_threshold=_best_logged(out / LOG_FILE, monitor, mode)
+            if resume else None),
+        keras.callbacks.EarlyStopping(monitor=monitor, mode=mode,
+                                      patience=config.early_stopping_patience),
+        keras.callbacks.ReduceLROnPlateau(monitor=monitor, mode=mode, factor=0.5,
                                           patience=config.reduce_lr_patience, min_lr=1e-5),
         keras.callbacks.CSVLogger(str(out / LOG_FILE), append=resume),
         keras.callbacks.TerminateOnNaN(),
@@ -159,15 +175,23 @@ def train_model(data: PreparedData, out: Path, resume: bool = False,
     if best.is_file():
         model.load_weights(best)  # keep the epoch that was best on validation, not the last
     summary = {"epochs_run": len(history.history.get("loss", [])),
-               "best_val_loss": _best_loss(out / LOG_FILE),
-               "best_train_loss": _best_loss(out / LOG_FILE, "loss"),
+               "best_val_ranking": _best_logged(out / LOG_FILE, RANKING_METRIC, "max"),
+               "best_val_loss": _best_logged(out / LOG_FILE),
+               "best_train_loss": _best_logged(out / LOG_FILE, "loss"),
                "train_posts": len(data.train), "val_posts": len(data.val),
                "train_seconds": round(seconds, 1),
                "strategy": strategy_name(strategy) if strategy is not None else None,
                "replicas": active.num_replicas_in_sync,
                "global_batch_size": batch}
-    save_model_folder(out, TrainedAMNN(model, config, data.vocab, data.vectorizer, data.sizes),
-                      extra={"training": summary})
+    neighbours = None
+    if config.memory:  # the trained network's own encodings of the training posts
+        neighbours = build_neighbour_memory(
+            AMNNNetwork.from_model(model, config), data.train, data.features, len(data.vocab),
+            config.memory_neighbors, config.memory_weight,
+            data.sizes.word_vocab_size if config.include_text else None,
+            config.memory_text_share)
+    save_model_folder(out, TrainedAMNN(model, config, data.vocab, data.vectorizer, data.sizes,
+                                       neighbours), extra={"training": summary})
     try:
         plot_training_curves(out / LOG_FILE, out / CURVES_FILE)
     except Exception as error:  # a plot must never cost the user a trained model

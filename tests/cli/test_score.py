@@ -152,6 +152,16 @@ def test_training_curves_with_metric_pairs_and_learning_rate(tmp_path):
     assert written.read_bytes()[:4] == b"\x89PNG"
 
 
+def test_training_curves_draw_a_validation_only_score(tmp_path):
+    log = tmp_path / "log.csv"
+    log.write_text("epoch,loss,val_loss,val_ranking\n0,3.0,3.2,0.41\n1,2.0,2.5,0.47\n")
+    written = plot_training_curves(log, tmp_path / "train.png")
+    from PIL import Image
+
+    with Image.open(written) as image:  # two panels side by side: loss and ranking
+        assert image.width > image.height * 2
+
+
 def test_training_curves_reject_a_file_that_is_not_a_keras_log(tmp_path):
     (tmp_path / "bad.csv").write_text("step,value\n0,1\n")
     with pytest.raises(DataError, match="CSVLogger"):

@@ -127,3 +127,37 @@ def test_resumed_training_ends_where_an_uninterrupted_run_ends(tmp_path, monkeyp
     assert len(losses("resumed")) == len(losses("straight")) == straight["epochs_run"]
     assert losses("resumed")[:2] == pytest.approx(losses("straight")[:2], rel=1e-5)
     assert losses("resumed")[-1] == pytest.approx(losses("straight")[-1], rel=0.15)
+
+
+def test_trained_folder_keeps_the_neighbour_memory_and_the_best_ranking_epoch(tmp_path):
+    from amnn.model.decoding import BatchDecoder
+    from amnn.train.ranking_stop import RANKING_METRIC, ranking_objective
+
+    data = _prepared()
+    summary = train_model(data, tmp_path / "m", verbose=0)
+    manifest = json.loads((tmp_path / "m" / MANIFEST).read_text())
+    assert "neighbours.npz" in manifest["files"]
+    loaded = load_model_folder(tmp_path / "m")
+    assert loaded.neighbours.keys.shape == (len(CAPTIONS), TINY.decoder_units)
+    assert sorted(loaded.neighbours.tags[1][loaded.neighbours.tags[1] > 0].tolist()) == \
+        [data.vocab.id("coffee")]
+    # The folder holds the epoch whose val ranking was best (a maximum, not a minimum).
+    log = np.genfromtxt(tmp_path / "m" / "training_log.csv", delimiter=",", names=True)
+    assert summary["best_val_ranking"] == pytest.approx(log[RANKING_METRIC].max())
+    ranked = BatchDecoder(loaded.network, len(data.vocab)).decode(
+        {"text_ids": np.array(pad(data.val.text_ids), "int32")}, top_k=5, rank=True)
+    truths = [[t for t in target if t > 3] for target in data.val.targets]
+    assert ranking_objective(ranked, truths) == pytest.approx(log[RANKING_METRIC].max())
+
+
+def test_memory_off_writes_no_neighbour_file(tmp_path):
+    data = _prepared()
+    data.config = TINY.replace(memory=False, epochs=1)
+    train_model(data, tmp_path / "m", verbose=0)
+    assert not (tmp_path / "m" / "neighbours.npz").exists()
+    assert load_model_folder(tmp_path / "m").neighbours is None
+
+
+def pad(rows):
+    from amnn.inputs.encoding import pad_ids
+    return pad_ids(rows)
