@@ -44,16 +44,26 @@ naming this file.
 # tag_embedding_dim = 128               # decoder input embedding of hashtag ids
 # decoder_units = 256                   # GRU decoder state size
 # dropout = 0.3                         # on text, regions and decoder outputs
+# lexical_text = True                   # a bag-of-words branch beside the BiLSTM (not in the paper)
+# lexical_units = 256                   # size of each word's vector in that bag
 
 # --- training ---------------------------------------------------------------------------
 # epochs = None                         # None: up to max_epochs, until early stopping ends it
 # max_epochs = 60                       # the ceiling when epochs is None
 # batch_size = 64                      # posts per training step (per replica under tf.distribute)
 # learning_rate = 2e-3                 # Adam's starting rate (halved on plateaus)
-# early_stopping_patience = 6           # epochs without val-loss improvement before stopping
-# reduce_lr_patience = 2                # epochs without improvement before halving the rate
+# early_stopping_patience = 2           # epochs without a better ranking score on the validation
+#                                       # posts before stopping (the best epoch's weights are kept)
+# reduce_lr_patience = 1                # epochs without improvement before halving the rate
 # tag_loss = "next"                     # "next": the next tag in tag_order; "remaining": any tag
                                         # of the post not yet given (see amnn/model/losses.py)
+
+# --- neighbour memory (amnn/model/neighbours.py) ----------------------------------------
+# memory = True                         # mix the hashtags of the nearest training posts into
+#                                       # every decoding step
+# memory_neighbors = 40                 # how many nearest training posts vote
+# memory_weight = 0.75                  # the vote's share of the mixed distribution
+# memory_text_share = 0.5               # the captions' TF-IDF word vectors' share of the similarity
 
 # --- prediction -------------------------------------------------------------------------
 # top_k = 5                             # at most this many hashtags recommended per post

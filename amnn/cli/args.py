@@ -13,6 +13,7 @@ import argparse
 from amnn.config import (
     BAD_IMAGE_POLICIES,
     DECODE_MODES,
+    PRESETS,
     TAG_LOSSES,
     TAG_ORDERS,
     TOKENIZER_NAMES,
@@ -44,6 +45,7 @@ positive_int = _checked_number(int, lambda v: v >= 1, "an integer >= 1")
 non_negative_int = _checked_number(int, lambda v: v >= 0, "an integer >= 0")
 fraction = _checked_number(float, lambda v: 0.0 <= v < 1.0, "a number in [0, 1)")
 positive_float = _checked_number(float, lambda v: v > 0.0, "a number > 0")
+unit_interval = _checked_number(float, lambda v: 0.0 <= v <= 1.0, "a number in [0, 1]")
 
 
 # flag -> (config field, argparse keyword arguments); which script shows which flag.
@@ -76,6 +78,12 @@ _SHARED_FLAGS = {
     "--cache-dir": ("cache_dir", dict(help="feature cache folder (default ~/.cache/amnn)")),
     "--extract-batch-size": ("extract_batch_size", dict(type=positive_int,
                                                         help="images per encoder pass")),
+    "--memory-neighbors": ("memory_neighbors", dict(
+        type=positive_int, help="nearest training posts whose hashtags vote (neighbour memory)")),
+    "--memory-weight": ("memory_weight", dict(
+        type=unit_interval, help="the neighbours' vote's share of each step's distribution")),
+    "--memory-text-share": ("memory_text_share", dict(
+        type=unit_interval, help="the caption words' share of the neighbours' similarity")),
     "--on-bad-image": ("on_bad_image", dict(
         choices=BAD_IMAGE_POLICIES,
         help="a post whose photo is missing, unreadable, not an image or outside the data "
@@ -109,15 +117,24 @@ def add_config_flags(parser: argparse.ArgumentParser, script: str) -> None:
         if flag == "--encoder":  # read now: an encoder registered after import counts too
             options = dict(options, choices=encoder_names())
         parser.add_argument(flag, default=None, **options)
+    parser.add_argument("--memory", choices=("on", "off"),
+                        help="mix the hashtags of the nearest training posts into the decoder's "
+                             "(default on; off: the network alone)")
     if script == "train":
+        parser.add_argument("--preset", choices=sorted(PRESETS),
+                            help="a named group of settings; paper: the published "
+                                 "architecture (no lexical branch, no memory, greedy)")
         parser.add_argument("--no-image", action="store_true", help="text-only ablation")
         parser.add_argument("--no-text", action="store_true", help="image-only ablation")
+        parser.add_argument("--no-lexical", action="store_true",
+                            help="leave out the bag-of-words branch beside the BiLSTM")
 
 
 # Settings a user's defaults file may change for predict.py: how to predict and how to
 # read photos, never how the model was trained (its own config.json says that).
 PREDICT_SETTINGS = ("top_k", "min_tags", "beam_size", "decode", "predict_batch_size",
-                    "encoder_weights", "cache_dir", "extract_batch_size", "on_bad_image")
+                    "encoder_weights", "cache_dir", "extract_batch_size", "on_bad_image",
+                    "memory", "memory_neighbors", "memory_weight", "memory_text_share")
 
 
 def config_from_args(args: argparse.Namespace, base: AMNNConfig | None = None,
@@ -135,12 +152,18 @@ def config_from_args(args: argparse.Namespace, base: AMNNConfig | None = None,
         16
     """
     changes = dict(user_defaults or {})
+    if getattr(args, "preset", None):  # a flag: above the defaults file, below other flags
+        changes.update(PRESETS[args.preset])
     if script != "train":
         changes = {name: value for name, value in changes.items() if name in PREDICT_SETTINGS}
     for flag, (field, _) in _flags(script).items():
         value = getattr(args, flag.lstrip("-").replace("-", "_"), None)
         if value is not None:
             changes[field] = value
+    if getattr(args, "memory", None) is not None:
+        changes["memory"] = args.memory == "on"
+    if getattr(args, "no_lexical", False):
+        changes["lexical_text"] = False
     # Bad photos are handled as each run says: a model trained with skip must not make
     # predict.py skip photos silently, so an absent flag means the default, not the model's.
     changes.setdefault("on_bad_image", AMNNConfig.on_bad_image)

@@ -5,9 +5,13 @@ Examples:
     python scripts/predict.py --model models/demo --data new_posts.csv --out pred.csv \
         --top-k 10 --beam 4
     python scripts/predict.py --model models/demo --data new_posts.csv --out pred.csv \
-        --decode rank
+        --decode sequence --memory off        # the network alone, tag after tag
     python scripts/predict.py --model models/demo --data scraped --out pred.csv \
         --on-bad-image skip
+
+By default every hashtag is ranked by the decoder's first step mixed with the vote of the
+post's nearest training posts (the model's neighbour memory); --memory off leaves the vote
+out, --memory-neighbors/--memory-weight/--memory-text-share change it for this run.
 
 The output holds the input rows, in their order and with their columns unchanged, plus
 `predicted_hashtags`: space-separated, best first, no repeats, at most --top-k. The input
@@ -79,7 +83,10 @@ def main(argv: Optional[Sequence[str]] = None, defaults_file: Optional[Path] = N
     predictor = HashtagPredictor(trained, cache_dir=config.cache_dir,
                                  encoder_weights=config.encoder_weights,
                                  progress=not args.quiet,
-                                 on_bad_image=config.on_bad_image)
+                                 on_bad_image=config.on_bad_image, memory=config.memory,
+                                 memory_neighbors=config.memory_neighbors,
+                                 memory_weight=config.memory_weight,
+                                 memory_text_share=config.memory_text_share)
 
     if config.on_bad_image == "error" and config.include_image:
         # Every photo first: one error then names every bad row of the file, before any

@@ -11,6 +11,7 @@ Examples:
     # the paper's encoder on Colab (downloads ImageNet weights), and the ablations
     python scripts/train.py --data DATA --out models/r50 --encoder resnet50
     python scripts/train.py --data DATA --out models/text_only --no-image
+    python scripts/train.py --data DATA --out models/paper --preset paper
 
     # continue an interrupted run (weights, optimizer state and epoch are restored)
     python scripts/train.py --data DATA --out models/mediaeval --resume
@@ -18,11 +19,15 @@ Examples:
     # scraped posts, some with broken or missing photos: leave those posts out
     python scripts/train.py --data DATA --out models/scraped --on-bad-image skip
 
-Without --val, a seeded split by image holds out --val-fraction of the photos;
---val-fraction 0 trains on every post and watches the training loss instead (for tiny sets
-such as the demo, where a held-out photo would be a subject never seen in training).
-The folder holds model.keras, config.json, the vocabularies, training_log.csv and
-training_curves.png; scripts/predict.py needs nothing else.
+Without --val, a seeded split by image holds out --val-fraction of the photos. After each
+epoch the validation posts' hashtags are ranked and scored (val_ranking: the mean of P@1,
+R@5 and A@5); training stops when it has not improved for --patience epochs and keeps the
+best epoch. --val-fraction 0 trains on every post and watches the training loss instead
+(for tiny sets such as the demo, where a held-out photo would be a subject never seen in
+training). After training, the network encodes every training post once more for the
+neighbour memory (--memory off: none). The folder holds model.keras, config.json, the
+vocabularies, neighbours.npz, training_log.csv and training_curves.png; scripts/predict.py
+needs nothing else.
 
 Every photo is looked at before training: a post whose photo is missing, unreadable, not an
 image or outside the data folder stops the run with one error listing them all
@@ -137,8 +142,8 @@ def main(argv: Optional[Sequence[str]] = None, defaults_file: Optional[Path] = N
     one_line = args.quiet or not sys.stdout.isatty()
     summary = train_model(data, out, resume=args.resume, verbose=2 if one_line else 1,
                           strategy=strategy)
-    best = summary["best_val_loss"]
-    best = f"best val_loss {best:.4f}" if best is not None else \
+    best = summary["best_val_ranking"]
+    best = f"best val_ranking {best:.4f}" if best is not None else \
         f"best loss {summary['best_train_loss']:.4f}, no validation posts"
     print(f"trained for {summary['epochs_run']} epochs ({best}) in {summary['train_seconds']} s;"
           f" model: {out}", file=sys.stderr)

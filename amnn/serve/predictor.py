@@ -34,6 +34,9 @@ class HashtagPredictor:
         on_bad_image: str. "error" (raise one DataError listing the posts whose photo cannot
             be used), "skip" (give them no hashtags) or "text-only" (predict them from the
             caption alone). `bad_images` counts them over every `predict` call.
+        memory: optional bool. Mix in the model's neighbour memory (None: as trained).
+        memory_neighbors, memory_weight, memory_text_share: optional overrides of the
+            memory's settings (`amnn.model.neighbours.NeighbourMemory`).
 
     Example:
         >>> predictor = HashtagPredictor(load_model_folder("models/demo"))   # doctest: +SKIP
@@ -44,7 +47,10 @@ class HashtagPredictor:
 
     def __init__(self, trained: TrainedAMNN, cache_dir: Optional[str] = None,
                  encoder_weights: Optional[str] = None, progress: bool = True,
-                 on_bad_image: str = "error"):
+                 on_bad_image: str = "error", memory: Optional[bool] = None,
+                 memory_neighbors: Optional[int] = None,
+                 memory_weight: Optional[float] = None,
+                 memory_text_share: Optional[float] = None):
         self.trained = trained
         # The model's own on_bad_image says how it was trained, not how to predict.
         self.config = trained.config.replace(
@@ -53,7 +59,15 @@ class HashtagPredictor:
             on_bad_image=on_bad_image)
         self.progress = progress
         self.bad_images = BadImageTally()
-        self.decoder = BatchDecoder(trained.network, len(trained.hashtag_vocab))
+        # The neighbour memory as the model was trained to use it, unless told otherwise.
+        neighbours = trained.neighbours
+        if neighbours is not None and (trained.config.memory if memory is None else memory):
+            neighbours = neighbours.with_settings(memory_neighbors, memory_weight,
+                                                  memory_text_share)
+        else:
+            neighbours = None
+        self.decoder = BatchDecoder(trained.network, len(trained.hashtag_vocab),
+                                    neighbours=neighbours)
 
     def predict(self, posts: Posts, top_k: int = 5, min_tags: Optional[int] = None,
                 beam_size: int = 1, batch_size: int = 256,

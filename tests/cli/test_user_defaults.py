@@ -115,3 +115,31 @@ def test_prediction_decodes_by_rank_unless_a_sequence_option_asks_otherwise(flag
     args = predict_cli.build_parser().parse_args(["--model", "m", "--data", "d", "--out", "p",
                                                   *flags])
     assert config_from_args(args, base=AMNNConfig(), script="predict").decode == decode
+
+
+def test_preset_paper_sits_above_the_defaults_file_and_below_the_flags():
+    parser = train_cli.build_parser()
+    base = ["--data", "d", "--out", "m"]
+    paper = config_from_args(parser.parse_args(base + ["--preset", "paper"]),
+                             user_defaults={"memory": True, "decode": "rank"})
+    assert (paper.lexical_text, paper.memory, paper.decode) == (False, False, "sequence")
+    flagged = config_from_args(parser.parse_args(base + ["--preset", "paper", "--memory", "on"]))
+    assert flagged.memory and not flagged.lexical_text
+    assert not config_from_args(parser.parse_args(base + ["--no-lexical"])).lexical_text
+
+
+def test_memory_flags_of_predict(tmp_path):
+    from amnn.cli import predict as predict_cli
+
+    parser = predict_cli.build_parser()
+    base = ["--model", "m", "--data", "d", "--out", "o.csv"]
+    trained = AMNNConfig(memory_weight=0.5)
+    config = config_from_args(parser.parse_args(base + ["--memory", "off"]), base=trained,
+                              script="predict")
+    assert config.memory is False and config.memory_weight == 0.5
+    config = config_from_args(parser.parse_args(base + ["--memory-weight", "1",
+                                                        "--memory-neighbors", "7"]),
+                              base=trained, script="predict")
+    assert (config.memory, config.memory_weight, config.memory_neighbors) == (True, 1.0, 7)
+    with pytest.raises(SystemExit):
+        parser.parse_args(base + ["--memory-weight", "1.5"])
