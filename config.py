@@ -52,6 +52,8 @@ naming this file.
 # max_epochs = 60                       # the ceiling when epochs is None
 # batch_size = 64                      # posts per training step (per replica under tf.distribute)
 # learning_rate = 2e-3                 # Adam's starting rate (halved on plateaus)
+# stop_on = "ranking"                   # early stopping watches the validation posts' "ranking"
+#                                       # (mean of P@1, R@5, A@5) or their "loss"
 # early_stopping_patience = 2           # epochs without a better ranking score on the validation
 #                                       # posts before stopping (the best epoch's weights are kept)
 # reduce_lr_patience = 1                # epochs without improvement before halving the rate

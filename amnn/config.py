@@ -23,6 +23,7 @@ TOKENIZER_NAMES = ("auto", "word", "soynlp")
 TAG_ORDERS = ("frequency", "post")
 DECODE_MODES = ("sequence", "rank")
 TAG_LOSSES = ("next", "remaining")
+STOP_METRICS = ("ranking", "loss")  # what early stopping watches on validation posts
 BAD_IMAGE_POLICIES = ("error", "skip", "text-only")  # see amnn/features/photo_check.py
 # Named groups of settings (train.py --preset); flags given with a preset still win.
 PRESETS = {
@@ -80,7 +81,9 @@ class AMNNConfig:
     max_epochs: int = 60            # the ceiling when epochs is None
     batch_size: int = 64            # posts per training step (per replica under tf.distribute)
     learning_rate: float = 2e-3     # Adam's starting rate (halved on plateaus)
-    early_stopping_patience: int = 2  # epochs without a better ranking score on the validation
+    stop_on: str = "ranking"        # early stopping watches the validation posts' "ranking"
+                                    # (mean of P@1, R@5, A@5) or their "loss"
+    early_stopping_patience: int = 2  # epochs without a better score on the validation
                                     # posts before stopping (the best epoch's weights are kept)
     reduce_lr_patience: int = 1     # epochs without improvement before halving the rate
     tag_loss: str = "next"          # "next": the next tag in tag_order; "remaining": any tag
@@ -117,6 +120,8 @@ class AMNNConfig:
             raise ValueError(f"tag_order must be one of {TAG_ORDERS}, got {self.tag_order!r}")
         if self.tag_loss not in TAG_LOSSES:
             raise ValueError(f"tag_loss must be one of {TAG_LOSSES}, got {self.tag_loss!r}")
+        if self.stop_on not in STOP_METRICS:
+            raise ValueError(f"stop_on must be one of {STOP_METRICS}, got {self.stop_on!r}")
         if self.decode not in DECODE_MODES:
             raise ValueError(f"decode must be one of {DECODE_MODES}, got {self.decode!r}")
         if self.on_bad_image not in BAD_IMAGE_POLICIES:

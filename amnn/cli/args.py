@@ -14,6 +14,7 @@ from amnn.config import (
     BAD_IMAGE_POLICIES,
     DECODE_MODES,
     PRESETS,
+    STOP_METRICS,
     TAG_LOSSES,
     TAG_ORDERS,
     TOKENIZER_NAMES,
@@ -58,6 +59,9 @@ _TRAIN_FLAGS = {
                                         help="ceiling when training until early stopping")),
     "--patience": ("early_stopping_patience", dict(type=positive_int,
                                                    help="early-stopping patience in epochs")),
+    "--stop-on": ("stop_on", dict(choices=STOP_METRICS,
+                                  help="early stopping watches the validation posts' ranking "
+                                       "(mean of P@1, R@5, A@5; default) or their loss")),
     "--val-fraction": ("val_fraction", dict(type=fraction, help="validation share without --val")),
     "--seed": ("seed", dict(type=int, help="random seed")),
     "--tokenizer": ("tokenizer", dict(choices=TOKENIZER_NAMES, help="caption tokenizer")),

@@ -90,7 +90,9 @@ def _best_logged(log_path: Path, column: str = "val_loss", mode: str = "min"):
 def _monitored(data: PreparedData) -> tuple[str, str]:
     """(metric, mode) that early stopping, the best checkpoint and the rate schedule watch."""
     # Without validation posts (--val-fraction 0) the training loss is all there is to watch.
-    return (RANKING_METRIC, "max") if len(data.val) else ("loss", "min")
+    if not len(data.val):
+        return "loss", "min"
+    return (RANKING_METRIC, "max") if data.config.stop_on == "ranking" else ("val_loss", "min")
 
 
 def _callbacks(out: Path, data: PreparedData, resume: bool) -> list:
