@@ -4,14 +4,15 @@
     python -m benchmarks.quality --seeds 1 --sets mediaeval   # a quicker look
 
 Reads `../shared/data` (or --data-root / $AMNN_SHARED_DATA): on `mediaeval` (train -> val)
-every baseline and AMNN full, text-only and image-only (the paper's ablations); on
-`tweeteval` (train -> val, no photos) the text baselines and AMNN text-only. Every setting
-is the one `python -m benchmarks.tune` chose on folds of the training posts
-(benchmarks/results/tune.json): AMNN's epochs, setting group and decoding, each baseline's
-neighbours and text weight. Val only scores those choices. AMNN trains on all training
-posts for the chosen epochs, as `scripts/train.py --data TRAIN --val-fraction 0 --epochs N`
-would; its ablations (text-only, image-only) train with the full model's choice.
-Baselines have no randomness, so they run once; AMNN runs once per seed.
+every baseline, on `tweeteval` (train -> val, no photos) the text baselines; on both, AMNN
+as `scripts/train.py --data TRAIN --out M` and `scripts/predict.py` give it with no other
+flag (the headline row), the same models decoded without the neighbour memory and tag
+after tag, and the ablations: no lexical branch, and the paper preset. Every setting is
+the defaults' (the memory setting they ship is the one `python -m benchmarks.tune` chose on
+folds of the training posts; this benchmark stops if they differ) or, for the baselines,
+the neighbours and text weight the folds chose (benchmarks/results/tune.json). Val only
+scores those choices. Baselines have no randomness, so they run once; AMNN runs once per
+seed.
 
 Writes the `quality` block of docs/BENCHMARKS.md (tables of mean ± sample standard
 deviation, the goal check, seeds, epochs, times), docs/quality_<set>.png (metrics@k per
@@ -35,20 +36,23 @@ ROOT = Path(__file__).resolve().parents[1]
 from amnn.data.posts import read_posts  # noqa: E402
 from benchmarks.quality_report import write_outputs  # noqa: E402
 from benchmarks.run_log import RunLog, missing_sets  # noqa: E402
-from amnn.config import AMNNConfig  # noqa: E402
+from amnn.config import PRESETS, AMNNConfig  # noqa: E402
 
-# (data set, method) -> what runs. AMNN variants are config changes from the defaults.
-AMNN_VARIANTS = {"AMNN full": {}, "AMNN text-only": {"include_image": False},
-                 "AMNN image-only": {"include_text": False}}
+# AMNN variants: config changes from the defaults, and decodings of each trained model
+# ("" = as predict.py decodes with no flag; the others cost seconds, not a training).
+AMNN_VARIANTS = {
+    "AMNN": ({}, {"": {}, " · memory off": {"memory": False},
+                  " · sequence": {"rank": False},
+                  " · sequence, memory off": {"rank": False, "memory": False}}),
+    "AMNN lexical off": ({"lexical_text": False}, {"": {}}),
+    "AMNN paper preset": (dict(PRESETS["paper"]), {"": {}, " · rank": {"rank": True}}),
+}
 PLAN = {
     "mediaeval": {"baselines": ["popular", "text-knn", "image-knn", "multimodal-knn"],
-                  "amnn": ["AMNN full", "AMNN text-only", "AMNN image-only"]},
-    "tweeteval": {"baselines": ["popular", "text-knn"], "amnn": ["AMNN text-only"]},
+                  "amnn": list(AMNN_VARIANTS)},
+    "tweeteval": {"baselines": ["popular", "text-knn"], "amnn": list(AMNN_VARIANTS)},
 }
 TUNE_RESULTS = ROOT / "benchmarks" / "results" / "tune.json"  # written by benchmarks.tune
-# Extra decodings of the same trained model cost seconds, so the full model shows them too.
-OTHER_DECODINGS = {"rank": {" · sequence": {}, " · beam 4": {"beam_size": 4}},
-                   "sequence": {" · rank": {"rank": True}, " · beam 4": {"beam_size": 4}}}
 
 
 def fold_choices(path: Path, data_set: str) -> dict:
@@ -69,6 +73,26 @@ def fold_choices(path: Path, data_set: str) -> dict:
     return {method: entry["settings"] for method, entry in results[data_set]["chosen"].items()}
 
 
+def check_shipped_memory(path: Path) -> None:
+    """Stop unless AMNNConfig's memory defaults are the setting the folds chose.
+
+    The headline row is the defaults; this keeps them and the tune results in step.
+    """
+    from benchmarks.tune_runs import MEMORY_GRID, memory_label
+
+    choice = json.loads(path.read_text(encoding="utf-8")).get("memory choice", {})
+    shipped = AMNNConfig()
+    ours = memory_label(shipped.memory_neighbors, shipped.memory_weight,
+                        shipped.memory_text_share)
+    if choice.get("candidate") != ours:
+        chosen = dict(zip((memory_label(*s) for s in MEMORY_GRID), MEMORY_GRID)).get(
+            choice.get("candidate"))
+        raise SystemExit(f"error: amnn/config.py ships {ours}, but the folds chose "
+                         f"{choice.get('candidate')} ({path}); set memory_neighbors, "
+                         f"memory_weight, memory_text_share to {chosen}, or rerun "
+                         "python -m benchmarks.tune")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The benchmark's flags.
 
@@ -81,7 +105,10 @@ def build_parser() -> argparse.ArgumentParser:
                         default=Path(os.environ.get("AMNN_SHARED_DATA", ROOT.parent / "shared" / "data")),
                         help="folder holding mediaeval/ and tweeteval/")
     parser.add_argument("--sets", nargs="+", choices=sorted(PLAN), default=sorted(PLAN))
-    parser.add_argument("--seeds", nargs="+", type=int, default=[1, 2, 3])
+    parser.add_argument("--seeds", nargs="+", type=int, default=[1, 2, 3],
+                        help="seeds of the headline AMNN (the defaults)")
+    parser.add_argument("--ablation-seeds", nargs="+", type=int, default=[1],
+                        help="seeds of the ablations (lexical off, paper preset)")
     parser.add_argument("--work", type=Path, default=ROOT / "runs" / "quality",
                         help="scratch models and the resumable runs.jsonl")
     parser.add_argument("--docs", type=Path, default=ROOT / "docs")
@@ -99,7 +126,7 @@ def _run_key(data_set: str, method: str, seed: int, config: dict) -> str:
     return json.dumps([data_set, method, seed, config], sort_keys=True)
 
 
-def _pending(data_set: str, seeds: list[int], choices: dict):
+def _pending(data_set: str, seeds: list[int], choices: dict, ablation_seeds: list[int]):
     """(key, method, seed, runner) for every run the plan asks for, with the fold choices."""
     from benchmarks.quality_runs import score_amnn, score_baseline
 
@@ -108,15 +135,10 @@ def _pending(data_set: str, seeds: list[int], choices: dict):
         options = choices.get(name, {})
         yield name, 0, options, lambda tr, ev, work, name=name, options=options: [
             score_baseline(name, tr, ev, **options)]
-    training = dict(choices["AMNN"])
-    decode = training.pop("decode")
-    for index, label in enumerate(plan["amnn"]):
-        # The first AMNN of a set is its full model: it shows the other decodings too.
-        decodings = {"": {"rank": decode == "rank"}}
-        if index == 0:
-            decodings.update(OTHER_DECODINGS[decode])
-        for seed in seeds:
-            config = AMNNConfig(seed=seed, val_fraction=0.0, **training, **AMNN_VARIANTS[label])
+    for label in plan["amnn"]:
+        changes, decodings = AMNN_VARIANTS[label]
+        for seed in (seeds if label == "AMNN" else ablation_seeds):
+            config = AMNNConfig(seed=seed, **changes)
             yield label, seed, [config.to_dict(), decodings], (
                 lambda tr, ev, work, label=label, config=config, decodings=decodings:
                 score_amnn(label, config, tr, ev, work, decodings))
@@ -126,6 +148,7 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     if missing_sets(args.data_root, args.sets):
         return 2
+    check_shipped_memory(args.tune)
     log = RunLog(args.work / "runs.jsonl", restart=args.restart)
     started = time.perf_counter()
     records = []
@@ -133,7 +156,8 @@ def main(argv=None) -> int:
         train = read_posts(args.data_root / data_set / "train")
         evaluation = read_posts(args.data_root / data_set / "val")
         choices = fold_choices(args.tune, data_set)
-        for method, seed, config, runner in _pending(data_set, args.seeds, choices):
+        for method, seed, config, runner in _pending(data_set, args.seeds, choices,
+                                                    args.ablation_seeds):
             key = _run_key(data_set, method, seed, config)
             if log.get(key) is not None:
                 records.extend(log.get(key))

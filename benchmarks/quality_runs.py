@@ -27,6 +27,7 @@ from amnn.train.fitting import train_model
 from amnn.config import AMNNConfig
 
 MAX_K = 5
+MEMORY_SETTINGS = ("memory", "memory_neighbors", "memory_weight", "memory_text_share")
 
 
 @dataclass
@@ -82,7 +83,9 @@ def score_amnn(label: str, config: AMNNConfig, train: Posts, evaluation: Posts, 
         config: AMNNConfig. The model and training settings (its seed is the run's seed).
         train, evaluation: Posts with hashtags.
         work: Path. A scratch folder for the model, removed afterwards.
-        decodings: dict of name suffix -> `HashtagPredictor.predict` options.
+        decodings: dict of name suffix -> options: `HashtagPredictor.predict`'s (`rank`,
+            `beam_size`, `min_tags`) and the predictor's memory settings (`memory`,
+            `memory_neighbors`, `memory_weight`, `memory_text_share`).
 
     Example:
         >>> runs = score_amnn("AMNN", AMNNConfig(seed=1), train, val, Path("/tmp/w"),
@@ -95,11 +98,16 @@ def score_amnn(label: str, config: AMNNConfig, train: Posts, evaluation: Posts, 
     shutil.rmtree(folder, ignore_errors=True)
     summary = train_model(data, folder, verbose=0)
     trained_seconds = time.perf_counter() - started
-    predictor = HashtagPredictor(load_model_folder(folder), progress=False)
+    trained = load_model_folder(folder)
     runs = []
     for suffix, options in decodings.items():
         begun = time.perf_counter()
-        predictions = predictor.predict(evaluation, top_k=MAX_K, **options)
+        memory = {name: value for name, value in options.items() if name in MEMORY_SETTINGS}
+        decoding = {name: value for name, value in options.items() if name not in memory}
+        predictor = HashtagPredictor(trained, progress=False, **memory)
+        # Unless told otherwise, decode as predict.py does: by the model's own setting.
+        decoding.setdefault("rank", trained.config.decode == "rank")
+        predictions = predictor.predict(evaluation, top_k=MAX_K, **decoding)
         table = metrics_at_k(predictions, evaluation.hashtags, MAX_K)
         details = {"epochs_run": summary["epochs_run"], "train_seconds": round(trained_seconds, 1),
                    "decode": options, "settings": changed_settings(config)}

@@ -21,7 +21,7 @@ def speed_markdown(report: dict) -> str:
         ...     "decode_reference_posts_per_s": 2.0, "decode_reference_posts": 500,
         ...     "decode_same_tags_share": 1.0, "decode_posts_per_s": 900.0,
         ...     "decode_many_posts": 10000, "decode_10k_seconds": 11.1})
-        >>> "300.0" in text
+        >>> "**300×**" in text
         True
     """
     r = report

@@ -25,7 +25,7 @@ import sys
 import time
 from pathlib import Path
 
-from amnn.config import AMNNConfig
+from amnn.config import PRESETS
 from amnn.data.posts import read_posts
 from amnn.data.splits import photo_folds
 from amnn.jsonio import write_json
@@ -34,9 +34,11 @@ from benchmarks.run_log import RunLog, missing_sets
 
 ROOT = Path(__file__).resolve().parents[1]
 FOLD_SEED = 0
-# AMNN setting groups (changes from the defaults), trained up to EPOCHS[set] epochs.
-AMNN_GROUPS = {"defaults": {}, "dropout 0.5, lr 5e-4": {"dropout": 0.5, "learning_rate": 5e-4}}
-EPOCHS = {"mediaeval": 6, "tweeteval": 6, "korean": 12}
+# AMNN variants (changes from the defaults), each trained once per fold as train.py does.
+AMNN_VARIANTS = {"defaults": {}, "lexical off": {"lexical_text": False},
+                 "paper preset": dict(PRESETS["paper"]), "stop on val loss": {"stop_on": "loss"}}
+PROTOCOL = "train.py defaults, ranking stop"  # in each run's key: older runs never mix in
+SETS = ("korean", "mediaeval", "tweeteval")
 NEIGHBOURS = (5, 10, 20, 40)
 BASELINE_GRID = {
     "popular": [{}],
@@ -58,11 +60,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data-root", type=Path, default=Path(os.environ.get(
         "AMNN_SHARED_DATA", ROOT.parent / "shared" / "data")))
-    parser.add_argument("--sets", nargs="+", default=sorted(EPOCHS),
+    parser.add_argument("--sets", nargs="+", default=list(SETS),
                         help="data set folders under --data-root")
     parser.add_argument("--folds", type=int, default=3)
     parser.add_argument("--seed", type=int, default=1, help="AMNN's weights and shuffling")
-    parser.add_argument("--epochs", type=int, help="AMNN's most epochs (default: per set)")
     parser.add_argument("--work", type=Path, default=ROOT / "runs" / "tune")
     parser.add_argument("--docs", type=Path, default=ROOT / "docs")
     parser.add_argument("--results", type=Path,
@@ -92,7 +93,7 @@ def mean_scores(per_fold: list[list[float]]) -> list[float]:
 
 def _fold_runs(data_set: str, train, folds, args, log: RunLog):
     """Yield (method, candidate label, settings, fold, scores) for every fold run."""
-    from benchmarks.tune_runs import amnn_epoch_scores, baseline_scores
+    from benchmarks.tune_runs import amnn_fold_scores, baseline_scores
 
     has_photos = train.has_images
     for method, grid in BASELINE_GRID.items():
@@ -105,22 +106,38 @@ def _fold_runs(data_set: str, train, folds, args, log: RunLog):
                     log.add(key, baseline_scores(method, options, train.select(fit),
                                                  train.select(held)))
                 yield method, json.dumps(options, sort_keys=True), options, fold, log.get(key)
-    for group, changes in AMNN_GROUPS.items():
-        config = AMNNConfig(seed=args.seed, **changes)
+    for variant, changes in AMNN_VARIANTS.items():
         for fold, (fit, held) in enumerate(folds):
-            epochs = args.epochs or EPOCHS.get(data_set, 6)
-            key = json.dumps([data_set, "AMNN", changes, fold, args.seed, epochs])
+            key = json.dumps([data_set, "AMNN", changes, fold, args.seed, PROTOCOL])
             if log.get(key) is None:
                 started = time.perf_counter()
-                log.add(key, amnn_epoch_scores(config, train.select(fit), train.select(held),
-                                               epochs))
-                print(f"{data_set}: AMNN {group} fold {fold + 1}/{len(folds)} in "
+                log.add(key, amnn_fold_scores(changes, args.seed, train.select(fit),
+                                              train.select(held), args.work))
+                print(f"{data_set}: AMNN {variant} fold {fold + 1}/{len(folds)} in "
                       f"{time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
-            for point in log.get(key):
-                for decode in ("sequence", "rank"):
-                    label = f"{group}, {point['epoch']} epochs, decode {decode}"
-                    settings = dict(changes, epochs=point["epoch"], decode=decode)
-                    yield "AMNN", label, settings, fold, point[decode]
+            run = log.get(key)
+            for label, scores in run["scores"].items():
+                method, settings = _amnn_candidate(variant, label)
+                if method is not None:
+                    yield method, label, dict(settings, epochs_run=run["epochs_run"]), fold, \
+                        scores
+
+
+def _amnn_candidate(variant: str, label: str):
+    """(method, settings) of one way to decode one AMNN variant, or (None, None) to skip.
+
+    The defaults compete over the memory settings ("AMNN"); their memory-off and sequence
+    decodings, and the other variants at the defaults' decoding, are the ablation rows.
+    """
+    if variant == "defaults" and label.startswith("memory k="):
+        return "AMNN", {"memory_setting": label}
+    if variant == "defaults":
+        return f"AMNN {label}", {}
+    if variant == "paper preset":  # the published decoding: greedy, no memory
+        return ("AMNN paper preset", {}) if label == "memory off, sequence" else (None, None)
+    if label.startswith("memory k=") or label == "memory off":
+        return f"AMNN {variant}", {"memory_setting": label}
+    return None, None
 
 
 def tune_set(data_set: str, args, log: RunLog) -> dict:
@@ -130,9 +147,12 @@ def tune_set(data_set: str, args, log: RunLog) -> dict:
     table: dict[tuple, dict] = {}
     for method, label, settings, fold, scores in _fold_runs(data_set, train, folds, args,
                                                             log):
+        epochs = settings.pop("epochs_run", None)
         entry = table.setdefault((method, label), {"method": method, "candidate": label,
                                                    "settings": settings, "folds": []})
         entry["folds"].append(scores)
+        if epochs is not None:
+            entry.setdefault("epochs_run", []).append(epochs)
     candidates = []
     for entry in table.values():
         entry["mean"] = mean_scores(entry["folds"])
@@ -144,9 +164,46 @@ def tune_set(data_set: str, args, log: RunLog) -> dict:
         if best is None or entry["objective"] > best["objective"]:
             chosen[entry["method"]] = entry
     return {"posts": len(train), "folds": args.folds, "candidates": candidates,
-            "chosen": {method: {key: entry[key] for key in ("candidate", "settings", "mean",
-                                                             "objective")}
-                       for method, entry in chosen.items()}}
+            "chosen": {method: _summary(entry) for method, entry in chosen.items()}}
+
+
+def _summary(entry: dict) -> dict:
+    return {key: entry[key] for key in ("candidate", "settings", "mean", "objective",
+                                        "epochs_run") if key in entry}
+
+
+def choose_memory(results: dict) -> dict:
+    """One memory setting for every set: the best mean ratio to each set's best baseline.
+
+    The defaults are one configuration, so the memory setting that `AMNNConfig` ships is the
+    candidate whose fold objective, divided by the best baseline's on the same set, is
+    highest on average over the sets. Each set's "AMNN" choice (and the lexical-off
+    ablation's) becomes that setting. Returns {"candidate", "ratios"}.
+
+    Example:
+        >>> entry = lambda method, label, o: {"method": method, "candidate": label,
+        ...     "settings": {}, "mean": [o] * 3, "objective": o}
+        >>> results = {"s": {"candidates": [entry("popular", "{}", 0.5),
+        ...     entry("AMNN", "a", 0.6), entry("AMNN", "b", 0.55)], "chosen": {}}}
+        >>> choose_memory(results)["candidate"]
+        'a'
+    """
+    ratios: dict[str, dict[str, float]] = {}
+    for data_set, result in results.items():
+        baselines = [c["objective"] for c in result["candidates"]
+                     if not c["method"].startswith("AMNN")]
+        for entry in result["candidates"]:
+            if entry["method"] == "AMNN" and baselines:
+                ratios.setdefault(entry["candidate"], {})[data_set] = round(
+                    entry["objective"] / max(baselines), 4)
+    complete = {label: r for label, r in ratios.items() if len(r) == len(results)}
+    best = max(complete, key=lambda label: sum(complete[label].values()))
+    for result in results.values():
+        for entry in result["candidates"]:
+            if entry["candidate"] == best and entry["method"] in ("AMNN", "AMNN lexical off",
+                                                                   "AMNN stop on val loss"):
+                result["chosen"][entry["method"]] = _summary(entry)
+    return {"candidate": best, "ratios": complete[best]}
 
 
 def markdown(results: dict, args) -> str:
@@ -154,7 +211,13 @@ def markdown(results: dict, args) -> str:
     lines = [f"Chosen by `python -m benchmarks.tune --folds {args.folds}` on {args.folds} folds "
              "of each set's training posts, grouped by photo; val was not read. Scores are "
              "means over folds of the held-out posts' top 5.", ""]
+    choice = results["memory choice"]
+    lines += [f"The neighbour memory's setting, one for every set: **{choice['candidate']}** "
+              "(the best mean ratio of AMNN's objective to the best baseline's: "
+              + ", ".join(f"{s} {r:.3f}" for s, r in choice["ratios"].items()) + ").", ""]
     for data_set, result in results.items():
+        if data_set == "memory choice":
+            continue
         lines += [f"**{data_set}** ({result['posts']} training posts)", "",
                   "| method | chosen | P@1 | R@5 | A@5 | objective |", "|---|---|---|---|---|---|"]
         for method, entry in sorted(result["chosen"].items(), key=lambda i: -i[1]["objective"]):
@@ -170,9 +233,10 @@ def main(argv=None) -> int:
     if missing_sets(args.data_root, args.sets):
         return 2
     log = RunLog(args.work / "runs.jsonl")
-    results = {data_set: tune_set(data_set, args, log) for data_set in args.sets}
     previous = json.loads(args.results.read_text()) if args.results.is_file() else {}
-    previous.update(results)
+    previous.pop("memory choice", None)
+    previous.update({data_set: tune_set(data_set, args, log) for data_set in args.sets})
+    previous["memory choice"] = choose_memory(previous)
     write_json(args.results, previous)
     replace_block(args.docs / "BENCHMARKS.md", "tune", markdown(previous, args))
     print(f"wrote {args.results} and the tune block of {args.docs / 'BENCHMARKS.md'}",

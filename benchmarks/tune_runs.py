@@ -1,4 +1,4 @@
-"""Scores of one candidate setting on one fold: AMNN after every epoch, a baseline once.
+"""Scores of candidates on one fold: AMNN trained once and decoded many ways, a baseline once.
 
 Each score is [P@1, R@5, A@5] of the top 5 on the held-out posts, from the same
 `metrics_at_k` that `scripts/result_accuracy.py` uses. The held-out posts are never trained
@@ -8,18 +8,21 @@ the training posts.
 
 from __future__ import annotations
 
-import keras
+import shutil
+from pathlib import Path
+
 import numpy as np
 
 from amnn.config import AMNNConfig
 from amnn.data.posts import Posts
+from amnn.data.splits import split_by_image
+from amnn.data.vocabulary import BOS, UNK
 from amnn.evaluate.baselines import make_baseline
 from amnn.evaluate.metrics import metrics_at_k
 from amnn.inputs.encoding import padded_model_inputs
-from amnn.inputs.pipeline import make_dataset
 from amnn.model.decoding import BatchDecoder
-from amnn.model.network import AMNNNetwork, build_amnn
-from amnn.train.fitting import compile_model
+from amnn.model.folder import load_model_folder
+from amnn.train.fitting import train_model
 from amnn.train.preparation import prepare
 
 K = 5
@@ -48,44 +51,73 @@ def decoded_scores(decoder: BatchDecoder, inputs: dict, held: Posts, vocab,
     return headline([vocab.decode(row) for row in ids], held.hashtags)
 
 
-class _HeldOutScores(keras.callbacks.Callback):
-    """After each epoch, decode the held-out posts greedily and by rank and keep the scores."""
-
-    def __init__(self, config: AMNNConfig, inputs: dict, held: Posts, vocab) -> None:
-        super().__init__()
-        self.config, self.inputs, self.held, self.vocab = config, inputs, held, vocab
-        self.curve: list[dict] = []
-
-    def on_epoch_end(self, epoch, logs=None):
-        decoder = BatchDecoder(AMNNNetwork.from_model(self.model, self.config), len(self.vocab))
-        self.curve.append({
-            "epoch": epoch + 1, "loss": round(float((logs or {}).get("loss", np.nan)), 4),
-            "sequence": decoded_scores(decoder, self.inputs, self.held, self.vocab, False),
-            "rank": decoded_scores(decoder, self.inputs, self.held, self.vocab, True)})
+# The neighbour memory's candidates: (neighbours, weight of the vote, caption words' share).
+MEMORY_GRID = [(k, w, t) for k in (20, 40, 80) for w in (0.5, 0.75, 1.0)
+               for t in (0.0, 0.5, 0.75, 1.0)]
 
 
-def amnn_epoch_scores(config: AMNNConfig, train: Posts, held: Posts,
-                      epochs: int) -> list[dict]:
-    """Train AMNN on `train` for `epochs`; after each epoch, score `held` greedily and by rank.
+def memory_label(neighbors: int, weight: float, text_share: float) -> str:
+    """The candidate's name in the tables.
 
-    The model trains on every post of `train` with the rate schedule of
-    `train.py --val-fraction 0 --epochs N` (halved when the training loss stalls), so epoch
-    N's scores are those that command's model would get.
-
-    Returns one dict per epoch: {"epoch", "loss", "sequence": [...], "rank": [...]}.
+    Example:
+        >>> memory_label(40, 0.75, 0.5)
+        'memory k=40 weight=0.75 text share=0.5'
     """
-    data = prepare(config.replace(val_fraction=0.0), train, train.select([]), progress=False)
-    config = data.config
-    keras.utils.set_random_seed(config.seed)
-    model = compile_model(build_amnn(config, data.sizes), config.learning_rate, config.tag_loss)
-    dataset = make_dataset(data.train, data.features, config.batch_size, shuffle=True,
-                           seed=config.seed)
-    scores = _HeldOutScores(config, padded_model_inputs(held, config, data.vectorizer), held,
-                            data.vocab)
-    schedule = keras.callbacks.ReduceLROnPlateau(monitor="loss", factor=0.5, min_lr=1e-5,
-                                                 patience=config.reduce_lr_patience)
-    model.fit(dataset, epochs=epochs, verbose=0, shuffle=False, callbacks=[schedule, scores])
-    return scores.curve
+    return f"memory k={neighbors} weight={weight} text share={text_share}"
+
+
+def _first_steps(trained, inputs: dict):
+    """Per batch: (inputs, first decoder states, first-step logits) of the posts."""
+    network = trained.network
+    size = len(next(iter(inputs.values())))
+    for start in range(0, size, DECODE_BATCH):
+        batch = {name: value[start:start + DECODE_BATCH] for name, value in inputs.items()}
+        memory, state = network.encode(batch.get("text_ids"), batch.get("image_regions"))
+        previous = np.full((len(state), 1), BOS, "int32")
+        logits, _ = network.decode(previous, state, memory)
+        yield batch, state, logits[:, 0, :]
+
+
+def _ranked(steps, vocab, neighbours=None) -> list[list[str]]:
+    """Top-K tags by the (memory-mixed) first step, as `BatchDecoder`'s rank mode gives them."""
+    banned = np.arange(len(vocab)) <= UNK  # PAD, BOS, EOS, UNK: never recommended
+    rows = []
+    for batch, state, logits in steps:
+        if neighbours is not None:
+            logits = neighbours.mix(logits, neighbours.vote(state, batch.get("text_ids")))
+        scores = np.where(banned, -np.inf, np.asarray(logits))
+        rows.extend(np.argsort(-scores, axis=1, kind="stable")[:, :K])
+    return [vocab.decode(row) for row in rows]
+
+
+def amnn_fold_scores(changes: dict, seed: int, train: Posts, held: Posts,
+                     work: Path) -> dict:
+    """Train AMNN as `train.py --data TRAIN` does (with `changes`); score `held` many ways.
+
+    The model stops early on a by-photo split of `train`, exactly like the defaults of
+    train.py; then the held-out posts are ranked by the first decoder step with the
+    memory off and with every `MEMORY_GRID` setting, and decoded tag after tag (sequence)
+    with the memory off. Returns {"epochs_run", "scores": {label: [P@1, R@5, A@5]}}.
+    """
+    config = AMNNConfig(seed=seed, **changes)
+    fit_rows, stop_rows = split_by_image(train, config.val_fraction, config.seed)
+    data = prepare(config, train.select(fit_rows), train.select(stop_rows), progress=False)
+    folder = work / "fold_model"
+    shutil.rmtree(folder, ignore_errors=True)
+    summary = train_model(data, folder, verbose=0)
+    trained = load_model_folder(folder)
+    inputs = padded_model_inputs(held, trained.config, trained.vectorizer)
+    steps = list(_first_steps(trained, inputs))
+    vocab, truths = trained.hashtag_vocab, held.hashtags
+    scores = {"memory off": headline(_ranked(steps, vocab), truths)}
+    sequence = BatchDecoder(trained.network, len(vocab))
+    scores["memory off, sequence"] = decoded_scores(sequence, inputs, held, vocab, rank=False)
+    if trained.neighbours is not None:
+        for setting in MEMORY_GRID:
+            scores[memory_label(*setting)] = headline(
+                _ranked(steps, vocab, trained.neighbours.with_settings(*setting)), truths)
+    shutil.rmtree(folder, ignore_errors=True)
+    return {"epochs_run": summary["epochs_run"], "scores": scores}
 
 
 def baseline_scores(name: str, options: dict, train: Posts, held: Posts) -> list[float]:

@@ -1,9 +1,9 @@
 """benchmarks/quality.py end to end on the embedded demo, laid out as a shared data root.
 
 The demo's `dataset/` plays mediaeval/train and `test_dataset/` mediaeval/val, so the real
-script trains real AMNN variants on real photos with mediaeval's fold choices
-(benchmarks/results/tune.json), scores every method and writes its Markdown block, plots and
-JSON; a second run must reuse every finished run.
+script trains real AMNN variants on real photos with the defaults and mediaeval's fold
+choices (benchmarks/results/tune.json), scores every method and writes its Markdown block,
+plots and JSON; a second run must reuse every finished run.
 """
 
 import json
@@ -41,15 +41,17 @@ def test_quality_benchmark_scores_every_method_and_resumes(tmp_path):
 
     result = json.loads((tmp_path / "results" / "quality.json").read_text(encoding="utf-8"))
     methods = result["results"]["mediaeval"]
-    assert set(methods) == {"popular", "text-knn", "image-knn", "multimodal-knn", "AMNN full",
-                            "AMNN full · beam 4", "AMNN full · sequence", "AMNN text-only",
-                            "AMNN image-only"}
-    assert methods["AMNN full"]["seeds"] == [1, 2] and methods["popular"]["seeds"] == [0]
+    assert set(methods) == {"popular", "text-knn", "image-knn", "multimodal-knn", "AMNN",
+                            "AMNN · memory off", "AMNN · sequence",
+                            "AMNN · sequence, memory off", "AMNN lexical off",
+                            "AMNN paper preset", "AMNN paper preset · rank"}
+    assert methods["AMNN"]["seeds"] == [1, 2] and methods["popular"]["seeds"] == [0]
+    assert methods["AMNN"]["settings"] == {}  # the headline row is the defaults
     for entry in methods.values():
         assert 0.0 <= entry["mean"]["P@1"] <= 1.0 and entry["mean"]["A@5"] >= entry["mean"]["A@1"]
     assert {c["metric"] for c in result["goal_check"]} == {"P@1", "R@5", "A@5"}
     doc = (tmp_path / "docs" / "BENCHMARKS.md").read_text(encoding="utf-8")
-    assert "# kept by hand" in doc and "| AMNN image-only |" in doc
+    assert "# kept by hand" in doc and "| AMNN paper preset |" in doc
     assert (tmp_path / "docs" / "quality_mediaeval.png").stat().st_size > 1000
 
     runs_log = tmp_path / "work" / "runs.jsonl"

@@ -32,15 +32,23 @@ def test_mean_and_spread_over_seeds():
 def test_summary_and_goal_check_compare_amnn_with_the_best_baseline():
     records = [_record("mediaeval", "popular", 0, [["a"], ["a"]], TRUTHS),
                _record("mediaeval", "text-knn", 0, [["x", "a"], ["b"]], TRUTHS),
-               _record("mediaeval", "AMNN full", 1, [["a"], ["b"]], TRUTHS, epochs=3),
-               _record("mediaeval", "AMNN full", 2, [["a"], ["x"]], TRUTHS, epochs=4)]
+               _record("mediaeval", "AMNN", 1, [["a"], ["b"]], TRUTHS, epochs=3),
+               _record("mediaeval", "AMNN", 2, [["a"], ["x"]], TRUTHS, epochs=4)]
     summary = summarise(records)
-    amnn = summary["mediaeval"]["AMNN full"]
+    amnn = summary["mediaeval"]["AMNN"]
     assert amnn["mean"]["P@1"] == 0.75 and amnn["epochs"] == [3, 4] and amnn["seeds"] == [1, 2]
     checks = {c["metric"]: c for c in goal_check(summary)}
     assert set(checks) == {"P@1", "R@5", "A@5"}
     assert checks["P@1"]["best_baseline"] == "popular" and checks["P@1"]["met"]  # 0.75 > 0.5
+    assert checks["P@1"]["lead"] == 0.5  # relative: 0.75 / 0.5 - 1
     assert not checks["A@5"]["met"]  # text-knn hits both posts; AMNN misses one on seed 2
+
+
+def test_a_lead_under_five_percent_is_not_met():
+    records = [_record("tweeteval", "popular", 0, [["a"]] * 50 + [["x"]] * 50, [["a"]] * 100),
+               _record("tweeteval", "AMNN", 1, [["a"]] * 52 + [["x"]] * 48, [["a"]] * 100)]
+    checks = {c["metric"]: c for c in goal_check(summarise(records))}
+    assert checks["P@1"]["lead"] == 0.04 and not checks["P@1"]["met"]
 
 
 def test_markdown_table_shows_mean_and_spread():
