@@ -96,7 +96,7 @@ def score_amnn(label: str, config: AMNNConfig, train: Posts, evaluation: Posts, 
     data = prepare(config, train.select(fit_rows), train.select(stop_rows), progress=False)
     folder = work / f"{label.replace(' ', '_')}_seed{config.seed}"
     shutil.rmtree(folder, ignore_errors=True)
-    summary = train_model(data, folder, verbose=0)
+    summary = train_model(data, folder, verbose=0, validation_in_memory=True)  # as train.py
     trained_seconds = time.perf_counter() - started
     trained = load_model_folder(folder)
     runs = []

@@ -104,7 +104,7 @@ def amnn_fold_scores(changes: dict, seed: int, train: Posts, held: Posts,
     data = prepare(config, train.select(fit_rows), train.select(stop_rows), progress=False)
     folder = work / "fold_model"
     shutil.rmtree(folder, ignore_errors=True)
-    summary = train_model(data, folder, verbose=0)
+    summary = train_model(data, folder, verbose=0, validation_in_memory=True)  # as train.py
     trained = load_model_folder(folder)
     inputs = padded_model_inputs(held, trained.config, trained.vectorizer)
     steps = list(_first_steps(trained, inputs))

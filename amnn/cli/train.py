@@ -140,8 +140,9 @@ def main(argv: Optional[Sequence[str]] = None, defaults_file: Optional[Path] = N
     data = prepare(config, train, val, progress=not args.quiet)
     # A log file gets one line per epoch, not thousands of progress-bar redraws.
     one_line = args.quiet or not sys.stdout.isatty()
+    # Posts held out of the user's own data for early stopping still teach the memory.
     summary = train_model(data, out, resume=args.resume, verbose=2 if one_line else 1,
-                          strategy=strategy)
+                          strategy=strategy, validation_in_memory=not args.val)
     best = summary["best_val_ranking"]
     best = f"best val_ranking {best:.4f}" if best is not None else \
         f"best loss {summary['best_train_loss']:.4f}, no validation posts"

@@ -45,6 +45,26 @@ class EncodedPosts:
         return 0
 
 
+def join_posts(first: EncodedPosts, second: EncodedPosts) -> EncodedPosts:
+    """The posts of `first` then those of `second` (image rows index one shared table).
+
+    Example:
+        >>> a = EncodedPosts([[4]], np.array([0], "int32"), [[7, 2]])
+        >>> b = EncodedPosts([[5, 6]], np.array([1], "int32"), [[8, 2]])
+        >>> joined = join_posts(a, b)
+        >>> joined.text_ids, joined.image_rows.tolist(), len(joined)
+        ([[4], [5, 6]], [0, 1], 2)
+    """
+    def join(x, y):
+        if x is None:
+            return None
+        return np.concatenate([x, y]) if isinstance(x, np.ndarray) else list(x) + list(y)
+
+    return EncodedPosts(join(first.text_ids, second.text_ids),
+                        join(first.image_rows, second.image_rows),
+                        join(first.targets, second.targets))
+
+
 def pad_ids(rows: Sequence[Sequence[int]], min_length: int = 1) -> np.ndarray:
     """Pad id lists with 0 (PAD) to the longest row (at least `min_length`), as int32.
 

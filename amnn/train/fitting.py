@@ -26,6 +26,7 @@ import tensorflow as tf
 
 from amnn.data.vocabulary import PAD
 from amnn.errors import AMNNError
+from amnn.inputs.encoding import join_posts
 from amnn.inputs.pipeline import make_dataset
 from amnn.jsonio import read_json, write_json
 from amnn.model.folder import TrainedAMNN, save_model_folder
@@ -129,7 +130,8 @@ def _check_resume(work: Path, data: PreparedData, resume: bool) -> None:
 
 
 def train_model(data: PreparedData, out: Path, resume: bool = False,
-                verbose: str | int = "auto", strategy=None) -> dict:
+                verbose: str | int = "auto", strategy=None,
+                validation_in_memory: bool = False) -> dict:
     """Train on prepared data and write the model folder `out`; returns a summary dict.
 
     Args:
@@ -139,6 +141,9 @@ def train_model(data: PreparedData, out: Path, resume: bool = False,
         verbose: 0 (silent), 1 (a progress bar, for a terminal) or 2 (one line per epoch,
             for a log); "auto" is 1.
         strategy: tf.distribute.Strategy or None (no scope: Keras' default placement).
+        validation_in_memory: bool. The validation posts are the user's own training posts
+            held out for early stopping (no --val): after training, the neighbour memory
+            keeps them too. A separate validation set never enters the memory.
 
     Example:
         >>> from amnn.train.distribution import make_strategy
@@ -187,8 +192,9 @@ def train_model(data: PreparedData, out: Path, resume: bool = False,
                "global_batch_size": batch}
     neighbours = None
     if config.memory:  # the trained network's own encodings of the training posts
+        remembered = join_posts(data.train, data.val) if validation_in_memory else data.train
         neighbours = build_neighbour_memory(
-            AMNNNetwork.from_model(model, config), data.train, data.features, len(data.vocab),
+            AMNNNetwork.from_model(model, config), remembered, data.features, len(data.vocab),
             config.memory_neighbors, config.memory_weight,
             data.sizes.word_vocab_size if config.include_text else None,
             config.memory_text_share)

@@ -11,15 +11,17 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED = Path(os.environ.get("AMNN_SHARED_DATA", REPO.parent / "shared" / "data"))
 SMALL_MODEL = ["--decoder-units", "64", "--batch-size", "32"]
-# The defaults' lead over the popular baseline on mediaeval val, mean of [P@1, R@5, A@5]
-# (docs/BENCHMARKS.md: about GUARD_MEASURED over seeds 1-3); a drop below this fails.
-GUARD_MARGIN = 0.03
+# The defaults' lead over the popular baseline on mediaeval val, in the mean of
+# [P@1, R@5, A@5]: 0.032 over seeds 1-3 (0.024 to 0.038, docs/BENCHMARKS.md); the network
+# alone, without its memory, fell 0.13 below popular on seed 2.
+GUARD_MARGIN = 0.02
 
 
 # Lines TensorFlow prints while it starts; the scripts keep them out unless --verbose.
@@ -69,12 +71,16 @@ def test_verbose_shows_tensorflow_start_up_messages(tmp_path):
 def test_train_writes_a_complete_model_folder(demo_model):
     _, cache, model = demo_model
     for name in ("model.keras", "config.json", "hashtag_vocab.json", "text_vectorizer.json",
-                 "amnn_model.json", "training_log.csv", "training_curves.png"):
+                 "neighbours.npz", "amnn_model.json", "training_log.csv", "training_curves.png"):
         assert (model / name).is_file(), name
     assert not (model / "training").exists()  # work files are gone once the folder is complete
     config = json.loads((model / "config.json").read_text())
     assert config["epochs"] == 3 and config["decoder_units"] == 64
     assert len(pd.read_csv(model / "training_log.csv")) == 3
+    # Without --val the posts held out for early stopping are the user's: the memory has them.
+    training = json.loads((model / "amnn_model.json").read_text())["training"]
+    with np.load(model / "neighbours.npz", allow_pickle=False) as memory:
+        assert len(memory["keys"]) == training["train_posts"] + training["val_posts"]
     assert list(cache.glob("features/efficientnet_lite0.h5"))  # photos went through the cache
 
 

@@ -161,3 +161,12 @@ def test_memory_off_writes_no_neighbour_file(tmp_path):
 def pad(rows):
     from amnn.inputs.encoding import pad_ids
     return pad_ids(rows)
+
+
+def test_posts_held_out_for_early_stopping_join_the_memory_when_they_are_the_users(tmp_path):
+    data = _prepared()
+    data.config = TINY.replace(epochs=1)
+    train_model(data, tmp_path / "own", verbose=0, validation_in_memory=True)
+    train_model(data, tmp_path / "separate", verbose=0)
+    assert len(load_model_folder(tmp_path / "own").neighbours.keys) == 2 * len(CAPTIONS)
+    assert len(load_model_folder(tmp_path / "separate").neighbours.keys) == len(CAPTIONS)
