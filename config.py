@@ -19,7 +19,8 @@ naming this file.
 # tag_order = "post"                    # order of a post's tags for the decoder: "post" (as written)
                                         # or "frequency" (most frequent first; see docs/BENCHMARKS.md)
 # tokenizer = "auto"                    # "auto" picks soynlp for Korean text, else "word"
-# min_word_count = 2                    # words seen fewer times in training become UNK
+# min_word_count = 1                    # words seen fewer times in training become UNK (1: every
+#                                       # word; a name seen once finds its near-copies)
 # max_words = 30000                     # text vocabulary cap (most frequent words kept)
 # max_text_tokens = 64                  # longer captions are truncated (batches pad to their longest)
 # val_fraction = 0.1                    # validation share when no --val is given, split by image
@@ -63,9 +64,9 @@ naming this file.
 # --- neighbour memory (amnn/model/neighbours.py) ----------------------------------------
 # memory = True                         # mix the hashtags of the nearest training posts into
 #                                       # every decoding step
-# memory_neighbors = 40                 # how many nearest training posts vote
-# memory_weight = 0.75                  # the vote's share of the mixed distribution
-# memory_text_share = 0.5               # the captions' TF-IDF word vectors' share of the similarity
+# memory_neighbors = 80                 # how many nearest training posts vote
+# memory_weight = 1.0                   # the vote's share of the mixed distribution
+# memory_text_share = 0.75              # the captions' TF-IDF word vectors' share of the similarity
 
 # --- prediction -------------------------------------------------------------------------
 # top_k = 5                             # at most this many hashtags recommended per post

@@ -48,7 +48,8 @@ class AMNNConfig:
     tag_order: str = "post"         # order of a post's tags for the decoder: "post" (as written)
                                     # or "frequency" (most frequent first; see docs/BENCHMARKS.md)
     tokenizer: str = "auto"         # "auto" picks soynlp for Korean text, else "word"
-    min_word_count: int = 2         # words seen fewer times in training become UNK
+    min_word_count: int = 1         # words seen fewer times in training become UNK (1: every
+                                    # word; a name seen once finds its near-copies)
     max_words: int = 30000          # text vocabulary cap (most frequent words kept)
     max_text_tokens: int = 64       # longer captions are truncated (batches pad to their longest)
     val_fraction: float = 0.1       # validation share when no --val is given, split by image
@@ -92,9 +93,11 @@ class AMNNConfig:
     # --- neighbour memory (amnn/model/neighbours.py) ----------------------------------------
     memory: bool = True             # mix the hashtags of the nearest training posts (by the
                                     # network's own encoding) into every decoding step
-    memory_neighbors: int = 40      # how many nearest training posts vote
-    memory_weight: float = 0.75     # the vote's share of the mixed distribution
-    memory_text_share: float = 0.5  # the captions' TF-IDF word vectors' share of the
+    # The three memory settings are the ones benchmarks/tune.py chose on folds of the
+    # training posts of every data set (docs/BENCHMARKS.md).
+    memory_neighbors: int = 80      # how many nearest training posts vote
+    memory_weight: float = 1.0      # the vote's share of the mixed distribution
+    memory_text_share: float = 0.75  # the captions' TF-IDF word vectors' share of the
                                     # similarity (the rest: the network's encoding)
 
     # --- prediction -------------------------------------------------------------------------
