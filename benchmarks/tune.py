@@ -37,7 +37,10 @@ FOLD_SEED = 0
 # AMNN variants (changes from the defaults), each trained once per fold as train.py does.
 AMNN_VARIANTS = {"defaults": {}, "lexical off": {"lexical_text": False},
                  "paper preset": dict(PRESETS["paper"]), "stop on val loss": {"stop_on": "loss"}}
-PROTOCOL = "train.py defaults, ranking stop"  # in each run's key: older runs never mix in
+# In each run's key, so runs made under an older protocol never mix in. A run's key holds
+# the variant's changes, not AMNNConfig's defaults: change this string whenever a default
+# that training reads changes, or old runs are reused as if made with the new default.
+PROTOCOL = "train.py defaults, ranking stop, memory of all training posts"
 SETS = ("korean", "mediaeval", "tweeteval")
 NEIGHBOURS = (5, 10, 20, 40)
 BASELINE_GRID = {
@@ -63,6 +66,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--sets", nargs="+", default=list(SETS),
                         help="data set folders under --data-root")
     parser.add_argument("--folds", type=int, default=3)
+    parser.add_argument("--variants", nargs="+", choices=list(AMNN_VARIANTS),
+                        default=list(AMNN_VARIANTS),
+                        help="AMNN variants to train on the folds (the defaults choose the "
+                             "memory setting; the others are ablations)")
     parser.add_argument("--seed", type=int, default=1, help="AMNN's weights and shuffling")
     parser.add_argument("--work", type=Path, default=ROOT / "runs" / "tune")
     parser.add_argument("--docs", type=Path, default=ROOT / "docs")
@@ -107,6 +114,8 @@ def _fold_runs(data_set: str, train, folds, args, log: RunLog):
                                                  train.select(held)))
                 yield method, json.dumps(options, sort_keys=True), options, fold, log.get(key)
     for variant, changes in AMNN_VARIANTS.items():
+        if variant not in args.variants:
+            continue
         for fold, (fit, held) in enumerate(folds):
             key = json.dumps([data_set, "AMNN", changes, fold, args.seed, PROTOCOL])
             if log.get(key) is None:
@@ -219,11 +228,13 @@ def markdown(results: dict, args) -> str:
         if data_set == "memory choice":
             continue
         lines += [f"**{data_set}** ({result['posts']} training posts)", "",
-                  "| method | chosen | P@1 | R@5 | A@5 | objective |", "|---|---|---|---|---|---|"]
+                  "| method | chosen | P@1 | R@5 | A@5 | objective | epochs (stopped) |",
+                  "|---|---|---|---|---|---|---|"]
         for method, entry in sorted(result["chosen"].items(), key=lambda i: -i[1]["objective"]):
             p1, r5, a5 = entry["mean"]
+            epochs = ", ".join(str(e) for e in entry.get("epochs_run", [])) or "–"
             lines.append(f"| {method} | {entry['candidate']} | {p1:.3f} | {r5:.3f} | {a5:.3f} "
-                         f"| {entry['objective']:.3f} |")
+                         f"| {entry['objective']:.3f} | {epochs} |")
         lines.append("")
     return "\n".join(lines)
 
