@@ -63,7 +63,13 @@ from amnn.errors import DataError, EncoderError
 from amnn.features.cache_folder import cache_root
 from amnn.features.encoders import encoder_feature_shape
 from amnn.features.progress import progress_bar
-from amnn.features.store import FeatureCache, FeaturesNotCachedError, _keys, _unique
+from amnn.features.store import (
+    DamagedCache,
+    FeatureCache,
+    FeaturesNotCachedError,
+    _keys,
+    _unique,
+)
 
 __all__ = ["FeatureCache", "FeaturesNotCachedError", "cache_path", "ensure_features",
            "load_features", "try_ensure_features"]
@@ -174,7 +180,10 @@ def _store(paths: list[str], encoder, cache_dir: str | None, batch_size: int,
     with FeatureCache(cache_path(encoder.name, cache_dir), encoder.name,
                       encoder.feature_shape) as cache:
         todo = cache.missing(paths)
-        return _extract(cache, todo, encoder, batch_size, progress) if todo else []
+        try:
+            return _extract(cache, todo, encoder, batch_size, progress) if todo else []
+        except DamagedCache:  # moved aside, a new file opened: it needs every photo
+            return _extract(cache, cache.missing(paths), encoder, batch_size, progress)
 
 
 def ensure_features(image_paths, encoder, cache_dir: str | None = None, batch_size: int = 32,

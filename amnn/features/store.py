@@ -45,6 +45,10 @@ class FeaturesNotCachedError(AMNNError, KeyError):
         return str(self.args[0])
 
 
+class DamagedCache(OSError):
+    """A write failed on a damaged file; it was moved aside and a new, empty one opened."""
+
+
 def cache_key(path) -> str:
     """The key a photo's row has in a feature cache: its absolute resolved path.
 
@@ -253,6 +257,18 @@ class FeatureCache:
             raise ValueError(f"paths must be distinct and non-empty, got {paths}")
         stats = stats or [os.stat(p) for p in paths]
         digests = digests or [_sha1(Path(p).read_bytes()) for p in paths]
+        try:
+            return self._write(paths, keys, feats, stats, digests)
+        except OSError as err:
+            # A run killed mid-write can leave a file that opens and reads but cannot be
+            # written (h5py: "bad heap index"): move it aside and start a new one.
+            self._file.close()
+            self._unreadable(err)
+            self._file = h5py.File(self.path, self.mode)
+            self._load()
+            raise DamagedCache(str(self.path)) from err
+
+    def _write(self, paths, keys, feats, stats, digests) -> list[str]:
         f = self._file
         n = f["keys"].shape[0]
         new = [k for k in keys if k not in self._rows]

@@ -175,3 +175,27 @@ def test_cache_of_another_encoder_or_shape_is_refused(tmp_path):
         FeatureCache(path, NAME, (49, 320))
     with pytest.raises(DataError, match="resnet50"):
         FeatureCache(path, "resnet50", (49, 1280))
+
+
+def test_a_cache_that_opens_but_cannot_be_written_is_moved_aside(spy, photos, capsys,
+                                                                 monkeypatch):
+    # A run killed mid-write can leave a file whose reads work but whose next write fails
+    # (h5py: "bad heap index"); the rows cached before it are then encoded again.
+    ensure_features(photos[:2], spy, progress=False)
+    real_write, failures = FeatureCache._write, []
+
+    def fail_once(self, *args):
+        if not failures:
+            failures.append(1)
+            raise OSError("Can't synchronously write data (bad heap index)")
+        return real_write(self, *args)
+
+    monkeypatch.setattr(FeatureCache, "_write", fail_once)
+    ensure_features(photos, spy, progress=False)
+    path = cache_path(NAME)
+    assert len(list(path.parent.glob(f"{path.name}.corrupt-*"))) == 1
+    assert "warning" in capsys.readouterr().err
+    # 2 cached, the other 3 encoded but not written, then all 5 again into the new file
+    assert spy.images == 2 + (len(photos) - 2) + len(photos)
+    with FeatureCache(path, NAME, (49, 1280), mode="r") as cache:
+        assert cache.missing(photos) == []
