@@ -65,6 +65,23 @@ def join_posts(first: EncodedPosts, second: EncodedPosts) -> EncodedPosts:
                         join(first.targets, second.targets))
 
 
+def input_batches(encoded: EncodedPosts, features: Optional[np.ndarray], batch_size: int):
+    """Model inputs of `encoded`, `batch_size` posts at a time, in order (no targets).
+
+    Example:
+        >>> posts = EncodedPosts([[4], [5, 6], [7]], None, None)
+        >>> [batch["text_ids"].tolist() for batch in input_batches(posts, None, 2)]
+        [[[4, 0], [5, 6]], [[7]]]
+    """
+    for start in range(0, len(encoded), batch_size):
+        stop, inputs = start + batch_size, {}
+        if encoded.text_ids is not None:
+            inputs["text_ids"] = pad_ids(encoded.text_ids[start:stop])
+        if encoded.image_rows is not None:
+            inputs["image_regions"] = features[encoded.image_rows[start:stop]]
+        yield inputs
+
+
 def pad_ids(rows: Sequence[Sequence[int]], min_length: int = 1) -> np.ndarray:
     """Pad id lists with 0 (PAD) to the longest row (at least `min_length`), as int32.
 

@@ -26,7 +26,7 @@ import numpy as np
 import tensorflow as tf
 
 from amnn.data.vocabulary import PAD, UNK
-from amnn.inputs.encoding import EncodedPosts, pad_ids
+from amnn.inputs.encoding import EncodedPosts, input_batches
 from amnn.model.word_bags import WordBags
 
 
@@ -155,14 +155,8 @@ def encode_for_memory(network, encoded: EncodedPosts, features: np.ndarray | Non
         >>> keys = encode_for_memory(network, data.train, data.features)  # doctest: +SKIP
     """
     states = []
-    for start in range(0, len(encoded), batch_size):
-        stop = start + batch_size
-        text_ids = image_regions = None
-        if encoded.text_ids is not None:
-            text_ids = pad_ids(encoded.text_ids[start:stop])
-        if encoded.image_rows is not None:
-            image_regions = features[encoded.image_rows[start:stop]]
-        _, state = network.encode(text_ids, image_regions)
+    for inputs in input_batches(encoded, features, batch_size):
+        _, state = network.encode(inputs.get("text_ids"), inputs.get("image_regions"))
         states.append(np.asarray(state, np.float32))
     return np.concatenate(states)
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from amnn.config import AMNNConfig
 from amnn.data.vocabulary import UNK
-from amnn.inputs.encoding import EncodedPosts, pad_ids
+from amnn.inputs.encoding import EncodedPosts, input_batches
 from amnn.model.decoding import BatchDecoder
 from amnn.model.network import AMNNNetwork
 
@@ -59,20 +59,12 @@ class ValidationRanking(keras.callbacks.Callback):
         self.truths = [[t for t in target if t > UNK] for target in val.targets]
         self._decoder = None  # made once: its compiled step reads the live weights
 
-    def _batches(self):
-        for start in range(0, len(self.val), self.batch_size):
-            stop, inputs = start + self.batch_size, {}
-            if self.val.text_ids is not None:
-                inputs["text_ids"] = pad_ids(self.val.text_ids[start:stop])
-            if self.val.image_rows is not None:
-                inputs["image_regions"] = self.features[self.val.image_rows[start:stop]]
-            yield inputs
-
     def on_epoch_end(self, epoch, logs=None):
         if self._decoder is None:
             self._decoder = BatchDecoder(AMNNNetwork.from_model(self.model, self.config),
                                          self.tag_vocab_size)
         ranked = np.concatenate([self._decoder.decode(inputs, top_k=self.k, rank=True)
-                                 for inputs in self._batches()])
+                                 for inputs in input_batches(self.val, self.features,
+                                                            self.batch_size)])
         if logs is not None:
             logs[RANKING_METRIC] = ranking_objective(ranked, self.truths, self.k)
