@@ -42,7 +42,7 @@ AMNN_VARIANTS = {"defaults": {}, "lexical off": {"lexical_text": False},
 # that training reads changes, or old runs are reused as if made with the new default.
 PROTOCOL = "train.py defaults, ranking stop, memory of all training posts"
 SETS = ("korean", "mediaeval", "tweeteval")
-NEIGHBOURS = (5, 10, 20, 40)
+NEIGHBOURS = (5, 10, 20, 40, 80, 160)  # up to the memory grid's largest k and beyond
 BASELINE_GRID = {
     "popular": [{}],
     "text-knn": [{"n_neighbors": k} for k in NEIGHBOURS],
