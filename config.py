@@ -4,7 +4,7 @@ Each line below is one setting with its built-in default, commented out. Uncomme
 and change the value, and every run of scripts/*.py from this checkout uses it, unless the
 command line gives that flag. predict.py takes only the prediction and photo settings
 (top_k ... predict_batch_size, cache_dir, encoder_weights, extract_batch_size,
-on_bad_image): a trained model keeps the settings it was trained with.
+max_photo_pixels, on_bad_image): a trained model keeps the settings it was trained with.
 
 This file is read by scripts/*.py (executed, never imported as a module named `config`).
 The settings themselves, and their checks, are `amnn.config.AMNNConfig` (amnn/config.py);
@@ -30,6 +30,9 @@ naming this file.
 # encoder = "efficientnet_lite0"        # image encoder from the registry (see amnn/features/encoders)
 # encoder_weights = None                # local weights file (resnet50 offline)
 # extract_batch_size = 32               # images per encoder forward pass
+# max_photo_pixels = 64_000_000         # a photo with more pixels is a bad photo (on_bad_image),
+#                                       # refused from its header before decoding (100 MP would
+#                                       # take over 1 GB); 64 MP passes 48-50 MP phone photos
 # cache_dir = None                      # HDF5 feature caches; default ~/.cache/amnn or $AMNN_CACHE_DIR
 # on_bad_image = "error"                # a photo missing, unreadable, undecodable or outside the data
                                         # folder: "error" stops listing them all, "skip" leaves the

@@ -59,6 +59,11 @@ class AMNNConfig:
     encoder: str = "efficientnet_lite0"  # image encoder from the registry (see amnn/features/encoders)
     encoder_weights: Optional[str] = None  # local weights file (resnet50 offline)
     extract_batch_size: int = 32    # images per encoder forward pass
+    max_photo_pixels: int = 64_000_000  # a photo with more pixels is a bad photo (on_bad_image),
+                                    # found from its header before decoding, which would take
+                                    # over 1 GB at 100 MP. 64 MP passes the full-resolution
+                                    # modes of 48 and 50 MP phone cameras (8160x6120 = 49.9 MP;
+                                    # they save 12 MP by default), not 108 or 200 MP ones
     cache_dir: Optional[str] = None  # HDF5 feature caches; default ~/.cache/amnn or $AMNN_CACHE_DIR
     on_bad_image: str = "error"     # a photo missing, unreadable, undecodable or outside the data
                                     # folder: "error" stops listing them all, "skip" leaves the
@@ -141,7 +146,7 @@ class AMNNConfig:
         positive = ("min_tag_count", "max_tags", "min_word_count", "max_words", "max_text_tokens",
                     "extract_batch_size", "word_embedding_dim", "text_units", "attention_units",
                     "region_units", "lexical_units", "tag_embedding_dim", "decoder_units", "max_epochs",
-                    "memory_neighbors",
+                    "memory_neighbors", "max_photo_pixels",
                     "batch_size", "top_k", "beam_size", "predict_batch_size")
         for name in positive:
             if getattr(self, name) < 1:

@@ -88,6 +88,9 @@ _SHARED_FLAGS = {
         type=unit_interval, help="the neighbours' vote's share of each step's distribution")),
     "--memory-text-share": ("memory_text_share", dict(
         type=unit_interval, help="the caption words' share of the neighbours' similarity")),
+    "--max-photo-pixels": ("max_photo_pixels", dict(
+        type=positive_int, help="a photo with more pixels is a bad photo (see --on-bad-image), "
+                                "found before decoding it (default 64000000)")),
     "--on-bad-image": ("on_bad_image", dict(
         choices=BAD_IMAGE_POLICIES,
         help="a post whose photo is missing, unreadable, not an image or outside the data "
@@ -137,7 +140,8 @@ def add_config_flags(parser: argparse.ArgumentParser, script: str) -> None:
 # Settings a user's defaults file may change for predict.py: how to predict and how to
 # read photos, never how the model was trained (its own config.json says that).
 PREDICT_SETTINGS = ("top_k", "min_tags", "beam_size", "decode", "predict_batch_size",
-                    "encoder_weights", "cache_dir", "extract_batch_size", "on_bad_image",
+                    "encoder_weights", "cache_dir", "extract_batch_size", "max_photo_pixels",
+                    "on_bad_image",
                     "memory", "memory_neighbors", "memory_weight", "memory_text_share")
 
 

@@ -76,6 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
                                             "$AMNN_CACHE_DIR)")
     parser.add_argument("--batch-size", type=positive_int,
                         help=f"images per encoder pass (default {AMNNConfig.extract_batch_size})")
+    parser.add_argument("--max-photo-pixels", type=positive_int,
+                        help="a photo with more pixels is refused from its header, before it "
+                             f"is decoded (default {AMNNConfig.max_photo_pixels})")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     add_verbose_flag(parser)
     return parser
@@ -99,7 +102,7 @@ def _extract(args: argparse.Namespace) -> int:
     # Even a shard with no photos writes its (empty) cache, so every shard folder exists.
     encoder = get_encoder(args.encoder, weights=args.encoder_weights, cache_dir=args.cache_dir)
     path = ensure_features(photos, encoder, cache_dir=target, batch_size=args.batch_size,
-                           progress=not args.quiet)
+                           progress=not args.quiet, max_pixels=args.max_photo_pixels)
     if args.shard:
         index, count = args.shard
         total = len(shard_paths(posts.image_paths, 1, 1))
@@ -131,7 +134,8 @@ def _merge(args: argparse.Namespace) -> int:
 def _fill_defaults(args: argparse.Namespace, user_defaults: dict) -> None:
     """Flags not given take the user's config.py defaults, else AMNNConfig's."""
     for flag, setting in (("encoder", "encoder"), ("encoder_weights", "encoder_weights"),
-                          ("cache_dir", "cache_dir"), ("batch_size", "extract_batch_size")):
+                          ("cache_dir", "cache_dir"), ("batch_size", "extract_batch_size"),
+                          ("max_photo_pixels", "max_photo_pixels")):
         if getattr(args, flag) is None:
             setattr(args, flag, user_defaults.get(setting, getattr(AMNNConfig, setting)))
 

@@ -30,6 +30,7 @@ KINDS = {
     "unreadable": ("not readable", "not readable"),
     "empty": ("empty", "empty file"),
     "undecodable": ("not an image or damaged", "not an image or damaged"),
+    "too_large": ("over the pixel limit", "too large"),  # AMNNConfig.max_photo_pixels
     "absolute": ("given as an absolute path", "absolute path"),
     "outside": ("leaving the CSV's folder", "leaves the CSV's folder"),
 }
@@ -37,6 +38,8 @@ _CONVERT = "replace the files, or convert them to JPEG or PNG"
 _MOVE = "copy the photos into {folder} and write their paths relative to it (e.g. images/a.jpg)"
 _ADVICE = {"missing": "fix the paths (they are relative to {folder}) or add the files",
            "unreadable": "make the files readable", "empty": _CONVERT, "undecodable": _CONVERT,
+           "too_large": "shrink the photos, or raise the limit with --max-photo-pixels N "
+                        "(or max_photo_pixels in config.py)",
            "absolute": _MOVE, "outside": _MOVE}
 MAX_LISTED = 20  # bad rows named in one error message; the rest are counted
 

@@ -13,11 +13,13 @@ One HDF5 file per encoder, `cache_root()/features/<encoder>.h5` (format 1), kept
     mtimes    int64 (N,)          file mtime in nanoseconds, taken before the file was read
     digests   ascii S40 (N,)      sha1 hex of the exact bytes that were decoded
     complete  uint8 (N,)          1 once the row's features are on disk (flushed after them)
-    attrs     encoder (str), feature_shape (49, C), format_version (1)
+    attrs     encoder (str), feature_shape (49, C), format_version (1),
+              photo_reading (str, `amnn.features.photo_reading.PHOTO_READING`)
 
 A row is reused when its path, size and mtime match; when size or mtime changed but the
 sha1 is the same, only size and mtime are refreshed. Rows not complete or not finite are
-recomputed. Each batch is flushed as it is written, so an interrupted run (Ctrl-C, kill)
+recomputed, and so is every row of a cache made by an older photo reading (photos are
+read upright and checked against a pixel limit by `amnn.features.photo_reading`). Each batch is flushed as it is written, so an interrupted run (Ctrl-C, kill)
 keeps its work; an unreadable file is moved aside to `<name>.corrupt-<time>`, never deleted.
 
 Example:
@@ -51,7 +53,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import re
 import signal
 import threading
 from pathlib import Path
@@ -59,9 +60,11 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
+from amnn.config import AMNNConfig
 from amnn.errors import DataError, EncoderError
 from amnn.features.cache_folder import cache_root
 from amnn.features.encoders import encoder_feature_shape
+from amnn.features.photo_reading import HOW_TO_RAISE, decode_failure, decode_photo, pixel_problem
 from amnn.features.progress import progress_bar
 from amnn.features.store import (
     DamagedCache,
@@ -76,6 +79,7 @@ __all__ = ["FeatureCache", "FeaturesNotCachedError", "cache_path", "ensure_featu
 
 _SHOWN = 5  # failing files named in one error message
 _EXPLAINED = 20  # undecodable photos whose own TensorFlow error try_ensure_features words
+MAX_PIXELS = AMNNConfig.max_photo_pixels  # the default pixel limit of one photo
 
 
 def cache_path(encoder_name: str, cache_dir: str | None = None) -> Path:
@@ -92,18 +96,17 @@ def _listing(paths) -> str:
     return f" (and {len(rest)} more: {more})"
 
 
-def _load(path, encoder):
-    """Read, decode and prepare one photo; also return the bytes, to hash what was decoded."""
+def _load(path, encoder, max_pixels: int = MAX_PIXELS):
+    """Read, decode upright and prepare one photo; also return the bytes, to hash them."""
     data = tf.io.read_file(path)
-    image = tf.io.decode_image(data, channels=3, dtype=tf.uint8, expand_animations=False)
-    return encoder.prepare(image), data
+    return encoder.prepare(decode_photo(data, max_pixels)), data
 
 
-def _dataset(paths: list[str], encoder, batch_size: int) -> tf.data.Dataset:
+def _dataset(paths: list[str], encoder, batch_size: int, max_pixels: int) -> tf.data.Dataset:
     """(positions, prepared images, file bytes) batches; decoding runs in parallel."""
     ds = tf.data.Dataset.from_tensor_slices((tf.range(len(paths)), paths))
-    ds = ds.map(lambda i, p: (i, *_load(p, encoder)), num_parallel_calls=tf.data.AUTOTUNE,
-                deterministic=True)
+    ds = ds.map(lambda i, p: (i, *_load(p, encoder, max_pixels)),
+                num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     # A bad file must not end the run: skip it here, report it once the good ones are stored.
     ds = ds.ignore_errors()
     return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
@@ -126,25 +129,21 @@ def _kill_as_interrupt():
         signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
 
 
-def _decode_reason(path: str, encoder) -> str:
-    """TensorFlow's sentence on why `path` does not decode, without its op and device names."""
-    try:
-        _load(tf.constant(path), encoder)
-        return "it failed inside the tf.data pipeline"
-    except Exception as err:  # whatever it is, the user needs its message
-        return re.sub(r"\{\{.*?\}\}|\[Op:.*", "", getattr(err, "message", str(err))).strip()
-
-
-def _decode_error(paths: list[str], encoder) -> DataError:
+def _decode_error(paths: list[str], encoder, max_pixels: int) -> DataError:
     """A DataError naming the photos tf.data skipped, with the first one's own error."""
-    reason = _decode_reason(paths[0], encoder)
+    saved = "Features of the other photos are saved, so the next run extracts only what is left"
+    large = [p for p in paths if pixel_problem(p, max_pixels)]
+    if large:
+        return DataError(large[0], f"photo too large{_listing(large)}: "
+                         f"{pixel_problem(large[0], max_pixels)}; shrink it, or {HOW_TO_RAISE}. "
+                         f"{saved}")
+    reason = decode_failure(paths[0], max_pixels, encoder.prepare)
     return DataError(paths[0], f"cannot read this file as an image ({reason}){_listing(paths)}; "
-                     "convert it to JPEG or PNG, or remove it from the data. Features of the "
-                     "other photos are saved, so the next run extracts only what is left")
+                     f"convert it to JPEG or PNG, or remove it from the data. {saved}")
 
 
 def _extract(cache: FeatureCache, paths: list[str], encoder, batch_size: int,
-             progress: bool) -> list[str]:
+             progress: bool, max_pixels: int) -> list[str]:
     """Encode `paths` batch by batch, writing and flushing each batch as it comes.
 
     Returns the paths tf.data could not read or decode, in the order given.
@@ -154,7 +153,7 @@ def _extract(cache: FeatureCache, paths: list[str], encoder, batch_size: int,
     done = np.zeros(len(paths), bool)
     bar = progress_bar(len(paths), f"{encoder.name} features", enabled=progress)
     with bar, _kill_as_interrupt():
-        for pos, images, data in _dataset(paths, encoder, batch_size):
+        for pos, images, data in _dataset(paths, encoder, batch_size, max_pixels):
             # TensorFlow casts on its thread pool, faster than numpy on one core.
             features = tf.cast(encoder.encode_batch(images), tf.float16).numpy()
             pos = pos.numpy()
@@ -175,19 +174,20 @@ def _unreadable(paths: list[str]) -> list[str]:
 
 
 def _store(paths: list[str], encoder, cache_dir: str | None, batch_size: int,
-           progress: bool) -> list[str]:
+           progress: bool, max_pixels: int) -> list[str]:
     """Extract what the cache lacks of `paths` (distinct, readable); return the undecodable."""
     with FeatureCache(cache_path(encoder.name, cache_dir), encoder.name,
                       encoder.feature_shape) as cache:
         todo = cache.missing(paths)
+        args = (encoder, batch_size, progress, max_pixels)
         try:
-            return _extract(cache, todo, encoder, batch_size, progress) if todo else []
+            return _extract(cache, todo, *args) if todo else []
         except DamagedCache:  # moved aside, a new file opened: it needs every photo
-            return _extract(cache, cache.missing(paths), encoder, batch_size, progress)
+            return _extract(cache, cache.missing(paths), *args)
 
 
 def ensure_features(image_paths, encoder, cache_dir: str | None = None, batch_size: int = 32,
-                    progress: bool = True) -> Path:
+                    progress: bool = True, max_pixels: int = MAX_PIXELS) -> Path:
     """Extract the region features of the photos the cache lacks; return the cache file.
 
     Args:
@@ -197,8 +197,11 @@ def ensure_features(image_paths, encoder, cache_dir: str | None = None, batch_si
         cache_dir: str or None. Cache folder; None uses `amnn.features.cache_folder.cache_root()`.
         batch_size: int. Photos per encoder call.
         progress: bool. Show a progress bar with images/s on stderr.
+        max_pixels: int. A photo with more pixels fails from its header, before decoding
+            (`AMNNConfig.max_photo_pixels`).
 
-    Raises DataError naming the photos that are missing, unreadable or not decodable.
+    Raises DataError naming the photos that are missing, unreadable, too large or not
+    decodable.
 
     Example:
         The module's example runs it with a tiny encoder; a data set's photos with the
@@ -215,14 +218,15 @@ def ensure_features(image_paths, encoder, cache_dir: str | None = None, batch_si
     if unreadable:
         raise DataError(unreadable[0], f"photo not found or not readable{_listing(unreadable)}; "
                         "fix the image path, or leave it empty for a post without a photo")
-    failed = _store(paths, encoder, cache_dir, int(batch_size), progress)
+    failed = _store(paths, encoder, cache_dir, int(batch_size), progress, int(max_pixels))
     if failed:
-        raise _decode_error(failed, encoder)
+        raise _decode_error(failed, encoder, int(max_pixels))
     return cache_path(encoder.name, cache_dir)
 
 
 def try_ensure_features(image_paths, encoder, cache_dir: str | None = None,
-                        batch_size: int = 32, progress: bool = True) -> dict[str, str]:
+                        batch_size: int = 32, progress: bool = True,
+                        max_pixels: int = MAX_PIXELS) -> dict[str, str]:
     """Like `ensure_features`, but return the photos that failed instead of raising.
 
     Every photo that can be read and decoded gets its features stored; the others are
@@ -250,9 +254,12 @@ def try_ensure_features(image_paths, encoder, cache_dir: str | None = None,
     paths = list(_unique(image_paths).values())
     unreadable = set(_unreadable(paths))  # tf.data would skip them too, but say why
     readable = [p for p in paths if p not in unreadable]
-    failed = _store(readable, encoder, cache_dir, int(batch_size), progress) if readable else []
+    max_pixels = int(max_pixels)
+    failed = _store(readable, encoder, cache_dir, int(batch_size), progress,
+                    max_pixels) if readable else []
     # Decoding a bad file again only to word its error costs time: explain the first few.
-    reasons = {p: _decode_reason(p, encoder) if i < _EXPLAINED else "cannot be decoded"
+    reasons = {p: decode_failure(p, max_pixels, encoder.prepare) if i < _EXPLAINED
+               else pixel_problem(p, max_pixels) or "cannot be decoded"
                for i, p in enumerate(failed)}
     reasons.update((p, "not found or not readable") for p in unreadable)
     return {p: reasons[p] for p in paths if p in reasons}

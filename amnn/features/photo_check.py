@@ -3,7 +3,8 @@
 `find_bad_images` finds every post whose photo cannot be used: the file problems found
 while reading the CSV (`amnn.data.photo_files`), plus the photos that do not decode,
 found by running the encoder over the photos the cache lacks (what decodes is stored, so
-nothing is extracted twice). `apply_bad_image_policy` does what the user chose: error (the
+nothing is extracted twice), and photos over `max_photo_pixels`, found from their header
+before they are decoded. `apply_bad_image_policy` does what the user chose: error (the
 default) raises one DataError listing every bad row (line, image name, why) and what to
 do; skip leaves the posts out (predict.py writes them with no hashtags); text-only keeps
 them as posts without a photo (the blank row of the photo table, like an empty
@@ -30,6 +31,7 @@ from amnn.data.photo_files import BadImage, BadImageTally, bad_image_error, file
 from amnn.data.posts import iter_post_chunks
 from amnn.errors import DataError
 from amnn.features.extraction import try_ensure_features
+from amnn.features.photo_reading import pixel_problem
 from amnn.features.photo_table import shared_encoder
 
 POLICY_HINT = ("or pass --on-bad-image skip (leave these posts out) or --on-bad-image "
@@ -48,7 +50,8 @@ def find_bad_images(posts, config, progress: bool = True) -> list[BadImage]:
 
     Args:
         posts: amnn.data.posts.Posts.
-        config: AMNNConfig. Its encoder, encoder_weights, cache_dir, extract_batch_size.
+        config: AMNNConfig. Its encoder, encoder_weights, cache_dir, extract_batch_size,
+            max_photo_pixels.
         progress: bool. Show the extraction progress bar.
 
     Example:
@@ -71,12 +74,14 @@ def find_bad_images(posts, config, progress: bool = True) -> list[BadImage]:
             to_decode[key] = path
     if to_decode:
         encoder = shared_encoder(config.encoder, config.encoder_weights, config.cache_dir)
+        limit = config.max_photo_pixels
         failed = try_ensure_features(list(to_decode.values()), encoder, config.cache_dir,
-                                     config.extract_batch_size, progress)
+                                     config.extract_batch_size, progress, limit)
         for path, reason in failed.items():
             # A file removed or changed since it was looked at says so, not "damaged".
-            problem[key_of.get(path) or os.path.realpath(path)] = \
-                file_problem(path) or ("undecodable", reason)
+            too_large = pixel_problem(path, limit)
+            problem[key_of.get(path) or os.path.realpath(path)] = file_problem(path) or (
+                ("too_large", too_large) if too_large else ("undecodable", reason))
     bad = dict(known)
     for row, path in enumerate(posts.image_paths):
         if path and row not in bad and key_of[path] in problem:

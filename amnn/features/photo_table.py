@@ -15,7 +15,7 @@ import numpy as np
 
 from amnn.config import AMNNConfig
 from amnn.features.encoders import get_encoder
-from amnn.features.extraction import ensure_features, load_features
+from amnn.features.extraction import MAX_PIXELS, ensure_features, load_features
 
 
 @dataclass
@@ -52,12 +52,14 @@ def shared_encoder(name: str, weights: Optional[str], cache_dir: Optional[str]):
 
 def cached_photo_features(image_paths: Sequence[str], encoder_name: str,
                           encoder_weights: Optional[str] = None, cache_dir: Optional[str] = None,
-                          batch_size: int = 32, progress: bool = True, extract: bool = True):
+                          batch_size: int = 32, progress: bool = True, extract: bool = True,
+                          max_pixels: int = MAX_PIXELS):
     """Each distinct photo's region features, extracted once through the HDF5 cache.
 
     Returns (features float16 (U, 49, C), rows int32 per path; -1 for a post without photo).
     `extract=False` only reads the cache, for photos `amnn.features.photo_check` has just looked at
     (and extracted): checking every file against the cache again would be wasted time.
+    A photo over `max_pixels` raises DataError (`AMNNConfig.max_photo_pixels`).
 
     Example:
         >>> feats, rows = cached_photo_features(["a.jpg", "", "a.jpg"], "efficientnet_lite0")
@@ -68,7 +70,7 @@ def cached_photo_features(image_paths: Sequence[str], encoder_name: str,
     if extract and any(image_paths):
         encoder = shared_encoder(encoder_name, encoder_weights, cache_dir)
         ensure_features(image_paths, encoder, cache_dir=cache_dir, batch_size=batch_size,
-                        progress=progress)
+                        progress=progress, max_pixels=max_pixels)
     return load_features(list(image_paths), encoder_name, cache_dir=cache_dir)
 
 
@@ -81,7 +83,7 @@ def photo_table(image_paths: Sequence[str], config: AMNNConfig, progress: bool =
     """
     features, rows = cached_photo_features(image_paths, config.encoder, config.encoder_weights,
                                            config.cache_dir, config.extract_batch_size, progress,
-                                           extract)
+                                           extract, config.max_photo_pixels)
     blank = np.zeros((1,) + features.shape[1:], np.float16)
     rows = np.where(rows < 0, len(features), rows).astype(np.int32)
     return PhotoTable(np.concatenate([features, blank]), rows)

@@ -53,7 +53,7 @@ import numpy as np
 
 from amnn.errors import DataError
 from amnn.features.cache_folder import cache_root
-from amnn.features.store import FORMAT_VERSION, FeatureCache, cache_key
+from amnn.features.store import FORMAT_VERSION, PHOTO_READING, FeatureCache, cache_key
 
 __all__ = ["merge_shards", "missing_shards", "parse_shard", "shard_cache_dir", "shard_paths"]
 
@@ -165,6 +165,7 @@ def _check_shard(path: Path, encoder_name: str, shape: tuple) -> None:
     try:
         with h5py.File(path, "r") as f:
             version, encoder = f.attrs.get("format_version"), f.attrs.get("encoder")
+            reading = f.attrs.get("photo_reading")
             stored = tuple(int(d) for d in f.attrs.get("feature_shape", ()))
             complete = "features" in f and "complete" in f
     except OSError as err:
@@ -177,6 +178,10 @@ def _check_shard(path: Path, encoder_name: str, shape: tuple) -> None:
         raise DataError(path, f"refusing to merge: this shard holds features of encoder "
                         f"{encoder!r} with shape {stored}, not {encoder_name!r} with shape "
                         f"{shape}; merge it with encoder {encoder!r} into its own cache")
+    if reading != PHOTO_READING:
+        raise DataError(path, f"refusing to merge: this shard was extracted by an older AMNN "
+                        f"that did not turn photos upright ({PHOTO_READING}); extract this "
+                        "shard again with this version")
 
 
 def _stat(size, mtime_ns) -> os.stat_result:

@@ -33,6 +33,9 @@ import numpy as np
 from amnn.errors import AMNNError, DataError
 
 FORMAT_VERSION = 1
+# How `amnn.features.photo_reading` turns a file into pixels; change it with that reading.
+# A cache made by another reading has its rows encoded again, never mixed with new ones.
+PHOTO_READING = "exif-upright-v1"
 _BLOCK = 256  # rows per HDF5 read: ~32 MB at (49, 1280) float16, whatever the cache size
 _GAP = 8  # rows skipped inside one read rather than starting another
 _META = {"sizes": "i8", "mtimes": "i8", "digests": "S40", "complete": "u1"}
@@ -169,7 +172,7 @@ class FeatureCache:
             for name, dtype in {"keys": h5py.string_dtype("utf-8"), **_META}.items():
                 f.create_dataset(name, (0,), maxshape=(None,), dtype=dtype, chunks=(1024,))
             f.attrs.update(encoder=self.encoder_name, feature_shape=shape,
-                           format_version=FORMAT_VERSION)
+                           format_version=FORMAT_VERSION, photo_reading=PHOTO_READING)
             f.flush()
         version = f.attrs.get("format_version")
         if version != FORMAT_VERSION or "features" not in f:
@@ -183,6 +186,26 @@ class FeatureCache:
                             f"{self.feature_shape}; move it aside or use another cache folder")
         # A run killed between growing the file and naming the rows leaves '' keys: skip them.
         self._rows = {k: i for i, k in enumerate(f["keys"].asstr()[:]) if k}
+        self.stale = f.attrs.get("photo_reading") != PHOTO_READING
+        if self.stale and self.mode == "a":
+            self._renew()
+        elif self.stale:  # read-only: its rows are as good as absent
+            self._rows = {}
+
+    def _renew(self) -> None:
+        """Mark every row of a cache made by an older photo reading to be encoded again."""
+        f = self._file
+        count = int(f["complete"][:].sum())
+        # Unflag first, then name the new reading: a crash in between only repeats this.
+        f["complete"][:] = 0
+        f.flush()
+        f.attrs["photo_reading"] = PHOTO_READING
+        f.flush()
+        self.stale = False
+        if count:
+            print(f"note: the feature cache {self.path} was made before photos were turned "
+                  f"upright by their EXIF orientation ({PHOTO_READING}); its {count} photo(s) "
+                  "will be encoded again as they are needed", file=sys.stderr)
 
     def close(self) -> None:
         """Flush and close the file (also done by leaving a `with` block)."""
@@ -306,8 +329,10 @@ class FeatureCache:
         for i, (key, path) in enumerate(zip(keys, paths)):
             row = self._rows.get(key)
             if row is None or not complete[row]:
-                raise FeaturesNotCachedError(f"{path}: no features in the cache {self.path}; "
-                                             "extract the image features (ensure_features) first")
+                old = " made by an older photo reading" if self.stale else ""
+                raise FeaturesNotCachedError(f"{path}: no features in the cache {self.path}"
+                                             f"{old}; extract the image features "
+                                             "(ensure_features) first")
             rows[i] = row
         out = np.empty((len(keys), *self.feature_shape), np.float16)
         features = self._file["features"]

@@ -1,7 +1,7 @@
 """Every kind of real photo works or fails clearly; --on-bad-image error, skip and text-only.
 
-Photos are made with Pillow (grey, CMYK, RGBA, palette, animated GIF, a 12000x9000 JPEG)
-and go through the real EfficientNet-Lite0 encoder and HDF5 cache; broken ones (truncated,
+Photos are made with Pillow (grey, CMYK, RGBA, palette, animated GIF, a 12000x9000 JPEG,
+read here with the pixel limit raised above it) and go through the real EfficientNet-Lite0 encoder and HDF5 cache; broken ones (truncated,
 text named .jpg, empty, missing, outside the data folder) must be named with their line.
 """
 
@@ -32,6 +32,7 @@ from amnn.config import AMNNConfig  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 NAME = "efficientnet_lite0"
+ABOVE_HUGE = 200_000_000  # a pixel limit huge.jpg (108 MP, over the default) passes
 GOOD = ("grey.jpg", "cmyk.jpg", "rgba.png", "palette.png", "animated.gif", "huge.jpg")
 BAD = ("truncated.jpg", "text.jpg", "empty.jpg")
 
@@ -95,7 +96,7 @@ def extracted(photos, cache, encoder):
     """Features of every good photo (and the reference stills), extracted once."""
     names = GOOD + ("frame.png", "frame1.png")
     paths = [str(photos / n) for n in names]
-    ensure_features(paths, encoder, cache_dir=str(cache), progress=False)
+    ensure_features(paths, encoder, cache_dir=str(cache), progress=False, max_pixels=ABOVE_HUGE)
     features, index = load_features(paths, NAME, cache_dir=str(cache))
     return {name: features[i].astype(np.float32) for name, i in zip(names, index)}
 
@@ -132,11 +133,12 @@ def test_animated_gif_uses_its_first_frame(extracted):
 def test_bad_photos_are_named_by_path(photos, cache, encoder, extracted):
     paths = [str(photos / n) for n in GOOD + BAD]
     with pytest.raises(DataError, match="cannot read this file as an image") as error:
-        ensure_features(paths, encoder, cache_dir=str(cache), progress=False)
+        ensure_features(paths, encoder, cache_dir=str(cache), progress=False,
+                        max_pixels=ABOVE_HUGE)
     for name in BAD:
         assert name in str(error.value)
     failed = try_ensure_features(paths + [str(photos / "gone.jpg")], encoder,
-                                 cache_dir=str(cache), progress=False)
+                                 cache_dir=str(cache), progress=False, max_pixels=ABOVE_HUGE)
     assert list(failed) == [str(photos / n) for n in BAD + ("gone.jpg",)]
     assert "Invalid JPEG data" in failed[str(photos / "truncated.jpg")]
     assert "Unknown image file format" in failed[str(photos / "text.jpg")]
