@@ -13,6 +13,11 @@ By default every hashtag is ranked by the decoder's first step mixed with the vo
 post's nearest training posts (the model's neighbour memory); --memory off leaves the vote
 out, --memory-neighbors/--memory-weight/--memory-text-share change it for this run.
 
+An optional `given_hashtags` column holds tags the user already wrote (same forms as
+`hashtags`; an empty cell gives nothing): the model is primed with them and recommends the
+next --top-k tags, never a given one. Given tags the model never learned cannot prime it;
+one line on stderr counts them.
+
 The output holds the input rows, in their order and with their columns unchanged, plus
 `predicted_hashtags`: space-separated, best first, no repeats, at most --top-k. The input
 may lack a `hashtags` column. New photos are encoded once through the feature cache.
@@ -30,8 +35,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Optional, Sequence
 
 from amnn.cli.args import add_config_flags, config_from_args, positive_int
 from amnn.cli.runner import add_verbose_flag, cli_main, load_tensorflow
@@ -65,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 @cli_main
-def main(argv: Optional[Sequence[str]] = None, defaults_file: Optional[Path] = None) -> int:
+def main(argv: Sequence[str] | None = None, defaults_file: Path | None = None) -> int:
     """Predict and write the CSV; `defaults_file` is the user's config.py, if any."""
     args = build_parser().parse_args(argv)
     user_defaults = read_user_defaults(defaults_file)
@@ -108,6 +113,8 @@ def main(argv: Optional[Sequence[str]] = None, defaults_file: Optional[Path] = N
     if predictor.bad_images.count:  # one line for the whole file, not one per chunk
         print(predictor.bad_images.note(config.on_bad_image, _OUTCOMES[config.on_bad_image],
                                         source.name), file=sys.stderr)
+    if predictor.unknown_given.tags:
+        print(f"note: {predictor.unknown_given.note()}", file=sys.stderr)
     print(f"wrote {written} posts with {PREDICTION_COLUMN} to {out}", file=sys.stderr)
     return 0
 

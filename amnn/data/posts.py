@@ -43,6 +43,8 @@ IMAGE_COLUMN = "image_names"
 TEXT_COLUMN = "tweets"
 TAG_COLUMNS = ("hashtags", "captions")  # the first one found is the hashtag column
 PREDICTION_COLUMN = "predicted_hashtags"  # what predict.py and baselines.py add
+# Optional: tags the user already wrote, for predict.py to complete (never recommended back).
+GIVEN_COLUMNS = ("given_hashtags", "given_captions")  # `captions`, as for TAG_COLUMNS
 
 
 @dataclass
@@ -58,10 +60,13 @@ class Posts:
         texts: list[str]. Captions ('' when empty).
         hashtags: list[list[str]] or None. Normalised tags; None without a hashtag column.
         line_numbers: list[int]. The line each row starts on (the header is line 1).
-        columns: dict. Role ('image_names', 'tweets', 'hashtags') -> header in the file.
+        columns: dict. Role ('image_names', 'tweets', 'hashtags', 'given_hashtags') ->
+            header in the file (None when absent).
         image_problems: list[BadImage]. Image cells found unusable while reading, when the
             posts were read with check_images=False: a missing file (its path is kept), or a
             path leaving the CSV's folder (its image_paths entry is '', never opened).
+        given_hashtags: list[list[str]] or None. The optional `given_hashtags` column, parsed
+            like `hashtags` (an empty cell gives []); None without the column.
 
     Example:
         >>> posts = Posts.from_rows("p.csv", ["tweets"], [["hi"]], [2])
@@ -78,6 +83,7 @@ class Posts:
     line_numbers: list[int]
     columns: dict[str, Optional[str]]
     image_problems: list[BadImage] = field(default_factory=list)
+    given_hashtags: list[list[str]] | None = None
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -100,7 +106,8 @@ class Posts:
         return Posts(self.csv_path, self.frame.iloc[rows].reset_index(drop=True),
                      pick(self.image_names), pick(self.image_paths), pick(self.texts),
                      None if self.hashtags is None else pick(self.hashtags),
-                     pick(self.line_numbers), dict(self.columns), problems)
+                     pick(self.line_numbers), dict(self.columns), problems,
+                     None if self.given_hashtags is None else pick(self.given_hashtags))
 
     @classmethod
     def from_rows(cls, csv_path: Union[str, Path], header: list[str], rows: list[list[str]],
@@ -131,8 +138,10 @@ class Posts:
         if problems and check_images:
             raise bad_image_error(path, problems, columns[IMAGE_COLUMN])
         tags = [parse_hashtags(c) for c in cells("hashtags")] if columns["hashtags"] else None
+        given = [parse_hashtags(c) for c in cells("given_hashtags")] \
+            if columns["given_hashtags"] else None
         return cls(path, frame, names, paths, cells(TEXT_COLUMN), tags, list(line_numbers),
-                   columns, problems)
+                   columns, problems, given)
 
 
 def resolve_csv_path(path: Union[str, os.PathLike]) -> Path:
@@ -218,7 +227,9 @@ def _find_columns(csv_path: Path, header: list[str],
     """Role -> header name, matched without regard to case; missing required ones raise."""
     by_lower = {name.lower(): name for name in header}
     columns = {IMAGE_COLUMN: by_lower.get(IMAGE_COLUMN), TEXT_COLUMN: by_lower.get(TEXT_COLUMN),
-               "hashtags": next((by_lower[n] for n in TAG_COLUMNS if n in by_lower), None)}
+               "hashtags": next((by_lower[n] for n in TAG_COLUMNS if n in by_lower), None),
+               "given_hashtags": next((by_lower[n] for n in GIVEN_COLUMNS if n in by_lower),
+                                      None)}
     missing = [] if columns[TEXT_COLUMN] else [TEXT_COLUMN]
     if require_hashtags and columns["hashtags"] is None:
         missing.append(f"{TAG_COLUMNS[0]} (or {TAG_COLUMNS[1]})")

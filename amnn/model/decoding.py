@@ -13,6 +13,15 @@ does not let an early wrong tag steer the rest of the list.
 
 With a `NeighbourMemory` (amnn/model/neighbours.py), every step's distribution is mixed
 with the vote of the post's nearest training posts, found by the first decoder state.
+
+Completing tags a user started (`given`): the decoder is primed with a post's given tags as
+its first steps, teacher-forced exactly as in training (BOS, given tag 1, given tag 2, ...),
+and decoding continues from the state after the last given tag; given tags are never
+recommended. Posts of one batch may have different numbers of given tags: each row's state
+stops moving after its own last given tag, so a row decodes as it would alone. In `rank`
+mode, tags are ranked by their probability of being the *next* tag after the given ones
+(one decoder step after the priming), given tags banned. The neighbours' vote still comes
+from the post's encoding alone (it does not depend on the given tags).
 """
 
 from __future__ import annotations
@@ -25,6 +34,30 @@ from amnn.model.neighbours import NeighbourMemory
 from amnn.model.network import AMNNNetwork
 
 _NEG_INF = float("-inf")
+_GIVEN = "given_tags"  # the batch entry holding the given tags' ids (B, G), PAD-padded
+
+
+def given_matrix(given, size: int) -> np.ndarray:
+    """Given tag ids per post -> int32 (size, G), known ids only, in order, PAD-padded.
+
+    Ids <= UNK (unknown tags, PAD) are dropped and repeats removed, so every row's real
+    entries come first; G is the longest row (0 when nothing is given).
+
+    Example:
+        >>> given_matrix([[7, UNK, 5], [], [6, 6]], 3).tolist()
+        [[7, 5], [0, 0], [6, 0]]
+        >>> given_matrix(None, 2).shape
+        (2, 0)
+    """
+    if given is None:
+        return np.zeros((size, 0), np.int32)
+    if len(given) != size:
+        raise ValueError(f"need one row of given tags per post, got {len(given)} for {size}")
+    rows = [list(dict.fromkeys(int(i) for i in row if int(i) > UNK)) for row in given]
+    table = np.full((size, max([len(row) for row in rows] + [0])), PAD, np.int32)
+    for i, row in enumerate(rows):
+        table[i, :len(row)] = row
+    return table
 
 
 class BatchDecoder:
@@ -42,6 +75,9 @@ class BatchDecoder:
         >>> ids = decoder.decode({"text_ids": ids, "image_regions": feats}, top_k=5)  # doctest: +SKIP
         >>> ids.shape                                                      # doctest: +SKIP
         (256, 5)
+        >>> given = [[vocab.id("sandy")]] * 256   # every post started with #sandy  # doctest: +SKIP
+        >>> decoder.decode(inputs, top_k=5, given=given).shape           # doctest: +SKIP
+        (256, 5)
     """
 
     def __init__(self, network: AMNNNetwork, tag_vocab_size: int, length_penalty: float = 1.0,
@@ -56,22 +92,32 @@ class BatchDecoder:
         self._compiled: dict[tuple[int, int, int], tf.types.experimental.GenericFunction] = {}
 
     def decode(self, inputs: dict, top_k: int, min_tags: int = 1, beam_size: int = 1,
-               rank: bool = False) -> np.ndarray:
+               rank: bool = False, given=None) -> np.ndarray:
         """Hashtag ids (B, top_k) for a batch of encoded posts (dict of model inputs).
 
-        `rank=True` ranks tags by the first step's distribution (min_tags and beam unused).
+        `rank=True` ranks tags by the first free step's distribution (min_tags and beam
+        unused). `given`: per post, the ids of the tags the user already wrote (a list of
+        lists, or an int array padded with PAD); the decoder is primed with them and never
+        outputs them. Ids <= UNK (unknown tags) are skipped. None: nothing given.
         """
         if top_k < 1 or beam_size < 1:
             raise ValueError(f"top_k and beam_size must be >= 1, got {top_k}, {beam_size}")
         # The vocabulary may hold fewer real tags than asked for; never force impossible picks.
         real_tags = self.vocab_size - 4
         min_tags = max(0, min(min_tags, top_k, real_tags))
-        key = (int(top_k), int(min_tags), int(beam_size), bool(rank))
+        size = len(next(iter(inputs.values())))
+        given = given_matrix(given, size)
+        if given.size and given.max() >= self.vocab_size:
+            raise ValueError(f"given tag id {given.max()} is outside the hashtag vocabulary "
+                             f"(size {self.vocab_size})")
+        # The priming is unrolled over the widest row, so the width is part of the key.
+        key = (int(top_k), int(min_tags), int(beam_size), bool(rank), given.shape[1])
         if key not in self._compiled:
             fn = self._rank if rank else self._greedy if beam_size == 1 else self._beam
             self._compiled[key] = tf.function(
                 lambda batch: fn(batch, *key), reduce_retracing=True)
         batch = {name: tf.convert_to_tensor(value) for name, value in inputs.items()}
+        batch[_GIVEN] = tf.convert_to_tensor(given)
         return self._compiled[key](batch).numpy()
 
     def _encode(self, batch):
@@ -81,6 +127,32 @@ class BatchDecoder:
         if self.neighbours is not None:
             vote = self.neighbours.vote(state, batch.get("text_ids"))
         return memory, state, vote
+
+    def _prime(self, batch, memory, state, width):
+        """Teacher-force BOS and each row's given tags: (next-step logits (B, V), state, given).
+
+        Step t feeds given tag t; a row whose given tags are done keeps its state and logits,
+        so rows with fewer (or no) given tags are unaffected by the others. `given` (B, V)
+        marks each row's given tags, which are never recommended.
+        """
+        given = batch[_GIVEN]
+        size = tf.shape(state)[0]
+        logits, state = self.network.decode(tf.fill((size, 1), BOS), state, memory)
+        logits = logits[:, 0, :]
+        lengths = tf.reduce_sum(tf.cast(given != PAD, tf.int32), axis=1)
+        for t in range(width):  # width is static and small: unrolled
+            stepped_logits, stepped = self.network.decode(given[:, t:t + 1], state, memory)
+            live = (t < lengths)[:, None]
+            state = tf.where(live, stepped, state)
+            logits = tf.where(live, stepped_logits[:, 0, :], logits)
+        marked = tf.reduce_any(tf.one_hot(given, self.vocab_size, on_value=True,
+                                          off_value=False, dtype=tf.bool), axis=1)
+        return logits, state, tf.logical_and(marked, tf.range(self.vocab_size) > UNK)
+
+    @staticmethod
+    def _drop_given(ids, given):
+        """PAD in place of any given tag: only possible when the vocabulary ran out."""
+        return tf.where(tf.gather(given, ids, batch_dims=1), PAD, ids)
 
     def _step_logits(self, logits, vote):
         """One step's logits (B, V), mixed with the neighbours' vote when there is one."""
@@ -92,26 +164,30 @@ class BatchDecoder:
             blocked = tf.logical_or(blocked, self._eos)
         return blocked
 
-    def _rank(self, batch, top_k, _min_tags, _beam_size, _rank):
+    def _rank(self, batch, top_k, _min_tags, _beam_size, _rank, width):
         memory, state, vote = self._encode(batch)
-        previous = tf.fill((tf.shape(state)[0], 1), BOS)
-        logits, _ = self.network.decode(previous, state, memory)
+        logits, _, given = self._prime(batch, memory, state, width)
         blocked = tf.logical_or(self._banned, self._eos)  # a ranking has no end token
-        logits = tf.where(blocked, _NEG_INF, self._step_logits(logits[:, 0, :], vote))
+        blocked = tf.logical_or(blocked, given)
+        logits = tf.where(blocked, _NEG_INF, self._step_logits(logits, vote))
         top_k = min(top_k, self.vocab_size - 4)
-        return tf.math.top_k(logits, k=top_k).indices
+        best = tf.math.top_k(logits, k=top_k)
+        # Fewer free tags than top_k (a tiny vocabulary, most of it given): PAD, not a ban.
+        return tf.where(tf.math.is_inf(best.values), PAD, best.indices)
 
-    def _greedy(self, batch, top_k, min_tags, _beam_size, _rank):
+    def _greedy(self, batch, top_k, min_tags, _beam_size, _rank, width):
         memory, state, vote = self._encode(batch)
         size = tf.shape(state)[0]
-        used = tf.zeros((size, self.vocab_size), tf.bool)
+        logits, state, given = self._prime(batch, memory, state, width)
+        used = given
         finished = tf.zeros((size,), tf.bool)
-        previous = tf.fill((size, 1), BOS)
-        chosen = []
+        chosen, previous = [], None
         for step in range(top_k):  # top_k is small and static: an unrolled loop compiles well
-            logits, state = self.network.decode(previous, state, memory)
+            if step > 0:  # the first step's logits come from the priming
+                logits, state = self.network.decode(previous, state, memory)
+                logits = logits[:, 0, :]
             logits = tf.where(self._blocked(used, step, min_tags), _NEG_INF,
-                              self._step_logits(logits[:, 0, :], vote))
+                              self._step_logits(logits, vote))
             token = tf.argmax(logits, axis=-1, output_type=tf.int32)
             token = tf.where(finished, PAD, token)
             finished = tf.logical_or(finished, tf.equal(token, EOS))
@@ -119,10 +195,11 @@ class BatchDecoder:
                                                   off_value=False, dtype=tf.bool))
             chosen.append(token)
             previous = tf.where(tf.equal(token, PAD), EOS, token)[:, None]
-        return tf.stack(chosen, axis=1)
+        return self._drop_given(tf.stack(chosen, axis=1), given)
 
-    def _beam(self, batch, top_k, min_tags, beam_size, _rank):
+    def _beam(self, batch, top_k, min_tags, beam_size, _rank, width):
         memory, state, vote = self._encode(batch)
+        logits, state, given = self._prime(batch, memory, state, width)
         posts = tf.shape(state)[0]
         rows = posts * beam_size
 
@@ -132,17 +209,18 @@ class BatchDecoder:
         memory = {name: tile(value) for name, value in memory.items()}
         state = tile(state)
         vote = None if vote is None else tile(vote)
+        logits, used = tile(logits), tile(given)
         # Only the first beam is alive at the start, otherwise all beams would be copies.
         first = tf.constant([0.0] + [_NEG_INF] * (beam_size - 1))
         scores = tf.reshape(tf.tile(first[None, :], [posts, 1]), (-1,))
-        used = tf.zeros((rows, self.vocab_size), tf.bool)
         finished = tf.zeros((rows,), tf.bool)
-        history = tf.zeros((rows, 0), tf.int32)
-        previous = tf.fill((rows, 1), BOS)
+        history, previous = tf.zeros((rows, 0), tf.int32), None
         stay = tf.where(tf.range(self.vocab_size) == PAD, 0.0, _NEG_INF)  # finished: pad only
         for step in range(top_k):
-            logits, state = self.network.decode(previous, state, memory)
-            log_probs = tf.nn.log_softmax(self._step_logits(logits[:, 0, :], vote))
+            if step > 0:  # the first step's logits come from the priming
+                logits, state = self.network.decode(previous, state, memory)
+                logits = logits[:, 0, :]
+            log_probs = tf.nn.log_softmax(self._step_logits(logits, vote))
             if step == 0:  # every beam of a post starts alike: keep the first beam's row
                 first_step = tf.reshape(log_probs, (posts, beam_size, -1))[:, 0, :]
             log_probs = tf.where(self._blocked(used, step, min_tags), _NEG_INF, log_probs)
@@ -161,8 +239,8 @@ class BatchDecoder:
         lengths = tf.reduce_sum(tf.cast(history != PAD, tf.float32), axis=1)
         normalised = scores / tf.maximum(lengths, 1.0) ** self.length_penalty
         best = tf.argmax(tf.reshape(normalised, (posts, beam_size)), axis=1, output_type=tf.int32)
-        return self._confidence_order(tf.gather(history, best + tf.range(posts) * beam_size),
-                                      first_step)
+        chosen = tf.gather(history, best + tf.range(posts) * beam_size)
+        return self._drop_given(self._confidence_order(chosen, first_step), given)
 
     @staticmethod
     def _confidence_order(chosen, first_step):

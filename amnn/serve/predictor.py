@@ -5,11 +5,14 @@ batch is encoded once and decoded by one compiled step function for all its post
 results are put back in the input order. Posts whose photo cannot be used are handled as
 `on_bad_image` says (see `amnn.features.photo_check`); with "skip" they get an empty tag list, so
 every input row still has its result.
+
+Posts read with a `given_hashtags` column are completed: the decoder is primed with the
+tags each user already wrote and recommends the next ones, never a given tag again (see
+`amnn.model.decoding`). Given tags the model's hashtag vocabulary lacks cannot prime it; they
+are counted in `HashtagPredictor.unknown_given` (and still never recommended).
 """
 
 from __future__ import annotations
-
-from typing import Optional
 
 import numpy as np
 
@@ -45,12 +48,12 @@ class HashtagPredictor:
         [['cat', 'catsofinstagram', 'pets']]
     """
 
-    def __init__(self, trained: TrainedAMNN, cache_dir: Optional[str] = None,
-                 encoder_weights: Optional[str] = None, progress: bool = True,
-                 on_bad_image: str = "error", memory: Optional[bool] = None,
-                 memory_neighbors: Optional[int] = None,
-                 memory_weight: Optional[float] = None,
-                 memory_text_share: Optional[float] = None):
+    def __init__(self, trained: TrainedAMNN, cache_dir: str | None = None,
+                 encoder_weights: str | None = None, progress: bool = True,
+                 on_bad_image: str = "error", memory: bool | None = None,
+                 memory_neighbors: int | None = None,
+                 memory_weight: float | None = None,
+                 memory_text_share: float | None = None):
         self.trained = trained
         # The model's own on_bad_image says how it was trained, not how to predict.
         self.config = trained.config.replace(
@@ -59,6 +62,8 @@ class HashtagPredictor:
             on_bad_image=on_bad_image)
         self.progress = progress
         self.bad_images = BadImageTally()
+        # Given tags outside the vocabulary, over every `predict` call (one note per file).
+        self.unknown_given = UnknownGivenTally()
         # The neighbour memory as the model was trained to use it, unless told otherwise.
         neighbours = trained.neighbours
         if neighbours is not None and (trained.config.memory if memory is None else memory):
@@ -69,7 +74,7 @@ class HashtagPredictor:
         self.decoder = BatchDecoder(trained.network, len(trained.hashtag_vocab),
                                     neighbours=neighbours)
 
-    def predict(self, posts: Posts, top_k: int = 5, min_tags: Optional[int] = None,
+    def predict(self, posts: Posts, top_k: int = 5, min_tags: int | None = None,
                 beam_size: int = 1, batch_size: int = 256,
                 rank: bool = False) -> list[list[str]]:
         """Hashtag lists (best first, at most `top_k`, no repeats) in the order of `posts`.
@@ -79,6 +84,9 @@ class HashtagPredictor:
 
         `rank=True` ranks tags by the decoder's first-step probabilities instead of
         generating them one after another (see `BatchDecoder`).
+
+        When `posts.given_hashtags` is set, each post's list holds the next tags after its
+        given ones (the decoder is primed with them), never a given tag.
 
         A post whose photo cannot be used raises, gets [] or is predicted from its caption,
         as `on_bad_image` says.
@@ -113,6 +121,7 @@ class HashtagPredictor:
                                 extract=False)
             features, rows = table.features, table.rows
         encoded = encode_posts(posts, self.config, self.trained.vectorizer, None, rows)
+        given = self._given_ids(posts)
         order = np.arange(len(posts))
         if encoded.text_ids is not None:
             # Similar lengths together: the BiLSTM runs over the longest caption of a batch.
@@ -127,7 +136,49 @@ class HashtagPredictor:
             if features is not None:
                 inputs["image_regions"] = features[encoded.image_rows[chunk]]
             ids = self.decoder.decode(inputs, top_k=top_k, min_tags=min_tags,
-                                      beam_size=beam_size, rank=rank)
+                                      beam_size=beam_size, rank=rank,
+                                      given=None if given is None else [given[i] for i in chunk])
             for index, row in zip(chunk, ids):
                 results[index] = vocab.decode(row)
         return results
+
+    def _given_ids(self, posts: Posts) -> list[list[int]] | None:
+        """Each post's given tags as vocabulary ids (unknown ones counted, then left out)."""
+        if posts.given_hashtags is None:
+            return None
+        vocab = self.trained.hashtag_vocab
+        ids = []
+        for tags in posts.given_hashtags:
+            unknown = [tag for tag in tags if tag not in vocab]
+            self.unknown_given.add(len(unknown))
+            ids.append([vocab.id(tag) for tag in tags if tag in vocab])
+        return ids
+
+
+class UnknownGivenTally:
+    """How many given tags (in how many posts) the model's hashtag vocabulary lacked.
+
+    Example:
+        >>> tally = UnknownGivenTally()
+        >>> tally.add(2); tally.add(0); tally.add(1)
+        >>> print(tally.note())
+        3 given hashtags (in 2 posts) are not in the model's hashtag vocabulary: they were left
+        out of the priming and are never recommended
+    """
+
+    def __init__(self) -> None:
+        self.tags = 0
+        self.posts = 0
+
+    def add(self, unknown: int) -> None:
+        """Count one post with `unknown` unknown given tags."""
+        self.tags += unknown
+        self.posts += unknown > 0
+
+    def note(self) -> str:
+        """One line for the whole run."""
+        many = self.tags != 1
+        return (f"{self.tags} given hashtag{'s' * many} (in {self.posts} "
+                f"post{'s' * (self.posts != 1)}) {'are' if many else 'is'} not in the model's "
+                f"hashtag vocabulary: {'they were' if many else 'it was'} left out of the "
+                f"priming and {'are' if many else 'is'} never recommended")
