@@ -91,7 +91,8 @@ def main(argv: Sequence[str] | None = None, defaults_file: Path | None = None) -
                                  on_bad_image=config.on_bad_image, memory=config.memory,
                                  memory_neighbors=config.memory_neighbors,
                                  memory_weight=config.memory_weight,
-                                 memory_text_share=config.memory_text_share)
+                                 memory_text_share=config.memory_text_share,
+                                 max_photo_pixels=config.max_photo_pixels)
 
     if config.on_bad_image == "error" and config.include_image:
         # Every photo first: one error then names every bad row of the file, before any

@@ -38,6 +38,7 @@ class HashtagPredictor:
             be used), "skip" (give them no hashtags) or "text-only" (predict them from the
             caption alone). `bad_images` counts them over every `predict` call.
         memory: optional bool. Mix in the model's neighbour memory (None: as trained).
+        max_photo_pixels: optional int. This machine's pixel limit (None: the model's).
         memory_neighbors, memory_weight, memory_text_share: optional overrides of the
             memory's settings (`amnn.model.neighbours.NeighbourMemory`).
 
@@ -53,13 +54,16 @@ class HashtagPredictor:
                  on_bad_image: str = "error", memory: bool | None = None,
                  memory_neighbors: int | None = None,
                  memory_weight: float | None = None,
-                 memory_text_share: float | None = None):
+                 memory_text_share: float | None = None,
+                 max_photo_pixels: int | None = None):
         self.trained = trained
-        # The model's own on_bad_image says how it was trained, not how to predict.
+        # The model's own on_bad_image and pixel limit say how it was trained, not how to
+        # predict on this machine.
         self.config = trained.config.replace(
             cache_dir=cache_dir if cache_dir is not None else trained.config.cache_dir,
             encoder_weights=encoder_weights or trained.config.encoder_weights,
-            on_bad_image=on_bad_image)
+            on_bad_image=on_bad_image,
+            max_photo_pixels=max_photo_pixels or trained.config.max_photo_pixels)
         self.progress = progress
         self.bad_images = BadImageTally()
         # Given tags outside the vocabulary, over every `predict` call (one note per file).

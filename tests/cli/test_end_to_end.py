@@ -122,6 +122,14 @@ def test_predict_without_hashtags_column_with_beam_search(demo_model, tmp_path):
     assert "input" in refused.stderr
 
 
+def test_predict_honours_its_own_pixel_limit(demo_model, tmp_path):
+    _, cache, model = demo_model
+    refused = run("predict.py", "--model", model, "--data", REPO / "test_dataset", "--out",
+                  tmp_path / "p.csv", "--max-photo-pixels", "1000", cache=cache, expect=2)
+    assert "over the pixel limit" in refused.stderr and "max_photo_pixels = 1,000" in \
+        refused.stderr and "line 2" in refused.stderr and "Traceback" not in refused.stderr
+
+
 def test_train_refuses_to_replace_a_model(demo_model):
     _, cache, model = demo_model
     refused = run("train.py", "--data", REPO / "dataset", "--out", model, cache=cache, expect=2)
