@@ -21,10 +21,8 @@ from amnn.evaluate.metrics import MetricsTable, metrics_at_k
 from amnn.model.folder import load_model_folder
 from amnn.data.posts import Posts
 from amnn.serve.predictor import HashtagPredictor
-from amnn.train.preparation import prepare
-from amnn.data.splits import split_by_image
-from amnn.train.fitting import train_model
 from amnn.config import AMNNConfig
+from benchmarks.script_training import train_as_train_py
 
 MAX_K = 5
 MEMORY_SETTINGS = ("memory", "memory_neighbors", "memory_weight", "memory_text_share")
@@ -92,11 +90,8 @@ def score_amnn(label: str, config: AMNNConfig, train: Posts, evaluation: Posts, 
         ...                   {"": {}, " (rank)": {"rank": True}})  # doctest: +SKIP
     """
     started = time.perf_counter()
-    fit_rows, stop_rows = split_by_image(train, config.val_fraction, config.seed)
-    data = prepare(config, train.select(fit_rows), train.select(stop_rows), progress=False)
     folder = work / f"{label.replace(' ', '_')}_seed{config.seed}"
-    shutil.rmtree(folder, ignore_errors=True)
-    summary = train_model(data, folder, verbose=0, validation_in_memory=True)  # as train.py
+    summary = train_as_train_py(config, train, folder)
     trained_seconds = time.perf_counter() - started
     trained = load_model_folder(folder)
     runs = []

@@ -15,15 +15,13 @@ import numpy as np
 
 from amnn.config import AMNNConfig
 from amnn.data.posts import Posts
-from amnn.data.splits import split_by_image
 from amnn.data.vocabulary import BOS, UNK
 from amnn.evaluate.baselines import make_baseline
 from amnn.evaluate.metrics import metrics_at_k
 from amnn.inputs.encoding import padded_model_inputs
 from amnn.model.decoding import BatchDecoder
 from amnn.model.folder import load_model_folder
-from amnn.train.fitting import train_model
-from amnn.train.preparation import prepare
+from benchmarks.script_training import train_as_train_py
 
 K = 5
 DECODE_BATCH = 256
@@ -99,12 +97,8 @@ def amnn_fold_scores(changes: dict, seed: int, train: Posts, held: Posts,
     memory off and with every `MEMORY_GRID` setting, and decoded tag after tag (sequence)
     with the memory off. Returns {"epochs_run", "scores": {label: [P@1, R@5, A@5]}}.
     """
-    config = AMNNConfig(seed=seed, **changes)
-    fit_rows, stop_rows = split_by_image(train, config.val_fraction, config.seed)
-    data = prepare(config, train.select(fit_rows), train.select(stop_rows), progress=False)
     folder = work / "fold_model"
-    shutil.rmtree(folder, ignore_errors=True)
-    summary = train_model(data, folder, verbose=0, validation_in_memory=True)  # as train.py
+    summary = train_as_train_py(AMNNConfig(seed=seed, **changes), train, folder)
     trained = load_model_folder(folder)
     inputs = padded_model_inputs(held, trained.config, trained.vectorizer)
     steps = list(_first_steps(trained, inputs))

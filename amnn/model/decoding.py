@@ -20,8 +20,9 @@ and decoding continues from the state after the last given tag; given tags are n
 recommended. Posts of one batch may have different numbers of given tags: each row's state
 stops moving after its own last given tag, so a row decodes as it would alone. In `rank`
 mode, tags are ranked by their probability of being the *next* tag after the given ones
-(one decoder step after the priming), given tags banned. The neighbours' vote still comes
-from the post's encoding alone (it does not depend on the given tags).
+(one decoder step after the priming), given tags banned. With given tags, only the training
+posts that carry one of them vote in the neighbours' memory (the nearest first), so the
+memory completes a list as co-occurrence does, weighted by how close each post is.
 """
 
 from __future__ import annotations
@@ -125,7 +126,9 @@ class BatchDecoder:
         memory, state = self.network.encode(batch.get("text_ids"), batch.get("image_regions"))
         vote = None
         if self.neighbours is not None:
-            vote = self.neighbours.vote(state, batch.get("text_ids"))
+            # Nothing given (a batch without given tags): the plain vote.
+            marks = self._given_marks(batch[_GIVEN]) if batch[_GIVEN].shape[1] else None
+            vote = self.neighbours.vote(state, batch.get("text_ids"), given=marks)
         return memory, state, vote
 
     def _prime(self, batch, memory, state, width):
@@ -145,9 +148,13 @@ class BatchDecoder:
             live = (t < lengths)[:, None]
             state = tf.where(live, stepped, state)
             logits = tf.where(live, stepped_logits[:, 0, :], logits)
+        return logits, state, self._given_marks(given)
+
+    def _given_marks(self, given):
+        """Given tag ids (B, G), PAD-padded -> (B, V) bool marking each row's given tags."""
         marked = tf.reduce_any(tf.one_hot(given, self.vocab_size, on_value=True,
                                           off_value=False, dtype=tf.bool), axis=1)
-        return logits, state, tf.logical_and(marked, tf.range(self.vocab_size) > UNK)
+        return tf.logical_and(marked, tf.range(self.vocab_size) > UNK)
 
     @staticmethod
     def _drop_given(ids, given):

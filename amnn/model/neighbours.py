@@ -90,6 +90,10 @@ class NeighbourMemory:
         self.text_share = float(text_share) if words is not None else 0.0
         self._keys = tf.constant(self.keys)
         self._tags = tf.constant(self.tags)
+        rows, slots = np.nonzero(self.tags > UNK)  # (N, V): which post carries which tag
+        self._carriers = tf.sparse.reorder(tf.sparse.SparseTensor(
+            np.stack([rows, self.tags[rows, slots]], axis=1).astype(np.int64),
+            tf.ones(len(rows)), (len(self.tags), self.tag_vocab_size)))
 
     def similarity(self, queries, text_ids=None) -> tf.Tensor:
         """Encodings (B, D) and padded caption ids (B, L) -> similarity (B, N) to every key."""
@@ -100,9 +104,16 @@ class NeighbourMemory:
                           + self.text_share * self.words.similarity(text_ids))
         return similarity
 
-    def vote(self, queries, text_ids=None) -> tf.Tensor:
-        """Encodings (B, D) [and caption ids] -> the neighbours' tag distribution (B, V)."""
+    def vote(self, queries, text_ids=None, given=None) -> tf.Tensor:
+        """Encodings (B, D) [and caption ids] -> the neighbours' tag distribution (B, V).
+
+        `given` (B, V) bool marks the tags each post's user already wrote: then only training
+        posts that carry one of them vote, the nearest first (a co-occurrence vote weighted
+        by similarity), unless no training post carries any.
+        """
         similarity = self.similarity(queries, text_ids)
+        if given is not None:
+            similarity = self._towards_given(similarity, given)
         near, rows = tf.math.top_k(similarity, k=self.neighbors)
         votes = tf.gather(self._tags, rows)  # (B, k, T)
         # A neighbour votes with its similarity; padding slots vote for PAD, masked below.
@@ -114,6 +125,16 @@ class NeighbourMemory:
         counts.set_shape([queries.shape[0], self.tag_vocab_size])  # bincount drops the batch
         counts = counts * tf.cast(tf.range(self.tag_vocab_size) != PAD, tf.float32)
         return tf.math.divide_no_nan(counts, tf.reduce_sum(counts, axis=-1, keepdims=True))
+
+    def _towards_given(self, similarity, given) -> tf.Tensor:
+        """Similarity (B, N) with the posts carrying none of a row's given tags pushed last."""
+        # (N, V) x (V, B): how many of row b's given tags training post n carries.
+        shared = tf.sparse.sparse_dense_matmul(self._carriers,
+                                               tf.cast(given, tf.float32), adjoint_b=True)
+        carries = tf.transpose(shared) > 0
+        any_carrier = tf.reduce_any(carries, axis=1, keepdims=True)
+        # Below any cosine: such posts come last and vote with weight 0 (clipped below).
+        return tf.where(tf.logical_and(any_carrier, tf.logical_not(carries)), -2.0, similarity)
 
     def mix(self, logits, vote) -> tf.Tensor:
         """Decoder logits (B, V) and a vote (B, V) -> log of the mixed distribution (B, V)."""

@@ -47,6 +47,29 @@ def test_a_dissimilar_neighbour_gets_no_vote():
     assert vote.sum() == pytest.approx(1.0)
 
 
+def _marks(*tag_ids, size=8):
+    marks = np.zeros((1, size), bool)
+    marks[0, list(tag_ids)] = True
+    return tf.constant(marks)
+
+
+def test_with_given_tags_only_the_posts_carrying_one_vote():
+    query = np.array([[0.5, 1.0]])  # nearest: key 2 (tag 4), key 1 (tag 6), then key 0
+    plain = _memory().vote(query).numpy()[0]
+    assert plain[6] > 0 and plain[5] == 0.0
+    # Given tag 5: key 0 is the only training post carrying it, so it alone votes (for 4
+    # and 5; 5 is banned later by the decoder), although keys 1 and 2 are nearer.
+    given = _memory().vote(query, given=_marks(5)).numpy()[0]
+    assert given[6] == 0.0 and given[4] > 0 and given[5] > 0
+    assert given.sum() == pytest.approx(1.0)
+
+
+def test_a_given_tag_no_training_post_carries_leaves_the_plain_vote():
+    query = np.array([[0.0, 1.0]])
+    np.testing.assert_allclose(_memory().vote(query, given=_marks(3)).numpy(),
+                               _memory().vote(query).numpy(), atol=1e-6)
+
+
 @pytest.mark.parametrize("weight", [0.0, 0.3, 1.0])
 def test_mix_is_the_weighted_sum_of_both_distributions(weight):
     memory = _memory(weight=weight)

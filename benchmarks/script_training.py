@@ -1,0 +1,32 @@
+"""Train a model folder the way `scripts/train.py --data TRAIN --out FOLDER` does.
+
+Without --val, train.py holds out a seeded split of the training posts by photo
+(`val_fraction`) for early stopping, and those posts still teach the neighbour memory
+(`validation_in_memory`). benchmarks/quality_runs.py and benchmarks/tune_runs.py inline the
+same four steps; this is them once, for benchmarks that keep the model folder.
+
+Example:
+    >>> summary = train_as_train_py(AMNNConfig(), read_posts("dataset"), Path("/tmp/m"))
+    ... # doctest: +SKIP
+    >>> summary["epochs_run"]  # doctest: +SKIP
+    4
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from amnn.config import AMNNConfig
+from amnn.data.posts import Posts
+from amnn.data.splits import split_by_image
+from amnn.train.fitting import train_model
+from amnn.train.preparation import prepare
+
+
+def train_as_train_py(config: AMNNConfig, train: Posts, folder: Path) -> dict:
+    """Train on `train` (with hashtags) into `folder` (replaced); train_model's summary."""
+    fit_rows, stop_rows = split_by_image(train, config.val_fraction, config.seed)
+    data = prepare(config, train.select(fit_rows), train.select(stop_rows), progress=False)
+    shutil.rmtree(folder, ignore_errors=True)
+    return train_model(data, folder, verbose=0, validation_in_memory=True)
