@@ -66,13 +66,8 @@ from amnn.features.cache_folder import cache_root
 from amnn.features.encoders import encoder_feature_shape
 from amnn.features.photo_reading import HOW_TO_RAISE, decode_failure, decode_photo, pixel_problem
 from amnn.features.progress import progress_bar
-from amnn.features.store import (
-    DamagedCache,
-    FeatureCache,
-    FeaturesNotCachedError,
-    _keys,
-    _unique,
-)
+from amnn.features.cache_rows import _keys, _unique
+from amnn.features.store import DamagedCache, FeatureCache, FeaturesNotCachedError
 
 __all__ = ["FeatureCache", "FeaturesNotCachedError", "cache_path", "ensure_features",
            "load_features", "try_ensure_features"]

@@ -53,7 +53,8 @@ import numpy as np
 
 from amnn.errors import DataError
 from amnn.features.cache_folder import cache_root
-from amnn.features.store import FORMAT_VERSION, PHOTO_READING, FeatureCache, cache_key
+from amnn.features.cache_rows import cache_key
+from amnn.features.store import FORMAT_VERSION, PHOTO_READING, FeatureCache
 
 __all__ = ["merge_shards", "missing_shards", "parse_shard", "shard_cache_dir", "shard_paths"]
 

@@ -21,7 +21,6 @@ Example:
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sys
 from datetime import datetime
@@ -31,13 +30,12 @@ import h5py
 import numpy as np
 
 from amnn.errors import AMNNError, DataError
+from amnn.features.cache_rows import _blocks, _keys, _sha1, _unique
 
 FORMAT_VERSION = 1
 # How `amnn.features.photo_reading` turns a file into pixels; change it with that reading.
 # A cache made by another reading has its rows encoded again, never mixed with new ones.
 PHOTO_READING = "exif-upright-v1"
-_BLOCK = 256  # rows per HDF5 read: ~32 MB at (49, 1280) float16, whatever the cache size
-_GAP = 8  # rows skipped inside one read rather than starting another
 _META = {"sizes": "i8", "mtimes": "i8", "digests": "S40", "complete": "u1"}
 
 
@@ -50,54 +48,6 @@ class FeaturesNotCachedError(AMNNError, KeyError):
 
 class DamagedCache(OSError):
     """A write failed on a damaged file; it was moved aside and a new, empty one opened."""
-
-
-def cache_key(path) -> str:
-    """The key a photo's row has in a feature cache: its absolute resolved path.
-
-    Example:
-        >>> cache_key("/photos/../photos/a.jpg")
-        '/photos/a.jpg'
-    """
-    return str(Path(path).expanduser().resolve())
-
-
-def _keys(paths) -> list:
-    """Absolute resolved path of each path ('' or None stay None); repeats resolved once."""
-    memo = {}
-    for p in paths:
-        if p and p not in memo:
-            memo[p] = cache_key(p)
-    return [memo[p] if p else None for p in paths]
-
-
-def _unique(paths, keys=None) -> dict:
-    """{key: first path given for it}, in order, without empty paths; `keys` from `_keys`."""
-    out = {}
-    for path, key in zip(paths, _keys(paths) if keys is None else keys):
-        if key is not None:
-            out.setdefault(key, str(path))
-    return out
-
-
-def _sha1(data: bytes) -> bytes:
-    return hashlib.sha1(data).hexdigest().encode("ascii")
-
-
-def _blocks(rows: np.ndarray):
-    """Yield (positions, start, stop): rows[positions] lie in [start, stop), read as one slice.
-
-    Rows at most _GAP apart share a slice (a few unused rows cost less than another HDF5
-    call); no slice spans more than _BLOCK rows, so memory stays bounded for any cache size.
-    """
-    order = np.argsort(rows, kind="stable")
-    srt = rows[order]
-    cuts = np.flatnonzero(np.diff(srt) > _GAP) + 1
-    for lo, end in zip(np.r_[0, cuts], np.r_[cuts, len(srt)]):
-        while lo < end:
-            hi = lo + int(np.searchsorted(srt[lo:end], srt[lo] + _BLOCK))
-            yield order[lo:hi], int(srt[lo]), int(srt[hi - 1]) + 1
-            lo = hi
 
 
 class FeatureCache:
