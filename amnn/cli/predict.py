@@ -8,6 +8,8 @@ Examples:
         --decode sequence --memory off        # the network alone, tag after tag
     python scripts/predict.py --model models/demo --data scraped --out pred.csv \
         --on-bad-image skip
+    python scripts/predict.py --model models/demo --data test_dataset --out pred.csv \
+        --explain runs/why      # also runs/why/post_0001.png ... and runs/why/index.html
 
 By default every hashtag is ranked by the decoder's first step mixed with the vote of the
 post's nearest training posts (the model's neighbour memory); --memory off leaves the vote
@@ -29,6 +31,12 @@ A post whose photo is missing, unreadable, not an image or outside the data fold
 the run with one error listing them all (--on-bad-image error, the default); with
 --on-bad-image skip its row is written with an empty predicted_hashtags, with text-only it
 is predicted from its caption alone. Either way every input row is in the output.
+
+--explain DIR also draws, for the first --explain-limit posts, where the decoder looked in
+the photo and the caption when it chose each tag (DIR/post_0001.png ..., listed in
+DIR/index.html). The explained tags are the CSV's: they come from the same decode. In rank
+mode all tags share one decoder step, so one map; --decode sequence gives one per tag; beam
+search (--beam > 1) cannot be explained.
 """
 
 from __future__ import annotations
@@ -39,6 +47,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from amnn.cli.args import add_config_flags, config_from_args, positive_int
+from amnn.errors import AMNNError
 from amnn.cli.runner import add_verbose_flag, cli_main, load_tensorflow
 from amnn.cli.user_defaults import read_user_defaults
 from amnn.data.posts import PREDICTION_COLUMN, resolve_csv_path
@@ -62,7 +71,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--out", required=True, help="predictions CSV to write")
     parser.add_argument("--chunk-size", type=positive_int, default=20000,
                         help="rows read, predicted and written at a time")
-    parser.add_argument("--overwrite", action="store_true", help="replace an existing --out")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace an existing --out (and the explanations in --explain)")
+    parser.add_argument("--explain", metavar="DIR",
+                        help="also draw why each tag was chosen (attention over the photo and "
+                             "caption) into DIR: post_0001.png ... and index.html")
+    parser.add_argument("--explain-limit", type=positive_int, default=50,
+                        help="posts explained with --explain (the first ones)")
     parser.add_argument("--quiet", action="store_true", help="no progress output")
     add_verbose_flag(parser)
     add_config_flags(parser, "predict")
@@ -76,6 +91,12 @@ def main(argv: Sequence[str] | None = None, defaults_file: Path | None = None) -
     user_defaults = read_user_defaults(defaults_file)
     source, out = resolve_csv_path(args.data), Path(args.out)
     check_output([source], out, args.overwrite)
+    if args.explain:
+        from amnn.serve.explain_page import check_explain_folder
+        check_explain_folder(Path(args.explain), args.overwrite)
+        if args.beam is not None and args.beam > 1:
+            raise AMNNError("--explain cannot explain beam search (--beam > 1): it keeps "
+                            "several tag lists at once; drop --beam or --explain")
     load_tensorflow(args.verbose)
 
     from amnn.features.photo_check import raise_for_bad_images
@@ -100,11 +121,29 @@ def main(argv: Sequence[str] | None = None, defaults_file: Path | None = None) -
         raise_for_bad_images(source, predictor.config, args.chunk_size,
                              progress=not args.quiet)
 
+    rank = config.decode == "rank"
+    if args.explain and not rank and config.beam_size > 1:  # e.g. a beam from config.py
+        raise AMNNError("--explain cannot explain beam search (beam_size > 1); use --beam 1")
+    explained = None
+    if args.explain:
+        from amnn.serve.explain_page import ExplanationFolder
+        explained = ExplanationFolder(Path(args.explain), args.explain_limit)
+
     def recommend(chunk):
-        return predictor.predict(chunk, top_k=config.top_k, min_tags=config.min_tags,
-                                 beam_size=config.beam_size,
-                                 batch_size=config.predict_batch_size,
-                                 rank=config.decode == "rank")
+        options = dict(top_k=config.top_k, min_tags=config.min_tags,
+                       batch_size=config.predict_batch_size, rank=rank)
+        head = [] if explained is None else list(range(min(explained.remaining, len(chunk))))
+        tags = []
+        if head:  # the first posts: their tags come from the explaining decode itself
+            from amnn.serve.explain import explain_posts
+            firsts = chunk.select(head)
+            for index, why in enumerate(explain_posts(predictor, firsts, **options)):
+                explained.add(why, firsts.image_paths[index], firsts.texts[index])
+                tags.append(why.tags)
+        if len(head) < len(chunk):
+            rest = chunk.select(range(len(head), len(chunk)))
+            tags += predictor.predict(rest, beam_size=config.beam_size, **options)
+        return tags
 
     def report(count):
         if not args.quiet:
@@ -117,6 +156,10 @@ def main(argv: Sequence[str] | None = None, defaults_file: Path | None = None) -
     if predictor.unknown_given.tags:
         print(f"note: {predictor.unknown_given.note()}", file=sys.stderr)
     print(f"wrote {written} posts with {PREDICTION_COLUMN} to {out}", file=sys.stderr)
+    if explained is not None:
+        files = explained.finish()
+        print(f"wrote {len(files) - 1} explanations ({explained.folder}/post_0001.png ...) "
+              f"listed in {files[-1]}", file=sys.stderr)
     return 0
 
 

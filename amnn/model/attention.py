@@ -35,6 +35,9 @@ class Attention(keras.layers.Layer):
         values: float tensor (B, N, D). The things attended over (words or regions).
         query: optional float tensor (B, Q) or (B, L, Q). What guides the attention.
         mask: optional bool tensor (B, N). False marks padding that gets no weight.
+        return_attention_scores: optional bool. Overrides the constructor's setting for
+            this call only (the decoder asks for the weights when explaining a prediction,
+            so the saved layer config stays as it was).
 
     Returns:
         context (B, D) or (B, L, D); with `return_attention_scores` also the weights
@@ -51,6 +54,9 @@ class Attention(keras.layers.Layer):
         >>> steps = np.random.rand(2, 3, 4).astype("float32")  # one query per decoder step
         >>> tuple(guided(words, query=steps, mask=mask).shape)
         (2, 3, 16)
+        >>> _, weights = guided(words, query=steps, mask=mask, return_attention_scores=True)
+        >>> np.round(np.asarray(weights).sum(-1), 4).tolist(), float(weights[1, 0, 1])
+        ([[1.0, 1.0, 1.0], [1.0, 1.0, 1.0]], 0.0)
     """
 
     def __init__(self, units: int, return_attention_scores: bool = False, **kwargs):
@@ -76,7 +82,7 @@ class Attention(keras.layers.Layer):
                 name="query_kernel", shape=(query_shape[-1], self.units),
                 initializer="glorot_uniform")
 
-    def call(self, values, query=None, mask=None):
+    def call(self, values, query=None, mask=None, return_attention_scores=None):
         if (query is None) != (self.query_kernel is None):
             raise ValueError(
                 f"Attention layer {self.name!r} was built "
@@ -103,7 +109,8 @@ class Attention(keras.layers.Layer):
             context = ops.matmul(weights, values)  # (B, L, N) x (B, N, D)
         else:
             context = ops.sum(ops.expand_dims(weights, -1) * values, axis=1)
-        if self.return_attention_scores:
+        if (self.return_attention_scores if return_attention_scores is None
+                else return_attention_scores):
             return context, weights
         return context
 

@@ -23,6 +23,9 @@ mode, tags are ranked by their probability of being the *next* tag after the giv
 (one decoder step after the priming), given tags banned. With given tags, only the training
 posts that carry one of them vote in the neighbours' memory (the nearest first), so the
 memory completes a list as co-occurrence does, weighted by how close each post is.
+
+`explain=True`: from the same compiled call, each tag's probability and the attention at
+the step that chose it (rank: one shared step) -- see `amnn.model.decoding_explain`.
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ import numpy as np
 import tensorflow as tf
 
 from amnn.data.vocabulary import BOS, EOS, PAD, UNK
+from amnn.model.decoding_explain import ExplainedIds, chosen_probabilities, explained_outputs
+from amnn.model.decoding_explain import to_explained
 from amnn.model.neighbours import NeighbourMemory
 from amnn.model.network import AMNNNetwork
 
@@ -79,6 +84,9 @@ class BatchDecoder:
         >>> given = [[vocab.id("sandy")]] * 256   # every post started with #sandy  # doctest: +SKIP
         >>> decoder.decode(inputs, top_k=5, given=given).shape           # doctest: +SKIP
         (256, 5)
+        >>> why = decoder.decode(inputs, top_k=5, rank=True, explain=True)  # doctest: +SKIP
+        >>> why.region_weights.shape, why.shared_step                      # doctest: +SKIP
+        ((256, 5, 49), True)
     """
 
     def __init__(self, network: AMNNNetwork, tag_vocab_size: int, length_penalty: float = 1.0,
@@ -93,16 +101,23 @@ class BatchDecoder:
         self._compiled: dict[tuple[int, int, int], tf.types.experimental.GenericFunction] = {}
 
     def decode(self, inputs: dict, top_k: int, min_tags: int = 1, beam_size: int = 1,
-               rank: bool = False, given=None) -> np.ndarray:
+               rank: bool = False, given=None,
+               explain: bool = False) -> np.ndarray | ExplainedIds:
         """Hashtag ids (B, top_k) for a batch of encoded posts (dict of model inputs).
 
         `rank=True` ranks tags by the first free step's distribution (min_tags and beam
         unused). `given`: per post, the ids of the tags the user already wrote (a list of
         lists, or an int array padded with PAD); the decoder is primed with them and never
         outputs them. Ids <= UNK (unknown tags) are skipped. None: nothing given.
+
+        `explain=True` returns an `ExplainedIds` (the same ids, plus probabilities and
+        attention weights) instead of the ids alone; beam search cannot be explained.
         """
         if top_k < 1 or beam_size < 1:
             raise ValueError(f"top_k and beam_size must be >= 1, got {top_k}, {beam_size}")
+        if explain and beam_size > 1 and not rank:
+            raise ValueError("beam search keeps several tag lists at once, so no single "
+                             "attention explains its tags; explain greedy or rank decoding")
         # The vocabulary may hold fewer real tags than asked for; never force impossible picks.
         real_tags = self.vocab_size - 4
         min_tags = max(0, min(min_tags, top_k, real_tags))
@@ -112,14 +127,16 @@ class BatchDecoder:
             raise ValueError(f"given tag id {given.max()} is outside the hashtag vocabulary "
                              f"(size {self.vocab_size})")
         # The priming is unrolled over the widest row, so the width is part of the key.
-        key = (int(top_k), int(min_tags), int(beam_size), bool(rank), given.shape[1])
+        key = (int(top_k), int(min_tags), int(beam_size), bool(rank), given.shape[1],
+               bool(explain))
         if key not in self._compiled:
             fn = self._rank if rank else self._greedy if beam_size == 1 else self._beam
             self._compiled[key] = tf.function(
                 lambda batch: fn(batch, *key), reduce_retracing=True)
         batch = {name: tf.convert_to_tensor(value) for name, value in inputs.items()}
         batch[_GIVEN] = tf.convert_to_tensor(given)
-        return self._compiled[key](batch).numpy()
+        result = self._compiled[key](batch)
+        return to_explained(result, bool(rank)) if explain else result.numpy()
 
     def _encode(self, batch):
         """(attention memory, first state, neighbours' vote or None) of a batch of posts."""
@@ -131,8 +148,15 @@ class BatchDecoder:
             vote = self.neighbours.vote(state, batch.get("text_ids"), given=marks)
         return memory, state, vote
 
+    def _step(self, tags, state, memory):
+        """One decoder step: (logits (B, V), state, attention weights {name: (B, N)})."""
+        # The weights are always asked for; a call that does not return them drops them.
+        logits, state, weights = self.network.decode(tags, state, memory, attention=True)
+        return logits[:, 0, :], state, {name: w[:, 0, :] for name, w in weights.items()}
+
     def _prime(self, batch, memory, state, width):
-        """Teacher-force BOS and each row's given tags: (next-step logits (B, V), state, given).
+        """Teacher-force BOS and each row's given tags: (next-step logits (B, V), state,
+        given, the attention weights of the step that made those logits).
 
         Step t feeds given tag t; a row whose given tags are done keeps its state and logits,
         so rows with fewer (or no) given tags are unaffected by the others. `given` (B, V)
@@ -140,15 +164,16 @@ class BatchDecoder:
         """
         given = batch[_GIVEN]
         size = tf.shape(state)[0]
-        logits, state = self.network.decode(tf.fill((size, 1), BOS), state, memory)
-        logits = logits[:, 0, :]
+        logits, state, weights = self._step(tf.fill((size, 1), BOS), state, memory)
         lengths = tf.reduce_sum(tf.cast(given != PAD, tf.int32), axis=1)
         for t in range(width):  # width is static and small: unrolled
-            stepped_logits, stepped = self.network.decode(given[:, t:t + 1], state, memory)
+            stepped_logits, stepped, stepped_weights = self._step(given[:, t:t + 1], state,
+                                                                  memory)
             live = (t < lengths)[:, None]
             state = tf.where(live, stepped, state)
-            logits = tf.where(live, stepped_logits[:, 0, :], logits)
-        return logits, state, self._given_marks(given)
+            logits = tf.where(live, stepped_logits, logits)
+            weights = {k: tf.where(live, stepped_weights[k], w) for k, w in weights.items()}
+        return logits, state, self._given_marks(given), weights
 
     def _given_marks(self, given):
         """Given tag ids (B, G), PAD-padded -> (B, V) bool marking each row's given tags."""
@@ -171,42 +196,52 @@ class BatchDecoder:
             blocked = tf.logical_or(blocked, self._eos)
         return blocked
 
-    def _rank(self, batch, top_k, _min_tags, _beam_size, _rank, width):
+    def _rank(self, batch, top_k, _min_tags, _beam_size, _rank, width, explain):
         memory, state, vote = self._encode(batch)
-        logits, _, given = self._prime(batch, memory, state, width)
+        logits, _, given, weights = self._prime(batch, memory, state, width)
         blocked = tf.logical_or(self._banned, self._eos)  # a ranking has no end token
         blocked = tf.logical_or(blocked, given)
-        logits = tf.where(blocked, _NEG_INF, self._step_logits(logits, vote))
+        mixed = self._step_logits(logits, vote)
+        logits = tf.where(blocked, _NEG_INF, mixed)
         top_k = min(top_k, self.vocab_size - 4)
         best = tf.math.top_k(logits, k=top_k)
         # Fewer free tags than top_k (a tiny vocabulary, most of it given): PAD, not a ban.
-        return tf.where(tf.math.is_inf(best.values), PAD, best.indices)
+        ids = tf.where(tf.math.is_inf(best.values), PAD, best.indices)
+        if not explain:
+            return ids
+        probabilities = tf.stack([chosen_probabilities(mixed, ids[:, k])
+                                  for k in range(top_k)], axis=1)
+        return explained_outputs(ids, probabilities, weights)  # one step shared by all
 
-    def _greedy(self, batch, top_k, min_tags, _beam_size, _rank, width):
+    def _greedy(self, batch, top_k, min_tags, _beam_size, _rank, width, explain):
         memory, state, vote = self._encode(batch)
         size = tf.shape(state)[0]
-        logits, state, given = self._prime(batch, memory, state, width)
+        logits, state, given, weights = self._prime(batch, memory, state, width)
         used = given
         finished = tf.zeros((size,), tf.bool)
-        chosen, previous = [], None
+        chosen, previous, probabilities, step_weights = [], None, [], []
         for step in range(top_k):  # top_k is small and static: an unrolled loop compiles well
             if step > 0:  # the first step's logits come from the priming
-                logits, state = self.network.decode(previous, state, memory)
-                logits = logits[:, 0, :]
-            logits = tf.where(self._blocked(used, step, min_tags), _NEG_INF,
-                              self._step_logits(logits, vote))
+                logits, state, weights = self._step(previous, state, memory)
+            mixed = self._step_logits(logits, vote)
+            logits = tf.where(self._blocked(used, step, min_tags), _NEG_INF, mixed)
             token = tf.argmax(logits, axis=-1, output_type=tf.int32)
             token = tf.where(finished, PAD, token)
+            probabilities.append(chosen_probabilities(mixed, token))
+            step_weights.append(weights)
             finished = tf.logical_or(finished, tf.equal(token, EOS))
             used = tf.logical_or(used, tf.one_hot(token, self.vocab_size, on_value=True,
                                                   off_value=False, dtype=tf.bool))
             chosen.append(token)
             previous = tf.where(tf.equal(token, PAD), EOS, token)[:, None]
-        return self._drop_given(tf.stack(chosen, axis=1), given)
+        ids = self._drop_given(tf.stack(chosen, axis=1), given)
+        if not explain:
+            return ids
+        return explained_outputs(ids, tf.stack(probabilities, axis=1), step_weights)
 
-    def _beam(self, batch, top_k, min_tags, beam_size, _rank, width):
+    def _beam(self, batch, top_k, min_tags, beam_size, _rank, width, _explain):
         memory, state, vote = self._encode(batch)
-        logits, state, given = self._prime(batch, memory, state, width)
+        logits, state, given, _ = self._prime(batch, memory, state, width)
         posts = tf.shape(state)[0]
         rows = posts * beam_size
 
@@ -225,8 +260,7 @@ class BatchDecoder:
         stay = tf.where(tf.range(self.vocab_size) == PAD, 0.0, _NEG_INF)  # finished: pad only
         for step in range(top_k):
             if step > 0:  # the first step's logits come from the priming
-                logits, state = self.network.decode(previous, state, memory)
-                logits = logits[:, 0, :]
+                logits, state, _ = self._step(previous, state, memory)
             log_probs = tf.nn.log_softmax(self._step_logits(logits, vote))
             if step == 0:  # every beam of a post starts alike: keep the first beam's row
                 first_step = tf.reshape(log_probs, (posts, beam_size, -1))[:, 0, :]

@@ -152,23 +152,38 @@ class AMNNNetwork:
         bag = ops.divide_no_nan(ops.sum(vectors, axis=1), ops.sum(known, axis=1))
         return self.layers["lexical_dropout"](bag, training=training)
 
-    def decode(self, tag_inputs, state, memory, training=False):
-        """Hashtag ids (B, L) and the GRU state -> (logits (B, L, V), new state)."""
-        L = self.layers
+    def decode(self, tag_inputs, state, memory, training=False, attention=False):
+        """Hashtag ids (B, L) and the GRU state -> (logits (B, L, V), new state).
+
+        `attention=True` also returns the step's attention weights, the very ones its
+        logits were computed with: a dict with "regions" (B, L, R) and/or "words" (B, L, N)
+        (padding words get 0), for the branches the model has.
+        """
+        L, weights = self.layers, {}
         outputs, state = L["decoder_gru"](L["tag_embedding"](tag_inputs), initial_state=state,
                                           training=training)
         parts = [outputs]
-        if "regions" in memory:
-            parts.append(L["decoder_image_attention"](memory["regions"], query=outputs))
-        if "text_states" in memory:
-            parts.append(L["decoder_text_attention"](memory["text_states"], query=outputs,
-                                                     mask=memory["text_mask"]))
+        # Asked at call time, never stored in the layers: the training graph and saved
+        # models stay exactly as they were (and a symbolic call keeps one output).
+        scores = {"return_attention_scores": True} if attention else {}
+        for name, key, values, mask in (
+                ("decoder_image_attention", "regions", memory.get("regions"), None),
+                ("decoder_text_attention", "words", memory.get("text_states"),
+                 memory.get("text_mask"))):
+            if values is None:
+                continue
+            masks = {} if mask is None else {"mask": mask}  # the photo has no padding
+            context = L[name](values, query=outputs, **masks, **scores)
+            if attention:
+                context, weights[key] = context
+            parts.append(context)
         if "lexical" in memory:  # a short path from the words to every step's logits
             # (B, L, 1) + (B, 1, D): the caption's bag at every step, whatever L is.
             parts.append(ops.zeros_like(outputs[..., :1]) + memory["lexical"][:, None, :])
         readout = ops.concatenate(parts, axis=-1) if len(parts) > 1 else outputs
         readout = L["decoder_dropout"](readout, training=training)
-        return L["tag_logits"](L["output_projection"](readout)), state
+        logits = L["tag_logits"](L["output_projection"](readout))
+        return (logits, state, weights) if attention else (logits, state)
 
     def training_model(self, sizes: ModelSizes) -> keras.Model:
         """The teacher-forced Keras model: inputs dict -> next-tag logits (B, L, V)."""

@@ -14,6 +14,8 @@ are counted in `HashtagPredictor.unknown_given` (and still never recommended).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from amnn.data.photo_files import BadImageTally
@@ -23,6 +25,23 @@ from amnn.features.photo_table import photo_table
 from amnn.inputs.encoding import encode_posts, pad_ids
 from amnn.model.decoding import BatchDecoder
 from amnn.model.folder import TrainedAMNN
+
+
+@dataclass
+class DecodedPost:
+    """One post's decode with its explanation (`amnn.model.decoding_explain`), unmapped.
+
+    ids, probabilities: (top_k,). region_weights: (top_k, R) or None (no photo used).
+    word_ids: the caption's word ids as the model saw them (None: no text branch);
+    word_weights: (top_k, len(word_ids)) or None.
+    """
+
+    ids: np.ndarray
+    probabilities: np.ndarray
+    region_weights: np.ndarray | None
+    word_ids: list[int] | None
+    word_weights: np.ndarray | None
+    shared_step: bool
 
 
 class HashtagPredictor:
@@ -95,9 +114,23 @@ class HashtagPredictor:
         A post whose photo cannot be used raises, gets [] or is predicted from its caption,
         as `on_bad_image` says.
         """
+        return self._recommend(posts, top_k, min_tags, beam_size, batch_size, rank, False)
+
+    def decode_explained(self, posts: Posts, top_k: int = 5, min_tags: int | None = None,
+                         batch_size: int = 256, rank: bool = True) -> list[DecodedPost | None]:
+        """`predict`'s decode of `posts` (greedy or rank) with its explanation, per post.
+
+        The same path as `predict` (photo cache, bad-photo policy, given tags, batching):
+        the ids are those `predict` turns into tags. None for a post skipped for its photo.
+        See `amnn.serve.explain.explain_posts` for the readable form.
+        """
+        return self._recommend(posts, top_k, min_tags, 1, batch_size, rank, True)
+
+    def _recommend(self, posts: Posts, top_k: int, min_tags: int | None, beam_size: int,
+                   batch_size: int, rank: bool, explain: bool) -> list:
         if len(posts) == 0:
             return []
-        results: list[list[str]] = [[] for _ in range(len(posts))]
+        results: list = [None if explain else [] for _ in range(len(posts))]
         keep = np.arange(len(posts))
         if self.config.include_image:  # a text-only model never opens a photo
             bad = find_bad_images(posts, self.config, progress=self.progress)
@@ -109,14 +142,15 @@ class HashtagPredictor:
             self.bad_images.add(bad)
         if len(posts):
             min_tags = top_k if min_tags is None else min_tags
-            tag_lists = self._decode(posts, top_k, min_tags, beam_size, batch_size, rank)
+            tag_lists = self._decode(posts, top_k, min_tags, beam_size, batch_size, rank,
+                                     explain)
             for index, tags in zip(keep, tag_lists):
                 results[index] = tags
         return results
 
     def _decode(self, posts: Posts, top_k: int, min_tags: int, beam_size: int,
-                batch_size: int, rank: bool) -> list[list[str]]:
-        """Hashtag lists of posts whose photos are all usable, in the order of `posts`."""
+                batch_size: int, rank: bool, explain: bool = False) -> list:
+        """Hashtag lists (or `DecodedPost`s) of posts whose photos are all usable, in order."""
         rows = None
         features = None
         if self.config.include_image:
@@ -130,7 +164,7 @@ class HashtagPredictor:
         if encoded.text_ids is not None:
             # Similar lengths together: the BiLSTM runs over the longest caption of a batch.
             order = np.argsort([len(ids) for ids in encoded.text_ids], kind="stable")
-        results: list[list[str]] = [[] for _ in range(len(posts))]
+        results: list = [[] for _ in range(len(posts))]
         vocab = self.trained.hashtag_vocab
         for start in range(0, len(posts), batch_size):
             chunk = order[start:start + batch_size]
@@ -140,10 +174,12 @@ class HashtagPredictor:
             if features is not None:
                 inputs["image_regions"] = features[encoded.image_rows[chunk]]
             ids = self.decoder.decode(inputs, top_k=top_k, min_tags=min_tags,
-                                      beam_size=beam_size, rank=rank,
+                                      beam_size=beam_size, rank=rank, explain=explain,
                                       given=None if given is None else [given[i] for i in chunk])
-            for index, row in zip(chunk, ids):
-                results[index] = vocab.decode(row)
+            for row, index in enumerate(chunk):
+                results[index] = (_decoded_post(ids, row, encoded.text_ids, index,
+                                                posts.image_paths[index] != "")
+                                  if explain else vocab.decode(ids[row]))
         return results
 
     def _given_ids(self, posts: Posts) -> list[list[int]] | None:
@@ -157,6 +193,19 @@ class HashtagPredictor:
             self.unknown_given.add(len(unknown))
             ids.append([vocab.id(tag) for tag in tags if tag in vocab])
         return ids
+
+
+def _decoded_post(explained, row: int, text_ids, index: int, has_photo: bool) -> DecodedPost:
+    """Row `row` of a batch's `ExplainedIds`, trimmed to post `index`'s real words."""
+    words = None if text_ids is None else [int(i) for i in text_ids[index]]
+    word_weights = None
+    if explained.word_weights is not None:
+        word_weights = explained.word_weights[row][:, :len(words)]
+    # A post without its photo attended over the blank row: nothing to show.
+    regions = explained.region_weights
+    return DecodedPost(explained.ids[row], explained.probabilities[row],
+                       regions[row] if regions is not None and has_photo else None,
+                       words, word_weights, explained.shared_step)
 
 
 class UnknownGivenTally:

@@ -122,6 +122,38 @@ def test_predict_without_hashtags_column_with_beam_search(demo_model, tmp_path):
     assert "input" in refused.stderr
 
 
+@pytest.mark.parametrize("decode", ["rank", "sequence"])
+def test_predict_explain_draws_each_post_and_an_index_that_matches_the_csv(demo_model,
+                                                                           tmp_path, decode):
+    import html
+    import re
+
+    _, cache, model = demo_model
+    out, why = tmp_path / "pred.csv", tmp_path / "why"
+    done = run("predict.py", "--model", model, "--data", REPO / "test_dataset", "--out", out,
+               "--top-k", "3", "--decode", decode, "--explain", why, "--explain-limit", "4",
+               "--chunk-size", "3", "--quiet", cache=cache)  # the limit spans two chunks
+    assert str(why / "index.html") in done.stderr
+    pngs = sorted(p.name for p in why.glob("*.png"))
+    assert pngs == [f"post_{i:04d}.png" for i in range(1, 5)]
+    page = (why / "index.html").read_text(encoding="utf-8")
+    sections = page.split("<section")[1:]
+    assert len(sections) == 4
+    predicted = pd.read_csv(out, dtype=str, keep_default_na=False)["predicted_hashtags"]
+    assert len(predicted) == 50  # every post predicted, the first four explained
+    for number, section in enumerate(sections, 1):
+        assert f'src="post_{number:04d}.png"' in section
+        tags = [html.unescape(t) for t in re.findall(r'class="tag">#([^<]*)<', section)]
+        assert tags == predicted[number - 1].split()
+    refused = run("predict.py", "--model", model, "--data", REPO / "test_dataset", "--out",
+                  tmp_path / "again.csv", "--explain", why, cache=cache, expect=2)
+    assert "--overwrite" in refused.stderr and "Traceback" not in refused.stderr
+    refused = run("predict.py", "--model", model, "--data", REPO / "test_dataset", "--out",
+                  tmp_path / "again.csv", "--explain", tmp_path / "other", "--beam", "3",
+                  cache=cache, expect=2)
+    assert "beam" in refused.stderr and not (tmp_path / "other").exists()
+
+
 def test_predict_honours_its_own_pixel_limit(demo_model, tmp_path):
     _, cache, model = demo_model
     refused = run("predict.py", "--model", model, "--data", REPO / "test_dataset", "--out",

@@ -1,0 +1,140 @@
+"""Why a tag was chosen: each post's tags with their probability and the decoder's attention.
+
+`explain_posts` runs `HashtagPredictor`'s own decode (same photo cache, bad-photo policy,
+given tags and batching) in its explaining mode, so the tags are exactly those `predict`
+writes, and the weights are the ones the compiled decode step used to pick them:
+
+- rank mode (the default decode): every tag is ranked from the one decoder step after the
+  priming, so all tags share that step's attention (`shared_step` is True);
+- greedy mode (`rank=False`): each tag has the attention of its own step.
+
+Beam search keeps several lists at once and is not explained. `draw_explanation` (in
+`amnn.serve.explain_drawing`) turns one `PostExplanation` into a PNG.
+
+Example:
+    >>> predictor = HashtagPredictor(load_model_folder("models/demo"))   # doctest: +SKIP
+    >>> posts = read_posts("test_dataset", require_hashtags=False)         # doctest: +SKIP
+    >>> why = explain_posts(predictor, posts.select([0]), top_k=3)[0]     # doctest: +SKIP
+    >>> why.tags, why.region_weights.shape, len(why.words) == why.word_weights.shape[1]
+    ... # doctest: +SKIP
+    (['cat', 'catsofinstagram', 'meow'], (3, 7, 7), True)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+
+from amnn.data.posts import Posts
+from amnn.data.text.vectorizer import UNK as WORD_UNK
+from amnn.data.vocabulary import BOS, EOS, PAD, UNK
+from amnn.serve.explain_drawing import draw_explanation
+from amnn.serve.predictor import DecodedPost, HashtagPredictor
+
+__all__ = ["PostExplanation", "draw_explanation", "explain_posts"]
+UNKNOWN_WORD = "<unk>"  # a caption word the model's vocabulary lacks, as the model saw it
+
+
+@dataclasses.dataclass
+class PostExplanation:
+    """One post's recommended tags and why.
+
+    Attributes:
+        tags: exactly the tags predict writes for this post.
+        probabilities: one per tag, in (0, 1]: the (memory-mixed) probability of the tag at
+            the decoder step that chose it.
+        region_weights: (len(tags), rows, cols), e.g. (n, 7, 7), each summing to 1; None for
+            text-only models and posts without a usable photo.
+        words: the caption tokens as the model saw them, UNK as "<unk>" (None without text).
+        word_weights: (len(tags), len(words)); each row sums to 1 over the words.
+        shared_step: True when all tags share one decoder step (rank mode).
+
+    Example:
+        >>> why = PostExplanation(["cat"], [0.4], np.full((1, 7, 7), 1 / 49), ["a", "cat"],
+        ...                       np.array([[0.2, 0.8]]), True)
+        >>> why.top_word(0)
+        'cat'
+    """
+
+    tags: list[str]
+    probabilities: list[float]
+    region_weights: np.ndarray | None
+    words: list[str] | None
+    word_weights: np.ndarray | None
+    shared_step: bool
+
+    def top_word(self, position: int) -> str | None:
+        """The caption word tag `position` attended to most (None without words)."""
+        if not self.words or self.word_weights is None:
+            return None
+        return self.words[int(np.argmax(self.word_weights[position]))]
+
+
+def explain_posts(predictor: HashtagPredictor, posts: Posts, top_k: int = 5, rank: bool = True,
+                  min_tags: int | None = None, batch_size: int = 256) -> list[PostExplanation]:
+    """One `PostExplanation` per post, in order; tags equal `predictor.predict`'s for the
+    same arguments (`rank`, `top_k`, `min_tags`, `batch_size`; beam search is not explained).
+
+    A post skipped for its photo (on_bad_image "skip") gets an explanation with no tags.
+    """
+    decoded = predictor.decode_explained(posts, top_k=top_k, min_tags=min_tags,
+                                         batch_size=batch_size, rank=rank)
+    trained = predictor.trained
+    return [_readable(post, trained.hashtag_vocab, trained.vectorizer, rank)
+            for post in decoded]
+
+
+def tag_positions(vocab, ids) -> tuple[list[str], list[int]]:
+    """`vocab.decode(ids)` and where each of its tags sits in `ids`.
+
+    Example:
+        >>> from amnn.data.vocabulary import HashtagVocabulary
+        >>> tag_positions(HashtagVocabulary(["a", "b"], [2, 2]), [1, 5, 3, 5, 4, 2, 4])
+        (['b', 'a'], [1, 4])
+    """
+    tags, positions = [], []
+    for position, index in enumerate(int(i) for i in ids):
+        if index == EOS:
+            break
+        if index in (PAD, BOS, UNK) or vocab.tag(index) in tags:
+            continue
+        tags.append(vocab.tag(index))
+        positions.append(position)
+    if tags != vocab.decode(ids):  # the CSV's tags are vocab.decode's: never disagree
+        raise AssertionError(f"explained tags {tags} differ from {vocab.decode(ids)}")
+    return tags, positions
+
+
+def region_grid(weights: np.ndarray) -> np.ndarray:
+    """(n, R) region weights -> (n, rows, cols): a square grid, else one row of R.
+
+    Example:
+        >>> region_grid(np.zeros((2, 49))).shape, region_grid(np.zeros((1, 6))).shape
+        ((2, 7, 7), (1, 1, 6))
+    """
+    side = math.isqrt(weights.shape[1])
+    rows = side if side * side == weights.shape[1] else 1
+    return weights.reshape(len(weights), rows, -1)
+
+
+def caption_words(vectorizer, word_ids) -> list[str]:
+    """Word ids -> the words the model saw (UNK as "<unk>")."""
+    return [UNKNOWN_WORD if i == WORD_UNK or i - 2 >= len(vectorizer.words)
+            else vectorizer.words[i - 2] for i in word_ids]
+
+
+def _readable(post: DecodedPost | None, vocab, vectorizer, shared: bool) -> PostExplanation:
+    if post is None:  # skipped for its photo: no tags, nothing to explain
+        return PostExplanation([], [], None, None, None, shared)
+    tags, positions = tag_positions(vocab, post.ids)
+    regions = None
+    if post.region_weights is not None:
+        regions = region_grid(post.region_weights[positions].astype(np.float32))
+    words = word_weights = None
+    if post.word_ids:  # an empty caption has no words to weigh
+        words = caption_words(vectorizer, post.word_ids)
+        word_weights = post.word_weights[positions].astype(np.float32)
+    probabilities = [float(p) for p in post.probabilities[positions]]
+    return PostExplanation(tags, probabilities, regions, words, word_weights, post.shared_step)

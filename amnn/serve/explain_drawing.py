@@ -1,0 +1,200 @@
+"""One PNG per explained post: where the decoder looked for each tag, photo and words.
+
+Top: the photo as the model saw it (upright by EXIF, its central square: the encoder's
+7x7 regions cover that square), with each tag's region attention upsampled smoothly
+(bilinear) over it as a heat map, one panel per tag titled with the tag and its
+probability -- or a single panel, labelled with every tag, when all tags come from one
+decoder step (rank mode). Below: the caption's words, each shaded by its weight, one row
+per panel (the shade is relative to the row's largest weight). Text-only posts get the
+words alone.
+
+Example:
+    >>> import numpy as np, tempfile, pathlib
+    >>> from amnn.serve.explain import PostExplanation
+    >>> why = PostExplanation(["nyc", "storm"], [0.5, 0.2], np.full((2, 7, 7), 1 / 49),
+    ...                       ["storm", "in", "<unk>"], np.array([[.6, .1, .3], [.2, .2, .6]]),
+    ...                       shared_step=False)
+    >>> out = draw_explanation(why, None, "Storm in Manhattan", pathlib.Path(tempfile.mkdtemp()) / "a.png")
+    >>> out.stat().st_size > 1000
+    True
+"""
+
+from __future__ import annotations
+
+import pathlib
+import warnings
+from typing import TYPE_CHECKING
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only: no display, and safe in a server thread
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib import font_manager  # noqa: E402
+import numpy as np  # noqa: E402
+from PIL import Image, ImageOps  # noqa: E402
+
+if TYPE_CHECKING:
+    from amnn.serve.explain import PostExplanation
+
+PANEL = 3.0       # inches per photo panel
+COLUMNS = 3       # panels per row
+FONT = 10         # caption word size, points
+LINE = 0.30       # inches per line of words
+_HEAT = plt.get_cmap("jet")
+_SHADE = plt.get_cmap("Oranges")
+# Fallbacks for tags and captions in scripts DejaVu lacks, used only where installed
+# (naming a missing font makes matplotlib log a warning per figure).
+_FALLBACKS = ("Noto Sans CJK KR", "Noto Sans CJK JP", "Noto Sans CJK SC", "NanumGothic",
+              "Malgun Gothic", "AppleGothic", "Noto Sans Arabic", "Noto Sans Devanagari")
+
+
+def _families() -> list[str]:
+    installed = {font.name for font in font_manager.fontManager.ttflist}
+    return ["DejaVu Sans"] + [name for name in _FALLBACKS if name in installed]
+
+
+def draw_explanation(explanation: "PostExplanation", photo_path: str | None, caption: str,
+                     out_path) -> pathlib.Path:
+    """Write one PNG explaining one post (see the module docstring); returns its path."""
+    why, out = explanation, pathlib.Path(out_path)
+    shared = why.shared_step
+    labels = _labels(why)
+    panels = [] if why.region_weights is None or not why.tags else (
+        [(" ".join(labels), why.region_weights[0])] if shared
+        else list(zip(labels, why.region_weights)))
+    word_rows = []
+    if why.words and why.word_weights is not None and why.tags:
+        word_rows = ([("all tags", why.word_weights[0])] if shared
+                     else [(f"#{tag}", row) for tag, row in zip(why.tags, why.word_weights)])
+    width = PANEL * max(1, min(len(panels), COLUMNS)) if len(panels) > 1 else 2 * PANEL
+    with plt.rc_context({"font.family": _families()}):
+        return _draw(why, photo_path, caption, out, panels, word_rows, width)
+
+
+def _draw(why, photo_path, caption, out, panels, word_rows, width) -> pathlib.Path:
+    shared = why.shared_step
+    photo = _photo(photo_path) if panels else None
+    fig = plt.figure(figsize=(width, 1.0), dpi=100)
+    try:
+        layout = _word_layout(fig, why.words or [], word_rows, width)
+        grid_rows = -(-len(panels) // COLUMNS) if len(panels) > 1 else len(panels)
+        title_h, panel_h = 0.45, PANEL + (0.3 if shared else 0.25)
+        words_h = 0.35 + LINE * layout["lines"] if word_rows else 0.0
+        caption_h = 0.0 if word_rows else 0.4
+        height = title_h + grid_rows * panel_h + words_h + caption_h
+        fig.set_size_inches(width, height)
+        fig.text(0.5, 1 - 0.25 / height, _headline(why), ha="center", va="center",
+                 fontsize=11, weight="bold")
+        for index, (label, weights) in enumerate(panels):
+            row, col = divmod(index, COLUMNS) if len(panels) > 1 else (0, 0)
+            side = PANEL - 0.3
+            left = (col * PANEL + 0.15) if len(panels) > 1 else (width - side) / 2
+            bottom = height - title_h - (row + 1) * panel_h + 0.1
+            ax = fig.add_axes((left / width, bottom / height, side / width, side / height))
+            _heat_panel(ax, photo, weights, label, shared)
+        if word_rows:
+            top = title_h + grid_rows * panel_h + 0.15
+            _draw_words(fig, layout, top, width, height)
+        elif caption:  # no text branch: still show what the post said
+            fig.text(0.02, 0.2 / height, _short(caption, 120), fontsize=9, style="italic")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with warnings.catch_warnings():  # a script the font lacks (e.g. Hangul) draws boxes
+            warnings.simplefilter("ignore")
+            fig.savefig(out, dpi=100)
+    finally:
+        plt.close(fig)
+    return out
+
+
+def _labels(why) -> list[str]:
+    return [f"#{tag} {p:.0%}" for tag, p in zip(why.tags, why.probabilities)]
+
+
+def _headline(why) -> str:
+    if not why.tags:
+        return "no tags (the photo could not be used)"
+    step = "all tags from one decoder step" if why.shared_step else "each tag from its own step"
+    return f"Why these tags? ({step})"
+
+
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _photo(path: str | None) -> np.ndarray | None:
+    """The photo upright, cropped to its central square as the encoder does, or None."""
+    if not path:
+        return None
+    try:
+        with Image.open(path) as image:
+            image = ImageOps.exif_transpose(image).convert("RGB")
+            image = ImageOps.fit(image, (min(image.size),) * 2, centering=(0.5, 0.5))
+            image.thumbnail((400, 400))
+            return np.asarray(image)
+    except (OSError, ValueError, Image.DecompressionBombError):
+        return None  # shown as the heat map alone
+
+
+def _heat_panel(ax, photo, weights, label, shared) -> None:
+    extent = (0, 1, 1, 0)
+    if photo is not None:
+        ax.imshow(photo, extent=extent)
+    # Bilinear: the 7x7 grid becomes a smooth map over the square the regions cover.
+    ax.imshow(np.asarray(weights, np.float32), cmap=_HEAT, extent=extent,
+              alpha=0.45 if photo is not None else 1.0, interpolation="bilinear",
+              vmin=0.0)  # colour grows with the weight; a flat map stays flat-ish
+    ax.set_xlim(0, 1)
+    ax.set_ylim(1, 0)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_title(_wrap(label, 38) if shared else label, fontsize=9)
+
+
+def _wrap(text: str, width: int) -> str:
+    lines, line = [], ""
+    for word in text.split(" "):
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    return "\n".join(lines + [line])
+
+
+def _word_layout(fig, words, rows, width) -> dict:
+    """Positions (inches from the left, line numbers) of every row's label and words."""
+    renderer = fig.canvas.get_renderer()
+    sizes = {}
+    for text, weight in [(w, "normal") for w in set(words)] + [(r[0], "bold") for r in rows]:
+        probe = fig.text(0, 0, text, fontsize=FONT, weight=weight)  # labels are bold
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            sizes[text] = max(sizes.get(text, 0.0),
+                              probe.get_window_extent(renderer).width / fig.dpi)
+        probe.remove()
+    placed, line = [], 0
+    for label, weights in rows:
+        placed.append((label, 0.1, line, None))
+        x = 0.1 + sizes[label] + 0.15
+        top = float(np.max(weights)) if len(weights) else 1.0
+        for word, weight in zip(words, weights):
+            if x + sizes[word] > width - 0.1 and x > 0.1:
+                line, x = line + 1, 0.3
+            placed.append((word, x, line, float(weight) / top if top > 0 else 0.0))
+            x += sizes[word] + 0.12
+        line += 1
+    return {"placed": placed, "lines": line}
+
+
+def _draw_words(fig, layout, top, width, height) -> None:
+    fig.text(0.1 / width, 1 - top / height, "caption words (darker: more attention)",
+             fontsize=8, color="dimgray", va="center")
+    for text, x, line, shade in layout["placed"]:
+        y = 1 - (top + 0.3 + line * LINE) / height
+        if shade is None:
+            fig.text(x / width, y, text, fontsize=FONT, weight="bold", va="center")
+        else:
+            fig.text(x / width, y, text, fontsize=FONT, va="center",
+                     color="white" if shade > 0.6 else "black",
+                     bbox=dict(boxstyle="round,pad=0.15", edgecolor="none",
+                               facecolor=_SHADE(0.1 + 0.9 * shade)))

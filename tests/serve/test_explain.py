@@ -1,0 +1,106 @@
+"""explain_posts (predict's own decode, explained) and its PNG and index.html."""
+
+import dataclasses
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+from PIL import Image
+
+from amnn.data.text import TextVectorizer, WordTokenizer
+from amnn.data.vocabulary import HashtagVocabulary
+from amnn.errors import AMNNError
+from amnn.model.folder import TrainedAMNN
+from amnn.model.neighbours import NeighbourMemory, pad_tag_rows
+from amnn.model.network import ModelSizes, build_amnn
+from amnn.serve.explain import PostExplanation, draw_explanation, explain_posts
+from amnn.serve.explain_page import ExplanationFolder, check_explain_folder
+from amnn.serve.predictor import HashtagPredictor
+from tests.serve.test_given_predictor import CAPTIONS, GIVEN, TAGS, TINY, _posts
+
+PHOTO = Path(__file__).resolve().parents[2] / "test_dataset" / "images" / "chelsea_face.jpg"
+
+
+@pytest.fixture(scope="module")
+def trained():
+    keras.utils.set_random_seed(6)
+    vectorizer = TextVectorizer(WordTokenizer(), min_count=2).fit(CAPTIONS)  # some UNK words
+    vocab = HashtagVocabulary.build(TAGS, min_count=1)
+    sizes = ModelSizes(vectorizer.vocab_size, len(vocab), (49, 16))
+    memory = NeighbourMemory(np.random.default_rng(1).normal(size=(len(TAGS), 12)),
+                             pad_tag_rows([[vocab.id(t) for t in row] for row in TAGS]),
+                             len(vocab), neighbors=2, weight=0.4)
+    return TrainedAMNN(build_amnn(TINY, sizes), TINY.replace(memory=True), vocab, vectorizer,
+                       sizes, memory)
+
+
+@pytest.mark.parametrize("memory", [True, False], ids=["memory", "network"])
+@pytest.mark.parametrize("rank", [True, False], ids=["rank", "greedy"])
+@pytest.mark.parametrize("given", [None, GIVEN], ids=["plain", "given"])
+def test_explained_tags_are_predicts_tags(trained, memory, rank, given):
+    predictor = HashtagPredictor(trained, progress=False, memory=memory)
+    posts = _posts(given)
+    predicted = predictor.predict(posts, top_k=4, rank=rank, batch_size=4)
+    explained = explain_posts(predictor, posts, top_k=4, rank=rank, batch_size=4)
+    assert [why.tags for why in explained] == predicted
+    for why in explained:
+        assert why.shared_step == rank and why.region_weights is None
+        assert len(why.probabilities) == len(why.tags)
+        assert all(0 < p <= 1 for p in why.probabilities)
+        assert why.word_weights.shape == (len(why.tags), len(why.words))
+        np.testing.assert_allclose(why.word_weights.sum(axis=1), 1.0, atol=1e-5)
+
+
+def test_words_are_the_tokens_the_model_saw_unknown_ones_as_such(trained):
+    predictor = HashtagPredictor(trained, progress=False)
+    why = explain_posts(predictor, _posts(), top_k=2)
+    assert why[0].words == ["<unk>", "beach", "<unk>"]  # "beach" is the one seen twice
+    assert why[1].words == ["coffee", "in", "the", "morning"]
+
+
+def test_a_stopping_greedy_list_keeps_one_probability_per_tag(trained):
+    predictor = HashtagPredictor(trained, progress=False)
+    explained = explain_posts(predictor, _posts(), top_k=5, rank=False, min_tags=0)
+    assert [why.tags for why in explained] == predictor.predict(_posts(), top_k=5, min_tags=0)
+    assert all(len(why.probabilities) == len(why.tags) == len(why.word_weights)
+               for why in explained)
+
+
+def _explanation(shared, tags=("cat", "meow", "pets")):
+    rng = np.random.default_rng(0)
+    regions = rng.random((len(tags), 7, 7))
+    words = ["close", "up", "of", "the", "<unk>", "whiskers", "on", "point", "today"]
+    weights = rng.random((len(tags), len(words)))
+    return PostExplanation(list(tags), [0.5, 0.3, 0.1][:len(tags)],
+                           regions / regions.sum(axis=(1, 2), keepdims=True), words,
+                           weights / weights.sum(1, keepdims=True), shared)
+
+
+@pytest.mark.parametrize("shared", [True, False])
+def test_draw_writes_a_png_over_the_photo(tmp_path, shared):
+    out = draw_explanation(_explanation(shared), str(PHOTO), "Close up", tmp_path / "a.png")
+    with Image.open(out) as image:
+        assert image.format == "PNG" and image.width >= 400 and image.height >= 300
+
+
+def test_draw_text_only_and_skipped_posts(tmp_path):
+    text_only = dataclasses.replace(_explanation(False), region_weights=None)
+    assert draw_explanation(text_only, None, "words", tmp_path / "t.png").is_file()
+    skipped = PostExplanation([], [], None, None, None, True)
+    assert draw_explanation(skipped, None, "", tmp_path / "s.png").is_file()
+
+
+def test_the_folder_is_never_overwritten_silently(tmp_path):
+    (tmp_path / "why").mkdir()
+    check_explain_folder(tmp_path / "why", overwrite=False)  # empty: fine
+    (tmp_path / "why" / "post_0009.png").write_bytes(b"old")
+    with pytest.raises(AMNNError, match="--overwrite"):
+        check_explain_folder(tmp_path / "why", overwrite=False)
+    check_explain_folder(tmp_path / "why", overwrite=True)
+    folder = ExplanationFolder(tmp_path / "why", limit=1)
+    assert not (tmp_path / "why" / "post_0009.png").exists()  # no stale picture listed
+    folder.add(_explanation(True), str(PHOTO), "a <cat> & co")
+    assert folder.remaining == 0
+    page = folder.finish()[-1].read_text()
+    assert 'src="post_0001.png"' in page and "a &lt;cat&gt; &amp; co" in page
