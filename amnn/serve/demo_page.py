@@ -124,8 +124,9 @@ def build_page(recommender, examples: list[list[str]] | None = None, top_k: int 
                 line = gr.Textbox(label="Copy them", elem_id="hashtags", buttons=["copy"],
                                   interactive=False)
                 note = gr.Markdown(elem_id="note")
-                overlay = gr.Image(label="Where the model looked", type="filepath",
-                                   interactive=False, elem_id="overlay")
+                # No label: it would cover the overlay's own title.
+                overlay = gr.Image(label="Where the model looked", show_label=False,
+                                   type="filepath", interactive=False, elem_id="overlay")
         if examples:
             gr.Examples(examples, inputs=[photo, caption], label="Example posts")
         button.click(handler, [photo, caption, given, count], [scores, overlay, line, note],
