@@ -5,7 +5,7 @@ reached by two relative paths shares one row. Reading many rows goes through `_b
 which groups nearby rows into one HDF5 slice without ever reading an unbounded range.
 
 Example:
-    >>> [(list(p), a, b) for p, a, b in _blocks(np.array([5, 1, 2, 40]))]
+    >>> [(p.tolist(), a, b) for p, a, b in _blocks(np.array([5, 1, 2, 40]))]
     [([1, 2, 0], 1, 6), ([3], 40, 41)]
 """
 

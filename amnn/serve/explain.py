@@ -30,10 +30,9 @@ import numpy as np
 from amnn.data.posts import Posts
 from amnn.data.text.vectorizer import UNK as WORD_UNK
 from amnn.data.vocabulary import BOS, EOS, PAD, UNK
-from amnn.serve.explain_drawing import draw_explanation
 from amnn.serve.predictor import DecodedPost, HashtagPredictor
 
-__all__ = ["PostExplanation", "draw_explanation", "explain_posts"]
+__all__ = ["PostExplanation", "explain_posts"]
 UNKNOWN_WORD = "<unk>"  # a caption word the model's vocabulary lacks, as the model saw it
 
 

@@ -155,9 +155,11 @@ def test_predict_explain_draws_each_post_and_an_index_that_matches_the_csv(demo_
 
 
 def test_predict_honours_its_own_pixel_limit(demo_model, tmp_path):
-    _, cache, model = demo_model
+    _, _, model = demo_model
+    # A fresh cache: the limit guards decoding, and photos already cached are not decoded.
     refused = run("predict.py", "--model", model, "--data", REPO / "test_dataset", "--out",
-                  tmp_path / "p.csv", "--max-photo-pixels", "1000", cache=cache, expect=2)
+                  tmp_path / "p.csv", "--max-photo-pixels", "1000", cache=tmp_path / "cache",
+                  expect=2)
     assert "over the pixel limit" in refused.stderr and "max_photo_pixels = 1,000" in \
         refused.stderr and "line 2" in refused.stderr and "Traceback" not in refused.stderr
 

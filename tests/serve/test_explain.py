@@ -14,7 +14,8 @@ from amnn.errors import AMNNError
 from amnn.model.folder import TrainedAMNN
 from amnn.model.neighbours import NeighbourMemory, pad_tag_rows
 from amnn.model.network import ModelSizes, build_amnn
-from amnn.serve.explain import PostExplanation, draw_explanation, explain_posts
+from amnn.serve.explain import PostExplanation, explain_posts
+from amnn.serve.explain_drawing import draw_explanation
 from amnn.serve.explain_page import ExplanationFolder, check_explain_folder
 from amnn.serve.predictor import HashtagPredictor
 from tests.serve.test_given_predictor import CAPTIONS, GIVEN, TAGS, TINY, _posts
