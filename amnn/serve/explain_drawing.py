@@ -21,6 +21,7 @@ Example:
 
 from __future__ import annotations
 
+import importlib.util
 import pathlib
 import warnings
 from typing import TYPE_CHECKING
@@ -48,8 +49,28 @@ _FALLBACKS = ("Noto Sans CJK KR", "Noto Sans CJK JP", "Noto Sans CJK SC", "Nanum
               "Malgun Gothic", "AppleGothic", "Noto Sans Arabic", "Noto Sans Devanagari")
 
 
+def _add_bundled_hangul_font() -> None:
+    """Register NanumGothic from the `koreanize-matplotlib` wheel, if no CJK font is installed.
+
+    Matplotlib ships no Hangul glyphs and Colab has no CJK font, so Korean tags and words
+    would be drawn as boxes. The package is located without importing it: its import would
+    change matplotlib's global font settings for the whole process.
+    """
+    spec = importlib.util.find_spec("koreanize_matplotlib")
+    if spec is None or not spec.submodule_search_locations:
+        return
+    for folder in spec.submodule_search_locations:
+        for name in ("NanumGothic.ttf", "NanumGothicBold.ttf"):
+            path = pathlib.Path(folder) / "fonts" / name
+            if path.is_file():
+                font_manager.fontManager.addfont(str(path))
+
+
 def _families() -> list[str]:
     installed = {font.name for font in font_manager.fontManager.ttflist}
+    if not installed & {"Noto Sans CJK KR", "NanumGothic"}:
+        _add_bundled_hangul_font()
+        installed = {font.name for font in font_manager.fontManager.ttflist}
     return ["DejaVu Sans"] + [name for name in _FALLBACKS if name in installed]
 
 

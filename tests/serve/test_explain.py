@@ -85,6 +85,23 @@ def test_draw_writes_a_png_over_the_photo(tmp_path, shared):
         assert image.format == "PNG" and image.width >= 400 and image.height >= 300
 
 
+def test_hangul_has_a_font_to_be_drawn_with(tmp_path):
+    # Matplotlib ships no Hangul; the koreanize-matplotlib dependency brings NanumGothic.
+    from matplotlib import font_manager
+
+    from amnn.serve.explain_drawing import _families
+
+    hangul = [name for name in _families() if name in ("NanumGothic", "Noto Sans CJK KR")]
+    assert hangul, _families()
+    path = font_manager.findfont(font_manager.FontProperties(family=hangul[0]),
+                                 fallback_to_default=False)
+    from matplotlib.ft2font import FT2Font
+
+    assert FT2Font(path).get_char_index(ord("고")) != 0  # the glyph is there
+    korean = dataclasses.replace(_explanation(True), tags=["고양이", "meow", "pets"])
+    assert draw_explanation(korean, str(PHOTO), "제주 바다", tmp_path / "k.png").is_file()
+
+
 def test_draw_text_only_and_skipped_posts(tmp_path):
     text_only = dataclasses.replace(_explanation(False), region_weights=None)
     assert draw_explanation(text_only, None, "words", tmp_path / "t.png").is_file()
