@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-COMMANDS = ("amnn-train", "amnn-predict", "amnn-score", "amnn-baselines", "amnn-extract")
+COMMANDS = ("amnn-train", "amnn-predict", "amnn-score", "amnn-baselines", "amnn-extract",
+            "amnn-demo")
 
 
 @pytest.mark.parametrize("command", COMMANDS)
