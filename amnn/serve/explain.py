@@ -28,7 +28,6 @@ import math
 import numpy as np
 
 from amnn.data.posts import Posts
-from amnn.data.text.vectorizer import UNK as WORD_UNK
 from amnn.data.vocabulary import BOS, EOS, PAD, UNK
 from amnn.serve.predictor import DecodedPost, HashtagPredictor
 
@@ -120,8 +119,7 @@ def region_grid(weights: np.ndarray) -> np.ndarray:
 
 def caption_words(vectorizer, word_ids) -> list[str]:
     """Word ids -> the words the model saw (UNK as "<unk>")."""
-    return [UNKNOWN_WORD if i == WORD_UNK or i - 2 >= len(vectorizer.words)
-            else vectorizer.words[i - 2] for i in word_ids]
+    return [vectorizer.word(i) or UNKNOWN_WORD for i in word_ids]
 
 
 def _readable(post: DecodedPost | None, vocab, vectorizer, shared: bool) -> PostExplanation:

@@ -72,6 +72,17 @@ class TextVectorizer(JsonFile):
         return [[self._ids.get(token, UNK) for token in self.tokenizer.tokenize(text)]
                 [:self.max_tokens] for text in texts]
 
+    def word(self, index: int) -> Optional[str]:
+        """The word an id stands for; None for PAD, UNK and ids outside the vocabulary.
+
+        Example:
+            >>> vectorizer = TextVectorizer(None, words=["rain", "nyc"])
+            >>> [vectorizer.word(i) for i in (0, 1, 2, 3, 4)]
+            [None, None, 'rain', 'nyc', None]
+        """
+        position = int(index) - 2  # ids 0 and 1 are PAD and UNK
+        return self.words[position] if 0 <= position < len(self.words) else None
+
     def to_json(self) -> dict[str, Any]:
         """A plain dict (tokenizer included) that `from_json` turns back into this vectorizer."""
         return {"format": _FORMAT, "version": 1, "tokenizer": self.tokenizer.to_json(),
