@@ -13,6 +13,12 @@ A name that is not a setting, or a value it cannot take, stops the scripts with 
 naming this file.
 """
 
+# --- task -------------------------------------------------------------------------------
+# task = "hashtags"                     # "hashtags": recommend hashtags; "caption": write the
+#                                       # post's text from its photo and hashtags
+# caption_from_hashtags = True          # caption task: attend over the post's hashtags too
+# max_caption_words = 30                # caption task: longest caption learned and written
+
 # --- data -------------------------------------------------------------------------------
 # min_tag_count = 2                     # hashtags seen fewer times in training become UNK (dropped)
 # max_tags = 5                          # at most this many hashtags per post are learned (+ EOS)

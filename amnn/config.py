@@ -25,6 +25,7 @@ DECODE_MODES = ("sequence", "rank")
 TAG_LOSSES = ("next", "remaining")
 STOP_METRICS = ("ranking", "loss")  # what early stopping watches on validation posts
 BAD_IMAGE_POLICIES = ("error", "skip", "text-only")  # see amnn/features/photo_check.py
+TASKS = ("hashtags", "caption")  # what a model writes: hashtags, or the post's text
 # Named groups of settings (train.py --preset); flags given with a preset still win.
 PRESETS = {
     # The published architecture: BiLSTM text branch only, no neighbour memory, tags
@@ -41,6 +42,13 @@ class AMNNConfig:
         >>> AMNNConfig().max_tags
         5
     """
+
+    # --- task -------------------------------------------------------------------------------
+    task: str = "hashtags"          # "hashtags": recommend hashtags; "caption": write the post's
+                                    # text from its photo and hashtags (amnn/model/caption_network.py)
+    caption_from_hashtags: bool = True  # caption task: attend over the post's hashtags too
+    max_caption_words: int = 30     # caption task: captions are learned and written up to this
+                                    # many words (+ the end token)
 
     # --- data -------------------------------------------------------------------------------
     min_tag_count: int = 2          # hashtags seen fewer times in training become UNK (dropped)
@@ -124,6 +132,11 @@ class AMNNConfig:
         """Raise ValueError naming the field when a value is impossible."""
         if self.tokenizer not in TOKENIZER_NAMES:
             raise ValueError(f"tokenizer must be one of {TOKENIZER_NAMES}, got {self.tokenizer!r}")
+        if self.task not in TASKS:
+            raise ValueError(f"task must be one of {TASKS}, got {self.task!r}")
+        if self.task == "caption" and not (self.include_image or self.caption_from_hashtags):
+            raise ValueError("a caption model needs the photo or the hashtags to write from: "
+                             "include_image and caption_from_hashtags cannot both be False")
         if self.tag_order not in TAG_ORDERS:
             raise ValueError(f"tag_order must be one of {TAG_ORDERS}, got {self.tag_order!r}")
         if self.tag_loss not in TAG_LOSSES:
@@ -146,7 +159,7 @@ class AMNNConfig:
         positive = ("min_tag_count", "max_tags", "min_word_count", "max_words", "max_text_tokens",
                     "extract_batch_size", "word_embedding_dim", "text_units", "attention_units",
                     "region_units", "lexical_units", "tag_embedding_dim", "decoder_units", "max_epochs",
-                    "memory_neighbors", "max_photo_pixels",
+                    "memory_neighbors", "max_photo_pixels", "max_caption_words",
                     "batch_size", "top_k", "beam_size", "predict_batch_size")
         for name in positive:
             if getattr(self, name) < 1:

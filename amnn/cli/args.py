@@ -17,6 +17,7 @@ from amnn.config import (
     STOP_METRICS,
     TAG_LOSSES,
     TAG_ORDERS,
+    TASKS,
     TOKENIZER_NAMES,
     AMNNConfig,
 )
@@ -51,6 +52,11 @@ unit_interval = _checked_number(float, lambda v: 0.0 <= v <= 1.0, "a number in [
 
 # flag -> (config field, argparse keyword arguments); which script shows which flag.
 _TRAIN_FLAGS = {
+    "--task": ("task", dict(choices=TASKS, help="hashtags (default): recommend hashtags; "
+                                                "caption: write the post's text from its "
+                                                "photo and hashtags")),
+    "--max-caption-words": ("max_caption_words", dict(
+        type=positive_int, help="caption task: longest caption learned and written")),
     "--encoder": ("encoder", dict(help="image encoder")),  # choices: the registry's, when built
     "--batch-size": ("batch_size", dict(type=positive_int,
                                         help="posts per replica per training step")),
@@ -133,6 +139,8 @@ def add_config_flags(parser: argparse.ArgumentParser, script: str) -> None:
                                  "architecture (no lexical branch, no memory, greedy)")
         parser.add_argument("--no-image", action="store_true", help="text-only ablation")
         parser.add_argument("--no-text", action="store_true", help="image-only ablation")
+        parser.add_argument("--no-hashtags", action="store_true",
+                            help="caption task: write from the photo alone")
         parser.add_argument("--no-lexical", action="store_true",
                             help="leave out the bag-of-words branch beside the BiLSTM")
 
@@ -170,6 +178,8 @@ def config_from_args(args: argparse.Namespace, base: AMNNConfig | None = None,
             changes[field] = value
     if getattr(args, "memory", None) is not None:
         changes["memory"] = args.memory == "on"
+    if getattr(args, "no_hashtags", False):
+        changes["caption_from_hashtags"] = False
     if getattr(args, "no_lexical", False):
         changes["lexical_text"] = False
     # Bad photos are handled as each run says: a model trained with skip must not make

@@ -11,6 +11,10 @@ Examples:
     python scripts/predict.py --model models/demo --data test_dataset --out pred.csv \
         --explain runs/why      # also runs/why/post_0001.png ... and runs/why/index.html
 
+    # a caption model (train.py --task caption) adds `predicted_caption` instead
+    python scripts/predict.py --model models/captions --data test_dataset --out caps.csv \
+        --beam 3
+
 By default every hashtag is ranked by the decoder's first step mixed with the vote of the
 post's nearest training posts (the model's neighbour memory); --memory off leaves the vote
 out, --memory-neighbors/--memory-weight/--memory-text-share change it for this run.
@@ -106,6 +110,8 @@ def main(argv: Sequence[str] | None = None, defaults_file: Path | None = None) -
     trained = load_model_folder(args.model)
     config = config_from_args(args, base=trained.config, script="predict",
                               user_defaults=user_defaults)
+    if trained.config.task == "caption":
+        return _predict_captions(trained, config, source, out, args)
     predictor = HashtagPredictor(trained, cache_dir=config.cache_dir,
                                  encoder_weights=config.encoder_weights,
                                  progress=not args.quiet,
@@ -160,6 +166,42 @@ def main(argv: Sequence[str] | None = None, defaults_file: Path | None = None) -
         files = explained.finish()
         print(f"wrote {len(files) - 1} explanations ({explained.folder}/post_0001.png ...) "
               f"listed in {files[-1]}", file=sys.stderr)
+    return 0
+
+
+def _predict_captions(trained, config, source: Path, out: Path, args) -> int:
+    """A caption model: the input rows plus `predicted_caption`, in order."""
+    from amnn.data.posts import CAPTION_COLUMN
+    from amnn.features.photo_check import raise_for_bad_images
+    from amnn.serve.caption_predictor import CaptionPredictor
+
+    if args.explain:
+        raise AMNNError("--explain draws why hashtags were chosen; this is a caption model "
+                        "(task 'caption'): drop --explain")
+    predictor = CaptionPredictor(trained, cache_dir=config.cache_dir,
+                                 encoder_weights=config.encoder_weights,
+                                 progress=not args.quiet, on_bad_image=config.on_bad_image,
+                                 max_photo_pixels=config.max_photo_pixels)
+    if config.on_bad_image == "error" and trained.config.include_image:
+        raise_for_bad_images(source, predictor.config, args.chunk_size,
+                             progress=not args.quiet, require_text=False)
+
+    def write(chunk):
+        return predictor.predict(chunk, beam_size=config.beam_size,
+                                 batch_size=config.predict_batch_size)
+
+    def report(count):
+        if not args.quiet:
+            print(f"wrote captions for {count} posts", file=sys.stderr)
+
+    written = write_predictions(source, out, write, args.chunk_size, on_chunk=report,
+                                column=CAPTION_COLUMN, require_text=False)
+    if predictor.bad_images.count:
+        outcome = {"skip": f"were written with an empty {CAPTION_COLUMN}",
+                   "text-only": "were written without their photo"}[config.on_bad_image]
+        print(predictor.bad_images.note(config.on_bad_image, outcome, source.name),
+              file=sys.stderr)
+    print(f"wrote {written} posts with {CAPTION_COLUMN} to {out}", file=sys.stderr)
     return 0
 
 

@@ -4,6 +4,10 @@ Examples:
     # the embedded demo (a few minutes on 2 CPU cores)
     python scripts/train.py --data dataset --out models/demo --epochs 40
 
+    # a caption writer: the post's text from its photo and hashtags (--no-image: from
+    # the hashtags alone, --no-hashtags: from the photo alone)
+    python scripts/train.py --data dataset --out models/captions --task caption
+
     # real posts with their own validation split, until early stopping ends it
     python scripts/train.py --data ../shared/data/mediaeval/train \
         --val ../shared/data/mediaeval/val --out models/mediaeval
@@ -119,15 +123,13 @@ def main(argv: Optional[Sequence[str]] = None, defaults_file: Optional[Path] = N
     from amnn.data.posts import read_posts
     from amnn.data.splits import split_by_image
     from amnn.features.photo_check import check_post_photos
-    from amnn.train.fitting import train_model
-    from amnn.train.preparation import (
-        prepare,  # TensorFlow loads here, after flags are checked
-    )
+    captions = config.task == "caption"
 
     def read(path):
         # Image cells are checked with the photos themselves, so one error (or note) covers
         # missing, undecodable and out-of-folder photos alike; --no-image opens none.
-        posts = read_posts(path, require_hashtags=True, check_images=False)
+        # A caption model learns the text; its hashtags are an optional input.
+        posts = read_posts(path, require_hashtags=not captions, check_images=False)
         return check_post_photos(posts, config, progress=not args.quiet) \
             if config.include_image else posts
 
@@ -137,9 +139,14 @@ def main(argv: Optional[Sequence[str]] = None, defaults_file: Optional[Path] = N
     else:
         train_rows, val_rows = split_by_image(posts, config.val_fraction, config.seed)
         train, val = posts.select(train_rows), posts.select(val_rows)
-    data = prepare(config, train, val, progress=not args.quiet)
     # A log file gets one line per epoch, not thousands of progress-bar redraws.
     one_line = args.quiet or not sys.stdout.isatty()
+    if captions:
+        return _train_captions(config, train, val, out, args, strategy, one_line)
+    from amnn.train.fitting import train_model
+    from amnn.train.preparation import prepare
+
+    data = prepare(config, train, val, progress=not args.quiet)
     # Posts held out of the user's own data for early stopping still teach the memory.
     summary = train_model(data, out, resume=args.resume, verbose=2 if one_line else 1,
                           strategy=strategy, validation_in_memory=not args.val)
@@ -148,6 +155,21 @@ def main(argv: Optional[Sequence[str]] = None, defaults_file: Optional[Path] = N
         f"best loss {summary['best_train_loss']:.4f}, no validation posts"
     print(f"trained for {summary['epochs_run']} epochs ({best}) in {summary['train_seconds']} s;"
           f" model: {out}", file=sys.stderr)
+    return 0
+
+
+def _train_captions(config, train, val, out, args, strategy, one_line: bool) -> int:
+    """train.py --task caption: the caption model into the same kind of folder."""
+    from amnn.train.caption_training import prepare_captions, train_caption_model
+
+    data = prepare_captions(config, train, val, progress=not args.quiet)
+    summary = train_caption_model(data, out, resume=args.resume,
+                                  verbose=2 if one_line else 1, strategy=strategy)
+    best = summary["best_val_loss"]
+    best = f"best val_loss {best:.4f}" if best is not None else \
+        f"best loss {summary['best_train_loss']:.4f}, no validation posts"
+    print(f"trained the caption model for {summary['epochs_run']} epochs ({best}) in "
+          f"{summary['train_seconds']} s; model: {out}", file=sys.stderr)
     return 0
 
 

@@ -43,6 +43,7 @@ IMAGE_COLUMN = "image_names"
 TEXT_COLUMN = "tweets"
 TAG_COLUMNS = ("hashtags", "captions")  # the first one found is the hashtag column
 PREDICTION_COLUMN = "predicted_hashtags"  # what predict.py and baselines.py add
+CAPTION_COLUMN = "predicted_caption"  # what predict.py adds with a caption model
 # Optional: tags the user already wrote, for predict.py to complete (never recommended back).
 GIVEN_COLUMNS = ("given_hashtags", "given_captions")  # `captions`, as for TAG_COLUMNS
 
@@ -112,14 +113,14 @@ class Posts:
     @classmethod
     def from_rows(cls, csv_path: Union[str, Path], header: list[str], rows: list[list[str]],
                   line_numbers: list[int], require_hashtags: bool = False,
-                  check_images: bool = True) -> "Posts":
+                  check_images: bool = True, require_text: bool = True) -> "Posts":
         """Build posts from a header and rows of text cells, checking every cell.
 
         With `check_images`, image cells that cannot be used raise one DataError listing
         them all; without, they are recorded in `image_problems`.
         """
         path = Path(csv_path)
-        columns = _find_columns(path, header, require_hashtags)
+        columns = _find_columns(path, header, require_hashtags, require_text)
         width = len(header)
         for fields, line in zip(rows, line_numbers):
             if len(fields) > width:
@@ -189,14 +190,16 @@ def read_posts(path: Union[str, os.PathLike], require_hashtags: bool = True,
 
 def iter_post_chunks(path: Union[str, os.PathLike], chunk_size: int,
                      require_hashtags: bool = False,
-                     check_images: bool = False) -> Iterator[Posts]:
+                     check_images: bool = False,
+                     require_text: bool = True) -> Iterator[Posts]:
     """Posts in consecutive chunks of at most `chunk_size` rows, holding one chunk at a time.
 
     Meant for predicting over CSVs too large to hold in memory. Each chunk is checked
     like `read_posts` checks a whole file, except that image cells that cannot be used are
     by default recorded in `Posts.image_problems` rather than raised: the predictor applies
     --on-bad-image to them chunk by chunk, and a row is never lost. A header-only file
-    yields nothing.
+    yields nothing. `require_text=False` accepts a file without a `tweets` column (a
+    caption model writes the text; its posts' texts are then '').
 
     Example:
         >>> import tempfile, pathlib
@@ -210,27 +213,29 @@ def iter_post_chunks(path: Union[str, os.PathLike], chunk_size: int,
     csv_path = resolve_csv_path(path)
     records = read_records(csv_path)
     header = read_header(csv_path, records, f"{IMAGE_COLUMN},{TEXT_COLUMN},{TAG_COLUMNS[0]}")
-    _find_columns(csv_path, header, require_hashtags)  # fail before reading any row
+    _find_columns(csv_path, header, require_hashtags, require_text)  # fail before any row
     lines, rows = [], []
     for line, fields in records:
         lines.append(line)
         rows.append(fields)
         if len(rows) == chunk_size:
-            yield Posts.from_rows(csv_path, header, rows, lines, require_hashtags, check_images)
+            yield Posts.from_rows(csv_path, header, rows, lines, require_hashtags, check_images,
+                                  require_text)
             lines, rows = [], []
     if rows:
-        yield Posts.from_rows(csv_path, header, rows, lines, require_hashtags, check_images)
+        yield Posts.from_rows(csv_path, header, rows, lines, require_hashtags, check_images,
+                              require_text)
 
 
-def _find_columns(csv_path: Path, header: list[str],
-                  require_hashtags: bool) -> dict[str, Optional[str]]:
+def _find_columns(csv_path: Path, header: list[str], require_hashtags: bool,
+                  require_text: bool = True) -> dict[str, Optional[str]]:
     """Role -> header name, matched without regard to case; missing required ones raise."""
     by_lower = {name.lower(): name for name in header}
     columns = {IMAGE_COLUMN: by_lower.get(IMAGE_COLUMN), TEXT_COLUMN: by_lower.get(TEXT_COLUMN),
                "hashtags": next((by_lower[n] for n in TAG_COLUMNS if n in by_lower), None),
                "given_hashtags": next((by_lower[n] for n in GIVEN_COLUMNS if n in by_lower),
                                       None)}
-    missing = [] if columns[TEXT_COLUMN] else [TEXT_COLUMN]
+    missing = [] if columns[TEXT_COLUMN] or not require_text else [TEXT_COLUMN]
     if require_hashtags and columns["hashtags"] is None:
         missing.append(f"{TAG_COLUMNS[0]} (or {TAG_COLUMNS[1]})")
     if missing:

@@ -96,7 +96,8 @@ def _policy_error(posts, bad: Sequence[BadImage]) -> DataError:
                            "cached, so the next run only extracts what changed")
 
 
-def raise_for_bad_images(csv_path, config, chunk_size: int, progress: bool = True) -> None:
+def raise_for_bad_images(csv_path, config, chunk_size: int, progress: bool = True,
+                         require_text: bool = True) -> None:
     """Look at every photo of a CSV, chunk by chunk; raise one DataError if any is bad.
 
     predict.py calls it before writing anything under --on-bad-image error, so the error
@@ -110,7 +111,8 @@ def raise_for_bad_images(csv_path, config, chunk_size: int, progress: bool = Tru
     """
 
     first, bad = None, []
-    for chunk in iter_post_chunks(csv_path, chunk_size, require_hashtags=False):
+    for chunk in iter_post_chunks(csv_path, chunk_size, require_hashtags=False,
+                                  require_text=require_text):
         first = first or chunk
         bad.extend(find_bad_images(chunk, config, progress))
     if bad:

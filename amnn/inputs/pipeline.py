@@ -17,7 +17,7 @@ from amnn.data.vocabulary import BOS
 from amnn.inputs.encoding import EncodedPosts
 
 
-def _ragged(rows: Sequence[Sequence[int]]) -> tf.RaggedTensor:
+def ragged_rows(rows: Sequence[Sequence[int]]) -> tf.RaggedTensor:
     """A ragged int32 tensor built from flat numpy arrays (fast for 100k+ rows)."""
     lengths = np.fromiter((len(r) for r in rows), dtype=np.int64, count=len(rows))
     flat = np.fromiter((i for r in rows for i in r), dtype=np.int32, count=int(lengths.sum()))
@@ -54,9 +54,9 @@ def make_dataset(posts: EncodedPosts, features: Optional[np.ndarray], batch_size
     """
     if len(posts) == 0:
         raise ValueError("make_dataset needs at least one post")
-    columns = {"targets": _ragged(posts.targets)}
+    columns = {"targets": ragged_rows(posts.targets)}
     if posts.text_ids is not None:
-        columns["text_ids"] = _ragged(posts.text_ids)
+        columns["text_ids"] = ragged_rows(posts.text_ids)
     if posts.image_rows is not None:
         columns["image_rows"] = tf.constant(posts.image_rows, dtype=tf.int32)
     dataset = tf.data.Dataset.from_tensor_slices(columns)

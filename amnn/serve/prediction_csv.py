@@ -31,7 +31,8 @@ def check_output(inputs: Sequence[Path], out: Path, overwrite: bool) -> None:
 
 
 def write_predictions(source: Path, out: Path, recommend: Callable[[Posts], list],
-                      chunk_size: int, on_chunk: Callable[[int], None] | None = None) -> int:
+                      chunk_size: int, on_chunk: Callable[[int], None] | None = None,
+                      column: str = PREDICTION_COLUMN, require_text: bool = True) -> int:
     """Write `source`'s rows plus `recommend(chunk)` tag lists to `out`; return the row count.
 
     Args:
@@ -40,16 +41,21 @@ def write_predictions(source: Path, out: Path, recommend: Callable[[Posts], list
         recommend: posts chunk -> list of tag lists (best first), one per post.
         chunk_size: rows per chunk.
         on_chunk: called with the running row count after each chunk (progress).
+        column: the column written: `predicted_hashtags` (tag lists, joined with spaces), or
+            `predicted_caption` for a caption model, whose `recommend` gives strings.
+        require_text: False accepts a CSV without a `tweets` column (caption models).
     """
     written = 0
     # A crash or Ctrl-C leaves no half CSV that looks like a result.
     with atomic_output(out, suffix=".partial") as partial:
         with partial.open("w", encoding="utf-8", newline="") as stream:
-            for chunk in iter_post_chunks(source, chunk_size, require_hashtags=False):
+            for chunk in iter_post_chunks(source, chunk_size, require_hashtags=False,
+                                          require_text=require_text):
                 frame = chunk.frame.copy()
-                if PREDICTION_COLUMN in frame.columns:  # a re-run on a predictions file
-                    frame = frame.drop(columns=[PREDICTION_COLUMN])
-                frame[PREDICTION_COLUMN] = [" ".join(tags) for tags in recommend(chunk)]
+                if column in frame.columns:  # a re-run on a predictions file
+                    frame = frame.drop(columns=[column])
+                frame[column] = [made if isinstance(made, str) else " ".join(made)
+                                 for made in recommend(chunk)]
                 frame.to_csv(stream, header=written == 0, index=False)
                 written += len(frame)
                 if on_chunk is not None:

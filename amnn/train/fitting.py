@@ -77,7 +77,7 @@ def compile_model(model: keras.Model, learning_rate: float,
     return model
 
 
-def _best_logged(log_path: Path, column: str = "val_loss", mode: str = "min"):
+def best_logged(log_path: Path, column: str = "val_loss", mode: str = "min"):
     """The best value of `column` logged so far (keeps the best checkpoint honest on resume)."""
     if not log_path.is_file():
         return None
@@ -97,16 +97,26 @@ def _monitored(data: PreparedData) -> tuple[str, str]:
 
 
 def _callbacks(out: Path, data: PreparedData, resume: bool) -> list:
-    config, work = data.config, out / WORK_DIR
     monitor, mode = _monitored(data)
-    ranking = [ValidationRanking(config, data.val, data.features, len(data.vocab))] \
+    ranking = [ValidationRanking(data.config, data.val, data.features, len(data.vocab))] \
         if len(data.val) else []
-    return ranking + [  # the ranking first: the callbacks after it read its score
+    # The ranking first: the callbacks after it read its score.
+    return ranking + standard_callbacks(out, data.config, monitor, mode, resume)
+
+
+def standard_callbacks(out: Path, config, monitor: str, mode: str, resume: bool) -> list:
+    """Backup for --resume, best checkpoint, early stopping, rate schedule, log, NaN stop.
+
+    Shared by the hashtag and the caption trainings: `monitor` is the logged metric they
+    watch, `mode` "min" or "max".
+    """
+    work = out / WORK_DIR
+    return [
         keras.callbacks.BackupAndRestore(str(work / "backup"), delete_checkpoint=True),
         keras.callbacks.ModelCheckpoint(
             str(work / "best.weights.h5"), monitor=monitor, mode=mode, save_best_only=True,
             save_weights_only=True,
-            initial_value_threshold=_best_logged(out / LOG_FILE, monitor, mode)
+            initial_value_threshold=best_logged(out / LOG_FILE, monitor, mode)
             if resume else None),
         keras.callbacks.EarlyStopping(monitor=monitor, mode=mode,
                                       patience=config.early_stopping_patience),
@@ -118,9 +128,13 @@ def _callbacks(out: Path, data: PreparedData, resume: bool) -> list:
 
 
 def _check_resume(work: Path, data: PreparedData, resume: bool) -> None:
-    """A resumed run must train the same model on the same vocabularies."""
-    stamp = {"config": data.config.to_dict(), "tag_vocab_size": data.sizes.tag_vocab_size,
-             "word_vocab_size": data.sizes.word_vocab_size}
+    check_resume(work, {"config": data.config.to_dict(),
+                        "tag_vocab_size": data.sizes.tag_vocab_size,
+                        "word_vocab_size": data.sizes.word_vocab_size}, resume)
+
+
+def check_resume(work: Path, stamp: dict, resume: bool) -> None:
+    """A resumed run must train the same model on the same vocabularies (`stamp` says which)."""
     saved = work / "run.json"
     if resume and saved.is_file() and read_json(saved) != stamp:
         raise AMNNError(f"--resume: the data or settings differ from the interrupted run in "
@@ -182,9 +196,9 @@ def train_model(data: PreparedData, out: Path, resume: bool = False,
     if best.is_file():
         model.load_weights(best)  # keep the epoch that was best on validation, not the last
     summary = {"epochs_run": len(history.history.get("loss", [])),
-               "best_val_ranking": _best_logged(out / LOG_FILE, RANKING_METRIC, "max"),
-               "best_val_loss": _best_logged(out / LOG_FILE),
-               "best_train_loss": _best_logged(out / LOG_FILE, "loss"),
+               "best_val_ranking": best_logged(out / LOG_FILE, RANKING_METRIC, "max"),
+               "best_val_loss": best_logged(out / LOG_FILE),
+               "best_train_loss": best_logged(out / LOG_FILE, "loss"),
                "train_posts": len(data.train), "val_posts": len(data.val),
                "train_seconds": round(seconds, 1),
                "strategy": strategy_name(strategy) if strategy is not None else None,

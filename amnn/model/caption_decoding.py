@@ -1,0 +1,154 @@
+"""Writing captions word by word: greedy decoding and beam search, a batch at a time.
+
+Every post of a batch is encoded once; each step runs the decoder for the whole batch (or
+batch x beam) in one compiled call. A caption ends at the learned end token (EOS) or after
+`max_words` words, never before the first word. PAD, UNK and BOS are never written, and a word that would repeat a
+three-word sequence already written is not chosen: greedy decoders of short texts
+otherwise fall into loops ("the storm the storm the storm").
+
+Example:
+    >>> writer = CaptionWriter(trained_network, caption_ids)      # doctest: +SKIP
+    >>> writer.write({"image_regions": regions, "tag_ids": tags}, max_words=30,
+    ...              beam_size=3)                                 # doctest: +SKIP
+    [[12, 40, 7, 903], ...]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import tensorflow as tf
+
+from amnn.inputs.caption_encoding import CaptionIds
+from amnn.model.caption_network import CaptionNetwork
+
+NO_REPEAT_NGRAM = 3  # a written caption never holds the same three words twice
+
+
+def _banned_by_repeat(words: list[int], n: int = NO_REPEAT_NGRAM) -> list[int]:
+    """Words that would complete an n-gram already in `words`.
+
+    Example:
+        >>> _banned_by_repeat([5, 6, 7, 5, 6])
+        [7]
+    """
+    if len(words) < n - 1:
+        return []
+    prefix = tuple(words[len(words) - n + 1:])
+    return [words[i + n - 1] for i in range(len(words) - n + 1)
+            if tuple(words[i:i + n - 1]) == prefix]
+
+
+class CaptionWriter:
+    """Greedy and beam-search caption decoding for a trained `CaptionNetwork`.
+
+    Args:
+        network: CaptionNetwork with trained layers.
+        ids: CaptionIds. BOS, EOS and the ids never written.
+        length_penalty: float. Beam hypotheses are compared by their log-probability
+            divided by length ** length_penalty (0: raw sums, which favour short captions).
+    """
+
+    def __init__(self, network: CaptionNetwork, ids: CaptionIds,
+                 length_penalty: float = 1.0) -> None:
+        self.network, self.ids, self.length_penalty = network, ids, length_penalty
+        self._encode = tf.function(self._encode_batch, reduce_retracing=True)
+        self._step = tf.function(self._step_batch, reduce_retracing=True)
+        ban = np.zeros(ids.size, dtype=np.float32)
+        ban[ids.never_written] = -np.inf
+        self._ban = ban
+
+    def _encode_batch(self, inputs):
+        return self.network.encode(inputs.get("tag_ids"), inputs.get("image_regions"))
+
+    def _step_batch(self, words, state, memory):
+        logits, state = self.network.decode(words[:, None], state, memory)
+        return tf.nn.log_softmax(logits[:, 0, :]), state
+
+    def write(self, inputs: dict, max_words: int, beam_size: int = 1) -> list[list[int]]:
+        """Each post's written word ids (EOS not included), in the batch's order."""
+        if beam_size <= 1:
+            return self._greedy(inputs, max_words)
+        return self._beam(inputs, max_words, beam_size)
+
+    def _scores(self, log_probs, written: list[list[int]], step: int, max_words: int):
+        """Step log-probabilities with forbidden words at -inf; EOS forced at the end."""
+        scores = log_probs + self._ban
+        if step == max_words:  # the caption is full: only the end remains
+            scores = np.full_like(scores, -np.inf)
+            scores[:, self.ids.eos] = 0.0
+            return scores
+        if step == 0:  # a caption has at least one word, even from an unsure model
+            scores[:, self.ids.eos] = -np.inf
+        for row, words in enumerate(written):
+            scores[row, _banned_by_repeat(words)] = -np.inf
+        return scores
+
+    def _greedy(self, inputs: dict, max_words: int) -> list[list[int]]:
+        memory, state = self._encode(inputs)
+        count = int(state.shape[0])
+        written: list[list[int]] = [[] for _ in range(count)]
+        done = np.zeros(count, dtype=bool)
+        words = np.full(count, self.ids.bos, dtype=np.int32)
+        for step in range(max_words + 1):
+            log_probs, state = self._step(tf.constant(words), state, memory)
+            chosen = self._scores(log_probs.numpy(), written, step, max_words).argmax(-1)
+            for row in np.flatnonzero(~done):
+                if chosen[row] == self.ids.eos:
+                    done[row] = True
+                else:
+                    written[row].append(int(chosen[row]))
+            if done.all():
+                break
+            words = chosen.astype(np.int32)
+        return written
+
+    def _beam(self, inputs: dict, max_words: int, beam_size: int) -> list[list[int]]:
+        memory, state = self._encode(inputs)
+        count = int(state.shape[0])
+        # Each post's encoding once per beam: rows post*beam ... post*beam + beam - 1.
+        tile = np.repeat(np.arange(count), beam_size)
+        memory = {key: tf.gather(value, tile) for key, value in memory.items()}
+        state = tf.gather(state, tile)
+        sums = np.tile([0.0] + [-np.inf] * (beam_size - 1), count)  # one live beam at first
+        hypotheses: list[list[int]] = [[] for _ in range(count * beam_size)]
+        finished: list[list[tuple[float, list[int]]]] = [[] for _ in range(count)]
+        words = np.full(count * beam_size, self.ids.bos, dtype=np.int32)
+        for step in range(max_words + 1):
+            log_probs, state = self._step(tf.constant(words), state, memory)
+            scores = self._scores(log_probs.numpy(), hypotheses, step, max_words)
+            total = (sums[:, None] + scores).reshape(count, -1)  # (posts, beam x words)
+            best = np.argsort(-total, axis=1, kind="stable")[:, :2 * beam_size]
+            rows, next_words, next_sums = [], [], []
+            for post in range(count):
+                kept = 0
+                for flat in best[post]:
+                    value = total[post, flat]
+                    source, word = post * beam_size + flat // self.ids.size, flat % self.ids.size
+                    if not np.isfinite(value) or kept == beam_size:
+                        break
+                    if word == self.ids.eos:
+                        length = len(hypotheses[source]) + 1
+                        finished[post].append((value / length ** self.length_penalty,
+                                               hypotheses[source]))
+                        continue
+                    rows.append(source)
+                    next_words.append(word)
+                    next_sums.append(value)
+                    kept += 1
+                for _ in range(beam_size - kept):  # dead beams keep the shape
+                    rows.append(post * beam_size)
+                    next_words.append(self.ids.eos)
+                    next_sums.append(-np.inf)
+            if self._all_settled(finished, next_sums, beam_size, count):
+                break
+            hypotheses = [hypotheses[r] + [w] if np.isfinite(s) else []
+                          for r, w, s in zip(rows, next_words, next_sums)]
+            sums = np.asarray(next_sums)
+            words = np.asarray(next_words, dtype=np.int32)
+            state = tf.gather(state, rows)
+        return [max(done, key=lambda item: item[0])[1] if done else [] for done in finished]
+
+    def _all_settled(self, finished, next_sums, beam_size: int, count: int) -> bool:
+        """True when no live hypothesis is left, or every post has `beam_size` ended ones."""
+        live = np.isfinite(np.asarray(next_sums)).reshape(count, beam_size).any(axis=1)
+        return all(not live[post] or len(finished[post]) >= beam_size for post in range(count))

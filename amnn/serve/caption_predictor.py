@@ -1,0 +1,112 @@
+"""Writing captions for posts with a trained caption model folder (`train.py --task caption`).
+
+Posts are decoded a batch at a time (`amnn.model.caption_decoding.CaptionWriter`) and the
+captions are returned in the input order. The photo is read through the feature cache and
+checked as the hashtag predictor checks it (`on_bad_image`); a post skipped for its photo
+gets an empty caption, so every input row keeps its place. A model that writes from
+hashtags reads them from the CSV's `hashtags` column; tags it never saw in training are
+left out (a post with none is written from its photo alone, or from nothing but the
+model's prior when it has no photo input).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from amnn.data.photo_files import BadImageTally
+from amnn.data.posts import Posts
+from amnn.errors import DataError
+from amnn.features.photo_check import apply_bad_image_policy, find_bad_images
+from amnn.features.photo_table import photo_table
+from amnn.inputs.caption_encoding import CaptionIds, encode_caption_posts
+from amnn.inputs.encoding import pad_ids
+from amnn.model.caption_decoding import CaptionWriter
+from amnn.model.caption_network import CaptionNetwork
+from amnn.model.folder import TrainedAMNN
+
+
+class CaptionPredictor:
+    """Batched caption writing for a trained caption model.
+
+    Args:
+        trained: TrainedAMNN loaded from a caption model folder (config.task "caption").
+        cache_dir, encoder_weights, max_photo_pixels: this machine's photo settings
+            (None: the model's).
+        progress: bool. Show a progress bar while new photos are encoded.
+        on_bad_image: "error", "skip" (empty caption) or "text-only" (written without the
+            photo). `bad_images` counts them over every `predict` call.
+
+    Example:
+        >>> predictor = CaptionPredictor(load_model_folder("models/captions"))  # doctest: +SKIP
+        >>> predictor.predict(read_posts("test_dataset", require_hashtags=False))[:1]
+        ... # doctest: +SKIP
+        ['those green eyes when she hears the treat bag']
+    """
+
+    def __init__(self, trained: TrainedAMNN, cache_dir: str | None = None,
+                 encoder_weights: str | None = None, progress: bool = True,
+                 on_bad_image: str = "error", max_photo_pixels: int | None = None):
+        if trained.config.task != "caption":
+            raise ValueError("CaptionPredictor needs a caption model (task 'caption'); "
+                             "use HashtagPredictor for a hashtag model")
+        self.trained = trained
+        self.config = trained.config.replace(
+            cache_dir=cache_dir if cache_dir is not None else trained.config.cache_dir,
+            encoder_weights=encoder_weights or trained.config.encoder_weights,
+            on_bad_image=on_bad_image,
+            max_photo_pixels=max_photo_pixels or trained.config.max_photo_pixels)
+        self.progress = progress
+        self.bad_images = BadImageTally()
+        self.ids = CaptionIds(trained.vectorizer)
+        self.writer = CaptionWriter(CaptionNetwork.from_model(trained.model, trained.config),
+                                    self.ids)
+
+    def check_columns(self, posts: Posts) -> None:
+        """A model that writes from hashtags needs the CSV's hashtags column."""
+        if self.config.caption_from_hashtags and posts.hashtags is None:
+            raise DataError(str(posts.csv_path), "this caption model writes from the posts' "
+                            "hashtags, and the file has no hashtags column; add one "
+                            "(space-separated tags, may be empty)", row=1, column="hashtags")
+
+    def predict(self, posts: Posts, beam_size: int = 1, batch_size: int = 256,
+                max_words: int | None = None) -> list[str]:
+        """One caption per post (words separated by spaces), in the order of `posts`."""
+        if len(posts) == 0:
+            return []
+        self.check_columns(posts)
+        captions = [""] * len(posts)
+        keep = np.arange(len(posts))
+        if self.config.include_image:
+            bad = find_bad_images(posts, self.config, progress=self.progress)
+            if bad and self.config.on_bad_image == "skip":
+                keep = np.setdiff1d(keep, [b.row for b in bad])
+                posts = posts.select(keep)
+            else:
+                posts = apply_bad_image_policy(posts, bad, self.config.on_bad_image)
+            self.bad_images.add(bad)
+        if len(posts):
+            written = self._write(posts, beam_size, batch_size,
+                                  max_words or self.config.max_caption_words)
+            for index, caption in zip(keep, written):
+                captions[index] = caption
+        return captions
+
+    def _write(self, posts: Posts, beam_size: int, batch_size: int,
+               max_words: int) -> list[str]:
+        features = rows = None
+        if self.config.include_image:
+            table = photo_table(posts.image_paths, self.config, progress=self.progress,
+                                extract=False)  # find_bad_images has just cached them
+            features, rows = table.features, table.rows
+        encoded = encode_caption_posts(posts, self.config, self.trained.hashtag_vocab, None,
+                                       rows)
+        captions = []
+        for start in range(0, len(posts), batch_size):
+            inputs = {}
+            if encoded.tag_ids is not None:
+                inputs["tag_ids"] = pad_ids(encoded.tag_ids[start:start + batch_size])
+            if features is not None:
+                inputs["image_regions"] = features[encoded.image_rows[start:start + batch_size]]
+            written = self.writer.write(inputs, max_words, beam_size)
+            captions += [self.ids.text(ids) for ids in written]
+        return captions

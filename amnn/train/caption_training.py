@@ -1,0 +1,167 @@
+"""Training the caption model (`train.py --task caption`) into one model folder.
+
+The vocabularies come from the training posts alone: the written words from their
+captions (`amnn.inputs.caption_encoding`), the hashtag inputs from their tags. Training is
+teacher-forced cross-entropy on the next word (padding ignored) with the same Adam, backup
+for --resume, best checkpoint, early stopping and rate schedule as the hashtag model
+(`amnn.train.fitting.standard_callbacks`); early stopping watches the validation posts'
+loss, or the training loss without validation posts.
+
+The folder is the hashtag model's (`amnn.model.folder`): model.keras, config.json with
+task "caption", text_vectorizer.json (the written words), hashtag_vocab.json (the hashtag
+inputs); predict.py reads the task from config.json.
+
+Example:
+    >>> data = prepare_captions(AMNNConfig(task="caption"), train_posts, val_posts)
+    ... # doctest: +SKIP
+    >>> train_caption_model(data, Path("models/captions"))["epochs_run"]  # doctest: +SKIP
+    12
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from amnn.config import AMNNConfig
+from amnn.data.posts import Posts
+from amnn.data.text import TextVectorizer
+from amnn.data.vocabulary import HashtagVocabulary
+from amnn.errors import AMNNError, DataError
+from amnn.features.encoders import encoder_feature_shape
+from amnn.features.photo_table import photo_table
+from amnn.inputs.caption_encoding import (
+    CaptionIds,
+    CaptionPosts,
+    encode_caption_posts,
+    fit_caption_vectorizer,
+    keep_captioned,
+)
+from amnn.inputs.caption_pipeline import caption_dataset
+from amnn.model.caption_network import CaptionNetwork, CaptionSizes
+from amnn.model.folder import TrainedAMNN, save_model_folder
+from amnn.model.folder_names import CURVES_FILE, LOG_FILE, WORK_DIR
+from amnn.model.network import ModelSizes
+from amnn.train.curves import plot_training_curves
+from amnn.train.distribution import global_batch_size, strategy_name
+from amnn.train.epoch_log import EpochLine
+from amnn.train.fitting import best_logged, check_resume, compile_model, standard_callbacks
+
+
+@dataclass
+class CaptionData:
+    """Everything caption training needs, from the train and validation posts."""
+
+    config: AMNNConfig
+    vectorizer: TextVectorizer
+    tag_vocab: HashtagVocabulary
+    train: CaptionPosts
+    val: CaptionPosts
+    features: Optional[np.ndarray]
+    sizes: CaptionSizes
+
+    @property
+    def ids(self) -> CaptionIds:
+        return CaptionIds(self.vectorizer)
+
+
+def prepare_captions(config: AMNNConfig, train: Posts, val: Posts,
+                     progress: bool = True) -> CaptionData:
+    """Fit the vocabularies on `train`, read the photos, encode both splits."""
+    if config.include_image and not train.has_images:
+        if not config.caption_from_hashtags:
+            raise DataError(str(train.csv_path), "the training posts have no photos and "
+                            "--no-hashtags leaves nothing to write a caption from",
+                            column="image_names")
+        print("note: the training posts have no photos; the captions are written from the "
+              "hashtags alone", file=sys.stderr)
+        config = config.replace(include_image=False)
+    if config.caption_from_hashtags and train.hashtags is None:
+        if not config.include_image:
+            raise DataError(str(train.csv_path), "the posts have neither photos nor a "
+                            "hashtags column: nothing to write a caption from",
+                            column="hashtags")
+        print("note: the training posts have no hashtags column; the captions are written "
+              "from the photos alone", file=sys.stderr)
+        config = config.replace(caption_from_hashtags=False)
+    vectorizer = fit_caption_vectorizer(train.texts, config)
+    ids = CaptionIds(vectorizer)
+    tag_vocab = HashtagVocabulary.build(train.hashtags if train.hashtags is not None else [],
+                                        min_count=config.min_tag_count)
+    features, rows = None, (None, None)
+    if config.include_image:
+        table = photo_table(list(train.image_paths) + list(val.image_paths), config, progress)
+        features, rows = table.features, (table.rows[: len(train)], table.rows[len(train):])
+    encoded_train, dropped_train = keep_captioned(
+        encode_caption_posts(train, config, tag_vocab, ids, rows[0]))
+    encoded_val, dropped_val = keep_captioned(
+        encode_caption_posts(val, config, tag_vocab, ids, rows[1]))
+    if len(encoded_train) == 0:
+        raise DataError(str(train.csv_path), "no training post has a caption to learn from",
+                        column="tweets")
+    print(f"posts: {len(encoded_train)} train ({dropped_train} without a caption left out), "
+          f"{len(encoded_val)} validation ({dropped_val} left out); caption vocabulary "
+          f"{vectorizer.vocab_size - 2} words; hashtag inputs {len(tag_vocab) - 4} tags",
+          file=sys.stderr)
+    sizes = CaptionSizes(ids.size, len(tag_vocab), tuple(encoder_feature_shape(config.encoder)))
+    return CaptionData(config, vectorizer, tag_vocab, encoded_train, encoded_val, features,
+                       sizes)
+
+
+def train_caption_model(data: CaptionData, out: Path, resume: bool = False,
+                        verbose: str | int = "auto", strategy=None) -> dict:
+    """Train on prepared caption data and write the model folder `out`; a summary dict."""
+    config, out = data.config, Path(out)
+    keras.utils.set_random_seed(config.seed)
+    check_resume(out / WORK_DIR, {"config": config.to_dict(), "word_ids": data.sizes.word_ids,
+                                  "tag_vocab_size": data.sizes.tag_vocab_size}, resume)
+    active = strategy if strategy is not None else tf.distribute.get_strategy()
+    batch = global_batch_size(config.batch_size, active)
+    with active.scope():
+        model = compile_model(CaptionNetwork.create(config, data.sizes)
+                              .training_model(data.sizes), config.learning_rate)
+    bos = data.ids.bos
+    train_ds = caption_dataset(data.train, data.features, batch, bos, shuffle=True,
+                               seed=config.seed)
+    val_ds = caption_dataset(data.val, data.features, batch, bos) if len(data.val) else None
+    monitor = "val_loss" if val_ds is not None else "loss"
+    callbacks = standard_callbacks(out, config, monitor, "min", resume)
+    epochs = config.epochs or config.max_epochs
+    if verbose == 2:  # one line an epoch for a log
+        callbacks.append(EpochLine(epochs))
+    started = time.perf_counter()
+    history = model.fit(train_ds, validation_data=val_ds, epochs=epochs,
+                        verbose=0 if verbose == 2 else verbose, shuffle=False,
+                        callbacks=callbacks)
+    seconds = time.perf_counter() - started
+    if any(not np.isfinite(v) for v in history.history.get("loss", [])):
+        raise AMNNError("training diverged (loss became NaN); lower --learning-rate")
+    best = out / WORK_DIR / "best.weights.h5"
+    if best.is_file():
+        model.load_weights(best)  # the epoch best on validation, not the last
+    summary = {"epochs_run": len(history.history.get("loss", [])),
+               "best_val_loss": best_logged(out / LOG_FILE),
+               "best_train_loss": best_logged(out / LOG_FILE, "loss"),
+               "train_posts": len(data.train), "val_posts": len(data.val),
+               "train_seconds": round(seconds, 1),
+               "strategy": strategy_name(strategy) if strategy is not None else None,
+               "replicas": active.num_replicas_in_sync, "global_batch_size": batch}
+    # The folder's sizes: word ids are the written words (+ BOS, EOS), tags the inputs.
+    sizes = ModelSizes(data.sizes.word_ids, data.sizes.tag_vocab_size,
+                       data.sizes.feature_shape)
+    save_model_folder(out, TrainedAMNN(model, config, data.tag_vocab, data.vectorizer, sizes),
+                      extra={"training": summary})
+    try:
+        plot_training_curves(out / LOG_FILE, out / CURVES_FILE)
+    except Exception as error:  # a plot must never cost the user a trained model
+        print(f"warning: could not draw {CURVES_FILE}: {error}", file=sys.stderr)
+    shutil.rmtree(out / WORK_DIR, ignore_errors=True)
+    return summary

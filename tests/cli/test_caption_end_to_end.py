@@ -1,0 +1,65 @@
+"""End to end: train.py --task caption, predict.py writes `predicted_caption`, scored.
+
+The demo's real photos and hashtags, English and Korean captions; a few epochs, so the
+captions are rough, but the whole path runs as a user runs it.
+"""
+
+import json
+
+import pandas as pd
+import pytest
+
+from tests.cli.test_end_to_end import REPO, run
+
+
+@pytest.fixture(scope="module")
+def caption_model(tmp_path_factory):
+    root = tmp_path_factory.mktemp("captions")
+    model = root / "model"
+    run("train.py", "--data", REPO / "dataset", "--out", model, "--task", "caption",
+        "--epochs", "3", "--val-fraction", "0", "--decoder-units", "32", "--batch-size", "32",
+        "--quiet", cache=root / "cache")
+    return root, model
+
+
+@pytest.mark.slow
+def test_caption_model_folder_says_its_task(caption_model):
+    _, model = caption_model
+    config = json.loads((model / "config.json").read_text())
+    assert config["task"] == "caption" and config["include_image"]
+    words = json.loads((model / "text_vectorizer.json").read_text())["words"]
+    assert "the" in words and any("\uac00" <= ch <= "\ud7a3" for w in words for ch in w)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("beam", ["1", "3"])
+def test_predict_writes_one_caption_per_row_in_order(caption_model, tmp_path, beam):
+    root, model = caption_model
+    out = tmp_path / "captions.csv"
+    run("predict.py", "--model", model, "--data", REPO / "test_dataset", "--out", out,
+        "--beam", beam, "--chunk-size", "7", "--quiet", cache=root / "cache")
+    source = pd.read_csv(REPO / "test_dataset" / "image_text_tag.csv", dtype=str,
+                         keep_default_na=False)
+    written = pd.read_csv(out, dtype=str, keep_default_na=False)
+    pd.testing.assert_frame_equal(written[source.columns], source)
+    vocabulary = set(json.loads((model / "text_vectorizer.json").read_text())["words"])
+    for caption in written["predicted_caption"]:
+        words = caption.split()
+        assert 1 <= len(words) <= 30 and set(words) <= vocabulary
+
+
+@pytest.mark.slow
+def test_predict_needs_no_text_column_but_its_hashtags(caption_model, tmp_path):
+    root, model = caption_model
+    posts = pd.read_csv(REPO / "test_dataset" / "image_text_tag.csv", dtype=str,
+                        keep_default_na=False).head(4)
+    (tmp_path / "images").symlink_to(REPO / "test_dataset" / "images")
+    posts[["image_names", "hashtags"]].to_csv(tmp_path / "new.csv", index=False)
+    out = tmp_path / "captions.csv"
+    run("predict.py", "--model", model, "--data", tmp_path / "new.csv", "--out", out,
+        "--quiet", cache=root / "cache")
+    assert len(pd.read_csv(out)["predicted_caption"].dropna()) == 4
+    posts[["image_names"]].to_csv(tmp_path / "photos_only.csv", index=False)
+    failed = run("predict.py", "--model", model, "--data", tmp_path / "photos_only.csv",
+                 "--out", tmp_path / "x.csv", "--quiet", cache=root / "cache", expect=2)
+    assert "photos_only.csv" in failed.stderr and "no hashtags column" in failed.stderr
