@@ -37,18 +37,6 @@ def run(script, *args, cache, expect=0):
     return done
 
 
-@pytest.fixture(scope="module")
-def demo_model(tmp_path_factory):
-    root = tmp_path_factory.mktemp("demo")
-    cache, model = root / "cache", root / "model"
-    # Not --quiet: output captured to a pipe, like a log file, is already one line an epoch.
-    done = run("train.py", "--data", REPO / "dataset", "--out", model, "--epochs", "3",
-               *SMALL_MODEL, cache=cache)
-    (root / "train_stdout.txt").write_text(done.stdout)
-    (root / "train_stderr.txt").write_text(done.stderr)
-    return root, cache, model
-
-
 def test_train_output_is_quiet_and_one_line_per_epoch_in_a_log(demo_model):
     root, _, _ = demo_model
     out, err = (root / "train_stdout.txt").read_text(), (root / "train_stderr.txt").read_text()

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.cli.test_end_to_end import REPO, SMALL_MODEL, run
+from tests.cli.test_end_to_end import REPO
 
 gr = pytest.importorskip("gradio")
 
@@ -23,11 +23,8 @@ PHOTOS = REPO / "test_dataset" / "images"
 
 
 @pytest.fixture(scope="module")
-def model(tmp_path_factory):
-    root = tmp_path_factory.mktemp("demo_model")
-    run("train.py", "--data", REPO / "dataset", "--out", root / "model", "--epochs", "3",
-        *SMALL_MODEL, cache=root / "cache")
-    return root / "model"
+def model(demo_model):
+    return demo_model[2]  # the session's shared demo model (tests/conftest.py)
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,6 @@
 """The web demo in a real browser: scripts/demo.py served, driven by headless Chromium.
 
-Trains a small model, starts `scripts/demo.py` on a free port of 127.0.0.1, uploads a
+Takes the session's small demo model, starts `scripts/demo.py` on a free port of 127.0.0.1, uploads a
 test_dataset photo, types its caption, presses the button and checks that the page shows
 exactly the tags `scripts/predict.py` writes for the same post. Needs Playwright (the `test`
 extra) and Debian's `chromium` (`.ci/run` installs it); skips, saying which, without them.
@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from benchmarks.demo_browser import find_chromium, recommend_in_browser, serving_demo
-from tests.cli.test_end_to_end import REPO, SMALL_MODEL, run
+from tests.cli.test_end_to_end import REPO, run
 
 pytestmark = pytest.mark.browser
 TOP_K = 5
@@ -45,13 +45,11 @@ def _predict_py(model, photo, caption, folder, cache):
     return pd.read_csv(folder / "pred.csv", dtype=str)["predicted_hashtags"][0].split()
 
 
-def test_the_page_recommends_predict_pys_tags_for_an_uploaded_photo(tmp_path):
+def test_the_page_recommends_predict_pys_tags_for_an_uploaded_photo(tmp_path, demo_model):
     chromium = _browser()
     row = pd.read_csv(REPO / "test_dataset" / "image_text_tag.csv", dtype=str).iloc[POST - 2]
     photo, caption = REPO / "test_dataset" / row["image_names"], row["tweets"]
-    model, cache = tmp_path / "model", tmp_path / "cache"
-    run("train.py", "--data", REPO / "dataset", "--out", model, "--epochs", "3",
-        *SMALL_MODEL, cache=cache)
+    _, cache, model = demo_model  # trained once per session (tests/conftest.py)
     expected = _predict_py(model, photo, caption, tmp_path / "post", cache)
 
     screenshot = tmp_path / "demo_page.png"
