@@ -1,4 +1,4 @@
-"""Recommend hashtags with a simple baseline, to compare AMNN against.
+"""Recommend hashtags, or write captions, with a simple baseline, to compare AMNN against.
 
 Examples:
     python scripts/baselines.py --train dataset --data test_dataset --out runs/popular.csv \
@@ -8,12 +8,18 @@ Examples:
     python scripts/baselines.py --train dataset --data test_dataset --out runs/mm.csv \
         --method multimodal-knn --alpha 0.7 --cache-dir /tmp/amnn-cache
     python scripts/result_accuracy.py runs/text_knn.csv
+    python scripts/baselines.py --task caption --method retrieval-tags \
+        --train ../shared/data/mediaeval/train --data ../shared/data/mediaeval/val \
+        --out runs/caption_tags.csv
 
-Methods (see amnn/evaluate/baselines.py): popular, text-knn, image-knn, multimodal-knn. The output
+Methods of --task hashtags, the default (see amnn/evaluate/baselines.py): popular, text-knn,
+image-knn, multimodal-knn. Of --task caption (amnn/evaluate/caption_baselines.py): frequent,
+retrieval-photo, retrieval-tags, retrieval-both (--alpha: the weight of the tags). The output
 is the CSV scripts/predict.py writes: the --data rows, in order and unchanged, plus
-`predicted_hashtags` (space-separated, best first), so scripts/result_accuracy.py scores
-both alike. It appears only when complete, and never replaces an input CSV or an existing
-file unless --overwrite is given. Only the image methods load TensorFlow.
+`predicted_hashtags` (space-separated, best first) or `predicted_caption`, so
+scripts/result_accuracy.py scores both alike. It appears only when complete, and never
+replaces an input CSV or an existing file unless --overwrite is given. Only the photo
+methods (image-knn, multimodal-knn, retrieval-photo, retrieval-both) load TensorFlow.
 """
 
 from __future__ import annotations
@@ -26,13 +32,14 @@ from typing import Optional, Sequence
 from amnn.cli.args import positive_int
 from amnn.cli.runner import add_verbose_flag, cli_main, load_tensorflow
 from amnn.cli.user_defaults import read_user_defaults
-from amnn.config import AMNNConfig
-from amnn.data.posts import PREDICTION_COLUMN, read_posts, resolve_csv_path
+from amnn.config import TASKS, AMNNConfig
+from amnn.data.posts import CAPTION_COLUMN, PREDICTION_COLUMN, read_posts, resolve_csv_path
 from amnn.features.encoders import encoder_names
 from amnn.serve.prediction_csv import check_output, write_predictions
 
 METHODS = ("popular", "text-knn", "image-knn", "multimodal-knn")  # amnn.evaluate.baselines.BASELINES
-IMAGE_METHODS = ("image-knn", "multimodal-knn")
+CAPTION_METHODS = ("frequent", "retrieval-photo", "retrieval-tags", "retrieval-both")
+IMAGE_METHODS = ("image-knn", "multimodal-knn", "retrieval-photo", "retrieval-both")
 CHUNK_SIZE = 20000  # posts recommended and written at a time, as in predict.py
 
 
@@ -60,16 +67,24 @@ def build_parser() -> argparse.ArgumentParser:
         ...                            "--method", "popular"]).k
         5
     """
-    parser = argparse.ArgumentParser(description="Recommend hashtags with a simple baseline.")
-    parser.add_argument("--train", required=True, help="training folder or CSV (with hashtags)")
+    parser = argparse.ArgumentParser(
+        description="Recommend hashtags, or write captions, with a simple baseline.")
+    parser.add_argument("--task", choices=TASKS, default="hashtags",
+                        help="hashtags (default) or caption: write each post's text")
+    parser.add_argument("--train", required=True, help="training folder or CSV (with hashtags, "
+                                                  "or captions for --task caption)")
     parser.add_argument("--data", required=True, help="posts to recommend for: folder or CSV")
     parser.add_argument("--out", required=True, help="predictions CSV to write")
-    parser.add_argument("--method", required=True, choices=METHODS, help="which baseline")
-    parser.add_argument("--k", type=positive_int, default=5, help="hashtags per post")
+    parser.add_argument("--method", required=True, choices=METHODS + CAPTION_METHODS,
+                        help=f"which baseline: {', '.join(METHODS)} (--task hashtags); "
+                             f"{', '.join(CAPTION_METHODS)} (--task caption)")
+    parser.add_argument("--k", type=positive_int, default=5,
+                        help="hashtags per post (--task hashtags)")
     parser.add_argument("--neighbors", type=positive_int,
                         help="k-NN methods: neighbours that vote (default 20)")
     parser.add_argument("--alpha", type=unit_interval,
-                        help="multimodal-knn: weight of the text part (default 0.5)")
+                        help="multimodal-knn: weight of the text part; retrieval-both: weight "
+                             "of the tag similarity, the photo's is 1 - alpha (default 0.5)")
     parser.add_argument("--encoder", choices=encoder_names(),
                         help=f"image methods: image encoder (default {AMNNConfig.encoder})")
     parser.add_argument("--encoder-weights", help="image methods: local encoder weights file")
@@ -85,7 +100,12 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     """Parse and check that every flag given applies to --method."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    applies = {"neighbors": args.method != "popular", "alpha": args.method == "multimodal-knn",
+    methods = CAPTION_METHODS if args.task == "caption" else METHODS
+    if args.method not in methods:
+        parser.error(f"--method {args.method} is not a --task {args.task} method; choose one "
+                     f"of {', '.join(methods)}")
+    applies = {"neighbors": args.method in METHODS[1:],
+               "alpha": args.method in ("multimodal-knn", "retrieval-both"),
                "encoder": args.method in IMAGE_METHODS,
                "encoder_weights": args.method in IMAGE_METHODS,
                "cache_dir": args.method in IMAGE_METHODS}
@@ -119,19 +139,28 @@ def main(argv: Optional[Sequence[str]] = None, defaults_file=None) -> int:
     out = Path(args.out)
     check_output([train_csv, source], out, args.overwrite)
 
-    from amnn.evaluate.baselines import (
-        make_baseline,  # scikit-learn loads here, after the checks
-    )
+    # scikit-learn loads here, after the checks
+    from amnn.evaluate.baselines import make_baseline
+    from amnn.evaluate.caption_baselines import make_caption_baseline
 
     if args.method in IMAGE_METHODS:
         load_tensorflow(args.verbose)  # the photo encoder needs it
-    baseline = make_baseline(args.method, **baseline_options(args, user_defaults))
-    baseline.fit(read_posts(train_csv, require_hashtags=True))
-    written = write_predictions(source, out, lambda chunk: baseline.recommend(chunk, args.k),
-                                CHUNK_SIZE)
+    options = baseline_options(args, user_defaults)
+    if args.task == "caption":
+        baseline = make_caption_baseline(args.method, **options)
+        # Captions are retrieved, so only retrieval by tags needs the training tags.
+        baseline.fit(read_posts(train_csv, require_hashtags="tags" in baseline.uses))
+        column = CAPTION_COLUMN
+        written = write_predictions(source, out, baseline.predict, CHUNK_SIZE,
+                                    column=column, require_text=False)
+    else:
+        baseline = make_baseline(args.method, **options)
+        baseline.fit(read_posts(train_csv, require_hashtags=True))
+        column = PREDICTION_COLUMN
+        written = write_predictions(source, out, lambda chunk: baseline.recommend(chunk, args.k),
+                                    CHUNK_SIZE)
     if not args.quiet:
-        print(f"wrote {written} posts with {PREDICTION_COLUMN} ({args.method}) to {out}",
-              file=sys.stderr)
+        print(f"wrote {written} posts with {column} ({args.method}) to {out}", file=sys.stderr)
     return 0
 
 

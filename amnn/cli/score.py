@@ -5,12 +5,17 @@ written by scripts/predict.py. The true hashtags come from its `hashtags` column
 `captions`, the original AMNN name), or from another CSV given with --truth that lists the
 same posts in the same order. Posts without a true hashtag are skipped and counted.
 
+A CSV with a `predicted_caption` column instead (a caption model's, or a caption baseline's)
+is scored against the true text, its `tweets` column: BLEU-1..4, ROUGE-L and METEOR, by
+`amnn.cli.score_captions` (--bleu-tokenize chooses BLEU's words; --k does not apply).
+
 Examples:
     python scripts/result_accuracy.py runs/val_predictions.csv
     python scripts/result_accuracy.py runs/val_predictions.csv --k 10
     python scripts/result_accuracy.py preds.csv \
         --truth ../shared/data/mediaeval/val/image_text_tag.csv
     python scripts/result_accuracy.py preds.csv --json out/m.json --csv out/m.csv --plot out/m.png
+    python scripts/result_accuracy.py runs/val_captions.csv
 
 By default the metrics go next to the predictions: <name>_metrics.csv, <name>_metrics.json
 and <name>_metrics.png. Exit status 2 means a problem with the input, explained on stderr.
@@ -26,12 +31,14 @@ from typing import Optional, Sequence
 from amnn.atomic_files import atomic_output
 from amnn.cli.args import positive_int
 from amnn.cli.runner import cli_main
+from amnn.cli.score_captions import score_captions
 from amnn.cli.user_defaults import read_user_defaults
 from amnn.config import AMNNConfig
 from amnn.data.csv_records import read_header, read_records
 from amnn.data.hashtags import parse_hashtags
-from amnn.data.posts import PREDICTION_COLUMN, TAG_COLUMNS
-from amnn.errors import DataError
+from amnn.data.posts import CAPTION_COLUMN, PREDICTION_COLUMN, TAG_COLUMNS
+from amnn.errors import AMNNError, DataError
+from amnn.evaluate.caption_metrics import BLEU_TOKENIZERS
 from amnn.evaluate.metrics import MetricsTable, metrics_at_k
 from amnn.evaluate.plots import plot_metrics_at_k
 from amnn.jsonio import write_json
@@ -45,15 +52,21 @@ def build_parser() -> argparse.ArgumentParser:
         3
     """
     parser = argparse.ArgumentParser(
-        description="Precision, recall, accuracy and F1 at k of predicted hashtags.",
+        description="Precision, recall, accuracy and F1 at k of predicted hashtags; "
+                    "BLEU, ROUGE-L and METEOR of predicted captions.",
         epilog="Example: python scripts/result_accuracy.py runs/val_predictions.csv --k 10")
     parser.add_argument("predictions", type=Path, metavar="PRED.csv",
-                        help=f"CSV with a {PREDICTION_COLUMN!r} column "
-                             "(space-separated, best first)")
+                        help=f"CSV with a {PREDICTION_COLUMN!r} column (space-separated, "
+                             f"best first) or a {CAPTION_COLUMN!r} column")
     parser.add_argument("--truth", type=Path, metavar="CSV",
-                        help="take the true hashtags from this CSV (same posts, same order)")
+                        help="take the true hashtags (or text) from this CSV "
+                             "(same posts, same order)")
     parser.add_argument("--k", type=positive_int,
-                        help="report k = 1..K (default: top_k of your config.py, else 5)")
+                        help="hashtags: report k = 1..K (default: top_k of your config.py, else 5)")
+    parser.add_argument("--bleu-tokenize", choices=BLEU_TOKENIZERS,
+                        help="captions: BLEU's tokens; words (default: the caption model's "
+                             "words, as ROUGE-L and METEOR see them) or sacrebleu's 13a, intl, "
+                             "char on the raw text")
     parser.add_argument("--json", type=Path, metavar="OUT", help="default <PRED>_metrics.json")
     parser.add_argument("--csv", type=Path, metavar="OUT", help="default <PRED>_metrics.csv")
     parser.add_argument("--plot", type=Path, metavar="OUT", help="default <PRED>_metrics.png")
@@ -121,21 +134,30 @@ def main(argv: Optional[Sequence[str]] = None, defaults_file: Optional[Path] = N
         0
     """
     args = build_parser().parse_args(argv)
-    if args.k is None:
-        args.k = read_user_defaults(defaults_file).get("top_k", AMNNConfig.top_k)
     pred_path = args.predictions
     predicted = read_columns(pred_path)
-    if PREDICTION_COLUMN not in predicted:
-        raise DataError(str(pred_path), f"no column {PREDICTION_COLUMN!r} (found "
-                        f"{list(predicted)}); is this a scripts/predict.py output?",
+    # A hashtag column wins: a hashtag model's output re-run through a caption model is
+    # still scored as before.
+    captions = PREDICTION_COLUMN not in predicted and CAPTION_COLUMN in predicted
+    if not captions and PREDICTION_COLUMN not in predicted:
+        raise DataError(str(pred_path), f"no column {PREDICTION_COLUMN!r} or {CAPTION_COLUMN!r} "
+                        f"(found {list(predicted)}); is this a scripts/predict.py output?",
                         column=PREDICTION_COLUMN)
+    column = CAPTION_COLUMN if captions else PREDICTION_COLUMN
     truth_path = args.truth or pred_path
     truth = read_columns(args.truth) if args.truth else predicted
-    rows, truth_rows = len(predicted[PREDICTION_COLUMN]), len(next(iter(truth.values()), []))
+    rows, truth_rows = len(predicted[column]), len(next(iter(truth.values()), []))
     if truth_rows != rows:
         raise DataError(str(truth_path), f"has {truth_rows} rows but {pred_path} has "
                         f"{rows}; --truth must list the same posts in the same order")
     hint = "" if args.truth else "; pass --truth CSV to read them from another file"
+    if captions:
+        return score_captions(args, predicted, truth, truth_path, hint)
+    if args.bleu_tokenize is not None:
+        raise AMNNError(f"--bleu-tokenize scores captions; {pred_path} holds hashtags "
+                        f"({PREDICTION_COLUMN!r}): leave --bleu-tokenize out")
+    if args.k is None:
+        args.k = read_user_defaults(defaults_file).get("top_k", AMNNConfig.top_k)
     truth_column = _truth_column(truth, truth_path, hint)
 
     # Both sides are normalised alike, so a prediction '#Sandy' from another tool is 'sandy'.
