@@ -17,6 +17,8 @@ naming this file.
 # task = "hashtags"                     # "hashtags": recommend hashtags; "caption": write the
 #                                       # post's text from its photo and hashtags
 # caption_from_hashtags = True          # caption task: attend over the post's hashtags too
+# hashtag_words = False                 # caption task: read each hashtag as its words
+#                                       # (hurricanesandy -> hurricane sandy)
 # max_caption_words = 30                # caption task: longest caption learned and written
 
 # --- data -------------------------------------------------------------------------------
@@ -63,7 +65,8 @@ naming this file.
 # batch_size = 64                      # posts per training step (per replica under tf.distribute)
 # learning_rate = 2e-3                 # Adam's starting rate (halved on plateaus)
 # stop_on = "ranking"                   # early stopping watches the validation posts' "ranking"
-#                                       # (mean of P@1, R@5, A@5) or their "loss"
+#                                       # (mean of P@1, R@5, A@5; caption task: the written
+#                                       # captions' mean of BLEU-1 and ROUGE-L) or their "loss"
 # early_stopping_patience = 2           # epochs without a better ranking score on the validation
 #                                       # posts before stopping (the best epoch's weights are kept)
 # reduce_lr_patience = 1                # epochs without improvement before halving the rate

@@ -47,6 +47,8 @@ class AMNNConfig:
     task: str = "hashtags"          # "hashtags": recommend hashtags; "caption": write the post's
                                     # text from its photo and hashtags (amnn/model/caption_network.py)
     caption_from_hashtags: bool = True  # caption task: attend over the post's hashtags too
+    hashtag_words: bool = False     # caption task: read each hashtag as its words
+                                    # (hurricanesandy -> hurricane sandy; amnn/data/text/hashtag_words.py)
     max_caption_words: int = 30     # caption task: captions are learned and written up to this
                                     # many words (+ the end token)
 
@@ -96,7 +98,8 @@ class AMNNConfig:
     batch_size: int = 64            # posts per training step (per replica under tf.distribute)
     learning_rate: float = 2e-3     # Adam's starting rate (halved on plateaus)
     stop_on: str = "ranking"        # early stopping watches the validation posts' "ranking"
-                                    # (mean of P@1, R@5, A@5) or their "loss"
+                                    # (mean of P@1, R@5, A@5; caption task: the
+                                    # written captions' mean of BLEU-1 and ROUGE-L) or their "loss"
     early_stopping_patience: int = 2  # epochs without a better score on the validation
                                     # posts before stopping (the best epoch's weights are kept)
     reduce_lr_patience: int = 1     # epochs without improvement before halving the rate

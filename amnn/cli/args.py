@@ -141,6 +141,9 @@ def add_config_flags(parser: argparse.ArgumentParser, script: str) -> None:
         parser.add_argument("--no-text", action="store_true", help="image-only ablation")
         parser.add_argument("--no-hashtags", action="store_true",
                             help="caption task: write from the photo alone")
+        parser.add_argument("--hashtag-words", choices=("on", "off"),
+                            help="caption task: read each hashtag as its words "
+                                 "(hurricanesandy -> hurricane sandy)")
         parser.add_argument("--no-lexical", action="store_true",
                             help="leave out the bag-of-words branch beside the BiLSTM")
 
@@ -178,6 +181,8 @@ def config_from_args(args: argparse.Namespace, base: AMNNConfig | None = None,
             changes[field] = value
     if getattr(args, "memory", None) is not None:
         changes["memory"] = args.memory == "on"
+    if getattr(args, "hashtag_words", None) is not None:
+        changes["hashtag_words"] = args.hashtag_words == "on"
     if getattr(args, "no_hashtags", False):
         changes["caption_from_hashtags"] = False
     if getattr(args, "no_lexical", False):

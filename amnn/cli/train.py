@@ -165,8 +165,10 @@ def _train_captions(config, train, val, out, args, strategy, one_line: bool) -> 
     data = prepare_captions(config, train, val, progress=not args.quiet)
     summary = train_caption_model(data, out, resume=args.resume,
                                   verbose=2 if one_line else 1, strategy=strategy)
-    best = summary["best_val_loss"]
-    best = f"best val_loss {best:.4f}" if best is not None else \
+    scored = summary["best_val_caption_score"] is not None
+    best = summary["best_val_caption_score"] if scored else summary["best_val_loss"]
+    name = "val_caption_score" if scored else "val_loss"
+    best = f"best {name} {best:.4f}" if best is not None else \
         f"best loss {summary['best_train_loss']:.4f}, no validation posts"
     print(f"trained the caption model for {summary['epochs_run']} epochs ({best}) in "
           f"{summary['train_seconds']} s; model: {out}", file=sys.stderr)

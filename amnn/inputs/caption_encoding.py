@@ -32,6 +32,7 @@ import numpy as np
 from amnn.config import AMNNConfig
 from amnn.data.posts import Posts
 from amnn.data.text import TextVectorizer
+from amnn.data.text.hashtag_words import HashtagSegmenter
 from amnn.data.text.tokenizers import WordTokenizer
 from amnn.data.text.vectorizer import PAD, UNK
 from amnn.data.vocabulary import UNK as TAG_UNK
@@ -122,13 +123,31 @@ class CaptionPosts:
         return CaptionPosts(pick(self.tag_ids), pick(self.image_rows), pick(self.targets))
 
 
+def hashtag_inputs(posts: Posts, segmenter: Optional[HashtagSegmenter] = None) -> list:
+    """Each post's hashtags as the model reads them: the tags, or with a segmenter their words.
+
+    Example:
+        >>> posts = Posts.from_rows("p.csv", ["tweets", "hashtags"],
+        ...                         [["a", "hurricanesandy nyc"]], [2])
+        >>> hashtag_inputs(posts), hashtag_inputs(posts, HashtagSegmenter())
+        ([['hurricanesandy', 'nyc']], [['hurricane', 'sandy', 'nyc']])
+    """
+    tags = posts.hashtags if posts.hashtags is not None else [[]] * len(posts)
+    if segmenter is None:
+        return [list(post_tags) for post_tags in tags]
+    return [[word for tag in post_tags for word in segmenter.split(tag)] for post_tags in tags]
+
+
 def encode_caption_posts(posts: Posts, config: AMNNConfig, tag_vocab: HashtagVocabulary,
-                         caption_ids: Optional[CaptionIds],
-                         image_rows: Optional[np.ndarray]) -> CaptionPosts:
-    """Ids of one split; targets only when `caption_ids` is given (training)."""
+                         caption_ids: Optional[CaptionIds], image_rows: Optional[np.ndarray],
+                         segmenter: Optional[HashtagSegmenter] = None) -> CaptionPosts:
+    """Ids of one split; targets only when `caption_ids` is given (training).
+
+    With a `segmenter` (`hashtag_words`), `tag_vocab` holds hashtag words, not hashtags.
+    """
     tag_ids = None
     if config.caption_from_hashtags:
-        tags = posts.hashtags if posts.hashtags is not None else [[]] * len(posts)
+        tags = hashtag_inputs(posts, segmenter)
         tag_ids = [[i for i in (tag_vocab.id(tag) for tag in post_tags) if i != TAG_UNK]
                    for post_tags in tags]
     targets = None

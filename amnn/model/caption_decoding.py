@@ -38,6 +38,23 @@ def _banned_by_repeat(words: list[int], n: int = NO_REPEAT_NGRAM) -> list[int]:
             if tuple(words[i:i + n - 1]) == prefix]
 
 
+_TAG_AXES = ("tag_ids", "tags", "tag_mask")  # (batch, tags, ...): a post's tag list varies
+
+
+def _open_spec(tensor, key: str = "") -> tf.TensorSpec:
+    """A spec of `tensor` with the batch axis open, and the tag axis for hashtag tensors.
+
+    Example:
+        >>> _open_spec(tf.zeros((4, 3), tf.int32), "tag_ids").shape.as_list()
+        [None, None]
+    """
+    shape = list(tensor.shape)
+    shape[0] = None
+    if key in _TAG_AXES:
+        shape[1] = None
+    return tf.TensorSpec(shape, tensor.dtype)
+
+
 class CaptionWriter:
     """Greedy and beam-search caption decoding for a trained `CaptionNetwork`.
 
@@ -51,11 +68,24 @@ class CaptionWriter:
     def __init__(self, network: CaptionNetwork, ids: CaptionIds,
                  length_penalty: float = 1.0) -> None:
         self.network, self.ids, self.length_penalty = network, ids, length_penalty
-        self._encode = tf.function(self._encode_batch, reduce_retracing=True)
-        self._step = tf.function(self._step_batch, reduce_retracing=True)
+        self._encode = self._step = None  # compiled at the first batch, for any batch
         ban = np.zeros(ids.size, dtype=np.float32)
         ban[ids.never_written] = -np.inf
         self._ban = ban
+
+    def _compile(self, inputs: dict) -> None:
+        """Compile encode and step once, with the batch and tag-list sizes left open.
+
+        Batches differ in size and in their longest tag list; a signature with those axes
+        open keeps tf.function from tracing again for every new shape.
+        """
+        inputs = {key: tf.convert_to_tensor(value) for key, value in inputs.items()}
+        self._encode = tf.function(self._encode_batch, input_signature=[
+            {key: _open_spec(value, key) for key, value in inputs.items()}])
+        memory, state = self._encode(inputs)
+        self._step = tf.function(self._step_batch, input_signature=[
+            tf.TensorSpec([None], tf.int32), _open_spec(state),
+            {key: _open_spec(value, key) for key, value in memory.items()}])
 
     def _encode_batch(self, inputs):
         return self.network.encode(inputs.get("tag_ids"), inputs.get("image_regions"))
@@ -66,6 +96,8 @@ class CaptionWriter:
 
     def write(self, inputs: dict, max_words: int, beam_size: int = 1) -> list[list[int]]:
         """Each post's written word ids (EOS not included), in the batch's order."""
+        if self._encode is None:
+            self._compile(inputs)
         if beam_size <= 1:
             return self._greedy(inputs, max_words)
         return self._beam(inputs, max_words, beam_size)

@@ -7,6 +7,8 @@
       text_vectorizer.json   caption tokenizer + word vocabulary (absent for image-only)
       neighbours.npz         the neighbour memory: training encodings and tag ids (absent
                              when trained with --memory off), plain arrays, no pickle
+      hashtag_words.json     caption models that read hashtags as words: the learnt
+                             Korean word scores of the hashtag segmenter
       amnn_model.json        manifest: format version, sizes, file checksums; written LAST
 
 Nothing in the folder is pickled and no code from it is ever run, so a model shared by a
@@ -28,6 +30,7 @@ import amnn
 import amnn.model.attention  # noqa: F401  (registers the custom layers before load_model)
 from amnn.config import AMNNConfig
 from amnn.data.text import TextVectorizer
+from amnn.data.text.hashtag_words import HashtagSegmenter
 from amnn.data.vocabulary import HashtagVocabulary
 from amnn.errors import ModelFolderError
 from amnn.jsonio import read_json, write_json
@@ -36,6 +39,7 @@ from amnn.model.folder_names import (
     MANIFEST,
     MODEL_FILE,
     NEIGHBOURS_FILE,
+    SEGMENTER_FILE,
     VECTORIZER_FILE,
     VOCAB_FILE,
 )
@@ -61,6 +65,7 @@ class TrainedAMNN:
     vectorizer: Optional[TextVectorizer]
     sizes: ModelSizes
     neighbours: Optional[NeighbourMemory] = None
+    segmenter: Optional[HashtagSegmenter] = None
 
     @property
     def network(self) -> AMNNNetwork:
@@ -93,6 +98,9 @@ def save_model_folder(folder: os.PathLike, trained: TrainedAMNN, extra: Optional
     if trained.neighbours is not None:
         trained.neighbours.save(folder / NEIGHBOURS_FILE)
         files.append(NEIGHBOURS_FILE)
+    if trained.segmenter is not None:
+        write_json(folder / SEGMENTER_FILE, trained.segmenter.to_json())
+        files.append(SEGMENTER_FILE)
     manifest = {
         "format_version": FORMAT_VERSION,
         "amnn_version": amnn.__version__,
@@ -153,5 +161,11 @@ def load_model_folder(folder: os.PathLike) -> TrainedAMNN:
     neighbours = None
     if NEIGHBOURS_FILE in manifest.get("files", {}):
         neighbours = NeighbourMemory.load(folder / NEIGHBOURS_FILE)
+    segmenter = None
+    if SEGMENTER_FILE in manifest.get("files", {}):
+        try:
+            segmenter = HashtagSegmenter.from_json(read_json(folder / SEGMENTER_FILE))
+        except (ValueError, KeyError, TypeError) as error:
+            raise ModelFolderError(f"{folder / SEGMENTER_FILE}: {error}") from None
     return TrainedAMNN(model, config, HashtagVocabulary.load(folder / VOCAB_FILE),
-                       vectorizer, sizes, neighbours)
+                       vectorizer, sizes, neighbours, segmenter)

@@ -99,7 +99,7 @@ class CaptionPredictor:
                                 extract=False)  # find_bad_images has just cached them
             features, rows = table.features, table.rows
         encoded = encode_caption_posts(posts, self.config, self.trained.hashtag_vocab, None,
-                                       rows)
+                                       rows, self.trained.segmenter)
         captions = []
         for start in range(0, len(posts), batch_size):
             inputs = {}

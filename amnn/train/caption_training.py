@@ -4,12 +4,14 @@ The vocabularies come from the training posts alone: the written words from thei
 captions (`amnn.inputs.caption_encoding`), the hashtag inputs from their tags. Training is
 teacher-forced cross-entropy on the next word (padding ignored) with the same Adam, backup
 for --resume, best checkpoint, early stopping and rate schedule as the hashtag model
-(`amnn.train.fitting.standard_callbacks`); early stopping watches the validation posts'
-loss, or the training loss without validation posts.
+(`amnn.train.fitting.standard_callbacks`). Early stopping watches the captions written for
+the validation posts (`amnn.train.caption_stop`; `stop_on="loss"`: their loss), or the
+training loss without validation posts.
 
 The folder is the hashtag model's (`amnn.model.folder`): model.keras, config.json with
 task "caption", text_vectorizer.json (the written words), hashtag_vocab.json (the hashtag
-inputs); predict.py reads the task from config.json.
+inputs: tags, or with `hashtag_words` the words they split into, and then
+hashtag_words.json, the segmenter); predict.py reads the task from config.json.
 
 Example:
     >>> data = prepare_captions(AMNNConfig(task="caption"), train_posts, val_posts)
@@ -34,6 +36,7 @@ import tensorflow as tf
 from amnn.config import AMNNConfig
 from amnn.data.posts import Posts
 from amnn.data.text import TextVectorizer
+from amnn.data.text.hashtag_words import HashtagSegmenter
 from amnn.data.vocabulary import HashtagVocabulary
 from amnn.errors import AMNNError, DataError
 from amnn.features.encoders import encoder_feature_shape
@@ -43,6 +46,7 @@ from amnn.inputs.caption_encoding import (
     CaptionPosts,
     encode_caption_posts,
     fit_caption_vectorizer,
+    hashtag_inputs,
     keep_captioned,
 )
 from amnn.inputs.caption_pipeline import caption_dataset
@@ -50,6 +54,7 @@ from amnn.model.caption_network import CaptionNetwork, CaptionSizes
 from amnn.model.folder import TrainedAMNN, save_model_folder
 from amnn.model.folder_names import CURVES_FILE, LOG_FILE, WORK_DIR
 from amnn.model.network import ModelSizes
+from amnn.train.caption_stop import CAPTION_METRIC, ValidationCaptions
 from amnn.train.curves import plot_training_curves
 from amnn.train.distribution import global_batch_size, strategy_name
 from amnn.train.epoch_log import EpochLine
@@ -67,6 +72,7 @@ class CaptionData:
     val: CaptionPosts
     features: Optional[np.ndarray]
     sizes: CaptionSizes
+    segmenter: Optional[HashtagSegmenter] = None
 
     @property
     def ids(self) -> CaptionIds:
@@ -94,16 +100,20 @@ def prepare_captions(config: AMNNConfig, train: Posts, val: Posts,
         config = config.replace(caption_from_hashtags=False)
     vectorizer = fit_caption_vectorizer(train.texts, config)
     ids = CaptionIds(vectorizer)
-    tag_vocab = HashtagVocabulary.build(train.hashtags if train.hashtags is not None else [],
+    segmenter = None
+    if config.caption_from_hashtags and config.hashtag_words:
+        segmenter = HashtagSegmenter.fit(train.texts, train.hashtags)
+    # The inputs' vocabulary: training hashtags, or the words they split into.
+    tag_vocab = HashtagVocabulary.build(hashtag_inputs(train, segmenter),
                                         min_count=config.min_tag_count)
     features, rows = None, (None, None)
     if config.include_image:
         table = photo_table(list(train.image_paths) + list(val.image_paths), config, progress)
         features, rows = table.features, (table.rows[: len(train)], table.rows[len(train):])
     encoded_train, dropped_train = keep_captioned(
-        encode_caption_posts(train, config, tag_vocab, ids, rows[0]))
+        encode_caption_posts(train, config, tag_vocab, ids, rows[0], segmenter))
     encoded_val, dropped_val = keep_captioned(
-        encode_caption_posts(val, config, tag_vocab, ids, rows[1]))
+        encode_caption_posts(val, config, tag_vocab, ids, rows[1], segmenter))
     if len(encoded_train) == 0:
         raise DataError(str(train.csv_path), "no training post has a caption to learn from",
                         column="tweets")
@@ -113,7 +123,7 @@ def prepare_captions(config: AMNNConfig, train: Posts, val: Posts,
           file=sys.stderr)
     sizes = CaptionSizes(ids.size, len(tag_vocab), tuple(encoder_feature_shape(config.encoder)))
     return CaptionData(config, vectorizer, tag_vocab, encoded_train, encoded_val, features,
-                       sizes)
+                       sizes, segmenter)
 
 
 def train_caption_model(data: CaptionData, out: Path, resume: bool = False,
@@ -132,8 +142,13 @@ def train_caption_model(data: CaptionData, out: Path, resume: bool = False,
     train_ds = caption_dataset(data.train, data.features, batch, bos, shuffle=True,
                                seed=config.seed)
     val_ds = caption_dataset(data.val, data.features, batch, bos) if len(data.val) else None
-    monitor = "val_loss" if val_ds is not None else "loss"
-    callbacks = standard_callbacks(out, config, monitor, "min", resume)
+    if val_ds is None:
+        callbacks = standard_callbacks(out, config, "loss", "min", resume)
+    elif config.stop_on == "loss":
+        callbacks = standard_callbacks(out, config, "val_loss", "min", resume)
+    else:  # the written captions' score; it must come before the callbacks that read it
+        callbacks = [ValidationCaptions(config, data.val, data.features, data.ids)] + \
+            standard_callbacks(out, config, CAPTION_METRIC, "max", resume)
     epochs = config.epochs or config.max_epochs
     if verbose == 2:  # one line an epoch for a log
         callbacks.append(EpochLine(epochs))
@@ -148,6 +163,7 @@ def train_caption_model(data: CaptionData, out: Path, resume: bool = False,
     if best.is_file():
         model.load_weights(best)  # the epoch best on validation, not the last
     summary = {"epochs_run": len(history.history.get("loss", [])),
+               "best_val_caption_score": best_logged(out / LOG_FILE, CAPTION_METRIC, "max"),
                "best_val_loss": best_logged(out / LOG_FILE),
                "best_train_loss": best_logged(out / LOG_FILE, "loss"),
                "train_posts": len(data.train), "val_posts": len(data.val),
@@ -157,8 +173,8 @@ def train_caption_model(data: CaptionData, out: Path, resume: bool = False,
     # The folder's sizes: word ids are the written words (+ BOS, EOS), tags the inputs.
     sizes = ModelSizes(data.sizes.word_ids, data.sizes.tag_vocab_size,
                        data.sizes.feature_shape)
-    save_model_folder(out, TrainedAMNN(model, config, data.tag_vocab, data.vectorizer, sizes),
-                      extra={"training": summary})
+    save_model_folder(out, TrainedAMNN(model, config, data.tag_vocab, data.vectorizer, sizes,
+                                       segmenter=data.segmenter), extra={"training": summary})
     try:
         plot_training_curves(out / LOG_FILE, out / CURVES_FILE)
     except Exception as error:  # a plot must never cost the user a trained model

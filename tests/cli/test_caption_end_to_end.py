@@ -63,3 +63,19 @@ def test_predict_needs_no_text_column_but_its_hashtags(caption_model, tmp_path):
     failed = run("predict.py", "--model", model, "--data", tmp_path / "photos_only.csv",
                  "--out", tmp_path / "x.csv", "--quiet", cache=root / "cache", expect=2)
     assert "photos_only.csv" in failed.stderr and "no hashtags column" in failed.stderr
+
+
+@pytest.mark.slow
+def test_a_model_reading_hashtags_as_words_keeps_its_segmenter(tmp_path):
+    model = tmp_path / "words"
+    run("train.py", "--data", REPO / "dataset", "--out", model, "--task", "caption",
+        "--no-image", "--hashtag-words", "on", "--epochs", "2", "--val-fraction", "0",
+        "--decoder-units", "16", "--quiet", cache=tmp_path / "cache")
+    assert (model / "hashtag_words.json").is_file()
+    inputs = set(json.loads((model / "hashtag_vocab.json").read_text())["tags"])
+    assert {"cats", "of"} <= inputs  # catsofinstagram, read as its words
+    assert "catsofinstagram" not in inputs
+    out = tmp_path / "captions.csv"
+    run("predict.py", "--model", model, "--data", REPO / "test_dataset", "--out", out,
+        "--quiet", cache=tmp_path / "cache")
+    assert pd.read_csv(out, dtype=str, keep_default_na=False)["predicted_caption"].all()

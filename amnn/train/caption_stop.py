@@ -1,0 +1,113 @@
+"""Stop caption training by the captions it writes, not by the loss.
+
+On the folds of the small sets (benchmarks/captions.py) the validation loss was lowest
+after 3 epochs, when the model still wrote a single frequent word for every post; the
+written captions kept getting better for epochs after. So, as `amnn.train.ranking_stop`
+does for hashtags, after every epoch the validation posts' captions are written (greedy)
+and scored; early stopping, the best checkpoint and the rate schedule watch that score,
+`val_caption_score`: the mean of corpus BLEU-1 and mean ROUGE-L F, on word ids.
+
+The two are computed here on ids (training sits before evaluation in the package's flow);
+tests/train/test_caption_stop.py checks them against `amnn.evaluate.caption_metrics`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from typing import Sequence
+
+import keras
+import numpy as np
+
+from amnn.config import AMNNConfig
+from amnn.inputs.caption_encoding import CaptionIds, CaptionPosts
+from amnn.inputs.encoding import pad_ids
+from amnn.model.caption_decoding import CaptionWriter
+from amnn.model.caption_network import CaptionNetwork
+
+CAPTION_METRIC = "val_caption_score"
+
+
+def bleu1(written: Sequence[Sequence[int]], truths: Sequence[Sequence[int]]) -> float:
+    """Corpus BLEU-1: clipped unigram precision times the brevity penalty.
+
+    Example:
+        >>> round(bleu1([[5, 6, 7, 8]], [[5, 6, 7, 8, 9]]), 6)  # exp(1 - 5/4)
+        0.778801
+    """
+    matched = sum(sum((Counter(w) & Counter(t)).values()) for w, t in zip(written, truths))
+    length = sum(len(w) for w in written)
+    reference = sum(len(t) for t in truths)
+    if length == 0 or matched == 0:
+        return 0.0
+    penalty = 1.0 if length > reference else math.exp(1 - reference / length)
+    return penalty * matched / length
+
+
+def rouge_l(written: Sequence[int], truth: Sequence[int]) -> float:
+    """ROUGE-L F-measure (beta 1) of one caption: from the longest common subsequence.
+
+    Example:
+        >>> rouge_l([5, 6, 7], [5, 9, 7, 8])
+        0.571429
+    """
+    if not written or not truth:
+        return 0.0
+    previous = [0] * (len(truth) + 1)
+    for word in written:
+        current = [0]
+        for column, other in enumerate(truth):
+            current.append(previous[column] + 1 if word == other
+                           else max(previous[column + 1], current[column]))
+        previous = current
+    common = previous[-1]
+    if common == 0:
+        return 0.0
+    precision, recall = common / len(written), common / len(truth)
+    return round(2 * precision * recall / (precision + recall), 6)
+
+
+def caption_objective(written, truths) -> float:
+    """Mean of corpus BLEU-1 and mean ROUGE-L F.
+
+    Example:
+        >>> caption_objective([[5, 6]], [[5, 6]])
+        1.0
+    """
+    rouge = float(np.mean([rouge_l(w, t) for w, t in zip(written, truths)]))
+    return (bleu1(written, truths) + rouge) / 2
+
+
+class ValidationCaptions(keras.callbacks.Callback):
+    """Adds `val_caption_score` to each epoch's logs (list it before the callbacks reading it).
+
+    Args:
+        config: AMNNConfig of the caption model being trained.
+        val: CaptionPosts with targets.
+        features: the photo feature table, or None.
+        ids: CaptionIds of the model.
+    """
+
+    def __init__(self, config: AMNNConfig, val: CaptionPosts, features, ids: CaptionIds,
+                 batch_size: int = 256):
+        super().__init__()
+        self.config, self.val, self.features, self.ids = config, val, features, ids
+        self.batch_size = batch_size
+        self.truths = [[i for i in target if i != ids.eos] for target in val.targets]
+        self._writer = None  # made once: its compiled step reads the live weights
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self._writer is None:
+            self._writer = CaptionWriter(CaptionNetwork.from_model(self.model, self.config),
+                                         self.ids)
+        written = []
+        for start in range(0, len(self.val), self.batch_size):
+            stop, inputs = start + self.batch_size, {}
+            if self.val.tag_ids is not None:
+                inputs["tag_ids"] = pad_ids(self.val.tag_ids[start:stop])
+            if self.val.image_rows is not None:
+                inputs["image_regions"] = self.features[self.val.image_rows[start:stop]]
+            written += self._writer.write(inputs, self.config.max_caption_words)
+        if logs is not None:
+            logs[CAPTION_METRIC] = caption_objective(written, self.truths)
