@@ -20,6 +20,7 @@ from pathlib import Path
 from amnn.config import AMNNConfig
 from amnn.data.posts import Posts
 from amnn.data.splits import split_by_image
+from amnn.train.caption_training import prepare_captions, train_caption_model
 from amnn.train.fitting import train_model
 from amnn.train.preparation import prepare
 
@@ -30,3 +31,13 @@ def train_as_train_py(config: AMNNConfig, train: Posts, folder: Path) -> dict:
     data = prepare(config, train.select(fit_rows), train.select(stop_rows), progress=False)
     shutil.rmtree(folder, ignore_errors=True)
     return train_model(data, folder, verbose=0, validation_in_memory=True)
+
+
+def train_caption_as_train_py(config: AMNNConfig, train: Posts, folder: Path) -> dict:
+    """`scripts/train.py --task caption --data TRAIN --out FOLDER`: the same split by photo
+    for early stopping, then the caption training; its summary."""
+    fit_rows, stop_rows = split_by_image(train, config.val_fraction, config.seed)
+    data = prepare_captions(config, train.select(fit_rows), train.select(stop_rows),
+                            progress=False)
+    shutil.rmtree(folder, ignore_errors=True)
+    return train_caption_model(data, folder, verbose=0)
