@@ -85,6 +85,7 @@ naming this file.
 # min_tags = None                       # the learned EOS may stop a list after this many tags;
                                         # None: always recommend top_k tags (ranked)
 # beam_size = 1                         # 1 = greedy; >1 = beam search
+# caption_beam_size = 3                 # caption models: beam width (--beam overrides it)
 # decode = "rank"                       # "rank": all tags ranked by the first step's probabilities;
                                         # "sequence": tag after tag (greedy, or --beam). Rank scored
                                         # at least as well on the folds of every set (BENCHMARKS.md)

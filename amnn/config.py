@@ -121,6 +121,8 @@ class AMNNConfig:
     min_tags: Optional[int] = None  # the learned EOS may stop a list after this many tags;
                                     # None: always recommend top_k tags (ranked)
     beam_size: int = 1              # 1 = greedy; >1 = beam search
+    caption_beam_size: int = 3      # caption task: beam width (--beam overrides); 3 wrote
+                                    # better captions than greedy on the folds (BENCHMARKS.md)
     decode: str = "rank"            # "rank": all tags ranked by the first step's probabilities;
                                     # "sequence": tag after tag (greedy, or --beam). Rank scored
                                     # at least as well on the folds of every set (BENCHMARKS.md)
@@ -163,6 +165,7 @@ class AMNNConfig:
                     "extract_batch_size", "word_embedding_dim", "text_units", "attention_units",
                     "region_units", "lexical_units", "tag_embedding_dim", "decoder_units", "max_epochs",
                     "memory_neighbors", "max_photo_pixels", "max_caption_words",
+                    "caption_beam_size",
                     "batch_size", "top_k", "beam_size", "predict_batch_size")
         for name in positive:
             if getattr(self, name) < 1:

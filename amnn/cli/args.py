@@ -21,6 +21,7 @@ from amnn.config import (
     TOKENIZER_NAMES,
     AMNNConfig,
 )
+from amnn.data.column_layout import parse_columns_flag
 from amnn.errors import AMNNError
 from amnn.features.encoders import encoder_names  # the registry, without TensorFlow
 
@@ -48,6 +49,30 @@ non_negative_int = _checked_number(int, lambda v: v >= 0, "an integer >= 0")
 fraction = _checked_number(float, lambda v: 0.0 <= v < 1.0, "a number in [0, 1)")
 positive_float = _checked_number(float, lambda v: v > 0.0, "a number > 0")
 unit_interval = _checked_number(float, lambda v: 0.0 <= v <= 1.0, "a number in [0, 1]")
+
+
+def columns_flag(text: str):
+    """Argparse type of --columns: a bad value fails at parse time with the flag named.
+
+    Example:
+        >>> columns_flag("photo*text*hashtags").separator
+        '*'
+    """
+    try:
+        return parse_columns_flag(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def add_columns_flag(parser: argparse.ArgumentParser, files: str = "the data file") -> None:
+    """Add --columns, which column of `files` is which (default: detected from the file)."""
+    parser.add_argument(
+        "--columns", type=columns_flag, metavar="ROLES",
+        help=f"which column of {files} is which, one role per column in order, written with "
+             "the file's separator: photo,text,hashtags (a CSV) or 'photo*text*hashtags' "
+             "(the published code's image_text_data.txt); given = given_hashtags, - leaves a "
+             "column out (default: by the header's names, else by position as the published "
+             "code reads its files)")
 
 
 # flag -> (config field, argparse keyword arguments); which script shows which flag.
@@ -150,7 +175,7 @@ def add_config_flags(parser: argparse.ArgumentParser, script: str) -> None:
 
 # Settings a user's defaults file may change for predict.py: how to predict and how to
 # read photos, never how the model was trained (its own config.json says that).
-PREDICT_SETTINGS = ("top_k", "min_tags", "beam_size", "decode", "predict_batch_size",
+PREDICT_SETTINGS = ("top_k", "min_tags", "beam_size", "caption_beam_size", "decode", "predict_batch_size",
                     "encoder_weights", "cache_dir", "extract_batch_size", "max_photo_pixels",
                     "on_bad_image",
                     "memory", "memory_neighbors", "memory_weight", "memory_text_share")

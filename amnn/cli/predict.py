@@ -11,9 +11,9 @@ Examples:
     python scripts/predict.py --model models/demo --data test_dataset --out pred.csv \
         --explain runs/why      # also runs/why/post_0001.png ... and runs/why/index.html
 
-    # a caption model (train.py --task caption) adds `predicted_caption` instead
-    python scripts/predict.py --model models/captions --data test_dataset --out caps.csv \
-        --beam 3
+    # a caption model (train.py --task caption) adds `predicted_caption` instead; it
+    # writes with a beam of 3 unless --beam says otherwise (--beam 1: greedy)
+    python scripts/predict.py --model models/captions --data test_dataset --out caps.csv
 
 By default every hashtag is ranked by the decoder's first step mixed with the vote of the
 post's nearest training posts (the model's neighbour memory); --memory off leaves the vote
@@ -26,10 +26,12 @@ one line on stderr counts them.
 
 The output holds the input rows, in their order and with their columns unchanged, plus
 `predicted_hashtags`: space-separated, best first, no repeats, at most --top-k. The input
-may lack a `hashtags` column. New photos are encoded once through the feature cache.
-The CSV is read and written in chunks (--chunk-size rows), so memory stays bounded; the
-output appears only when complete, and never replaces the input or an existing file
-unless --overwrite is given.
+may lack a `hashtags` column. The published code's layouts are read as they are (its fork's
+`Name,Contents` CSV, its '*'-separated image_text_data.txt; --columns says which column is
+which when needed); the output is always a comma CSV under the input's header names.
+New photos are encoded once through the feature cache. The CSV is read and written in
+chunks (--chunk-size rows), so memory stays bounded; the output appears only when complete,
+and never replaces the input or an existing file unless --overwrite is given.
 
 A post whose photo is missing, unreadable, not an image or outside the data folder stops
 the run with one error listing them all (--on-bad-image error, the default); with
@@ -50,7 +52,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from amnn.cli.args import add_config_flags, config_from_args, positive_int
+from amnn.cli.args import add_columns_flag, add_config_flags, config_from_args, positive_int
 from amnn.errors import AMNNError
 from amnn.cli.runner import add_verbose_flag, cli_main, load_tensorflow
 from amnn.cli.user_defaults import read_user_defaults
@@ -83,6 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--explain-limit", type=positive_int, default=50,
                         help="posts explained with --explain (the first ones)")
     parser.add_argument("--quiet", action="store_true", help="no progress output")
+    add_columns_flag(parser, "--data")
     add_verbose_flag(parser)
     add_config_flags(parser, "predict")
     return parser
@@ -125,7 +128,7 @@ def main(argv: Sequence[str] | None = None, defaults_file: Path | None = None) -
         # Every photo first: one error then names every bad row of the file, before any
         # prediction is made (the features are cached, so they are extracted once).
         raise_for_bad_images(source, predictor.config, args.chunk_size,
-                             progress=not args.quiet)
+                             progress=not args.quiet, columns=args.columns)
 
     rank = config.decode == "rank"
     if args.explain and not rank and config.beam_size > 1:  # e.g. a beam from config.py
@@ -155,7 +158,8 @@ def main(argv: Sequence[str] | None = None, defaults_file: Path | None = None) -
         if not args.quiet:
             print(f"predicted {count} posts", file=sys.stderr)
 
-    written = write_predictions(source, out, recommend, args.chunk_size, on_chunk=report)
+    written = write_predictions(source, out, recommend, args.chunk_size, on_chunk=report,
+                                columns=args.columns)
     if predictor.bad_images.count:  # one line for the whole file, not one per chunk
         print(predictor.bad_images.note(config.on_bad_image, _OUTCOMES[config.on_bad_image],
                                         source.name), file=sys.stderr)
@@ -184,18 +188,21 @@ def _predict_captions(trained, config, source: Path, out: Path, args) -> int:
                                  max_photo_pixels=config.max_photo_pixels)
     if config.on_bad_image == "error" and trained.config.include_image:
         raise_for_bad_images(source, predictor.config, args.chunk_size,
-                             progress=not args.quiet, require_text=False)
+                             progress=not args.quiet, require_text=False, columns=args.columns)
+
+    # --beam chooses for this run; else the caption beam (3, chosen on the folds), which
+    # config.py may change: the hashtag model's beam_size (1) is not a caption setting.
+    beam = args.beam if args.beam is not None else config.caption_beam_size
 
     def write(chunk):
-        return predictor.predict(chunk, beam_size=config.beam_size,
-                                 batch_size=config.predict_batch_size)
+        return predictor.predict(chunk, beam_size=beam, batch_size=config.predict_batch_size)
 
     def report(count):
         if not args.quiet:
             print(f"wrote captions for {count} posts", file=sys.stderr)
 
     written = write_predictions(source, out, write, args.chunk_size, on_chunk=report,
-                                column=CAPTION_COLUMN, require_text=False)
+                                column=CAPTION_COLUMN, require_text=False, columns=args.columns)
     if predictor.bad_images.count:
         outcome = {"skip": f"were written with an empty {CAPTION_COLUMN}",
                    "text-only": "were written without their photo"}[config.on_bad_image]

@@ -46,6 +46,10 @@ def test_predict_writes_one_caption_per_row_in_order(caption_model, tmp_path, be
     for caption in written["predicted_caption"]:
         words = caption.split()
         assert 1 <= len(words) <= 30 and set(words) <= vocabulary
+    scored = run("result_accuracy.py", out, cache=root / "cache")
+    metrics = json.loads((tmp_path / "captions_metrics.json").read_text())
+    assert "BLEU-1" in scored.stdout and "ROUGE-L" in scored.stdout
+    assert metrics["n_posts"] + metrics["n_skipped"] == len(source)
 
 
 @pytest.mark.slow
