@@ -29,7 +29,7 @@ import sys
 from pathlib import Path
 from typing import Optional, Sequence
 
-from amnn.cli.args import positive_int
+from amnn.cli.args import add_columns_flag, positive_int
 from amnn.cli.runner import add_verbose_flag, cli_main, load_tensorflow
 from amnn.cli.user_defaults import read_user_defaults
 from amnn.config import TASKS, AMNNConfig
@@ -92,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
                                             "(default ~/.cache/amnn or $AMNN_CACHE_DIR)")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing --out")
     parser.add_argument("--quiet", action="store_true", help="no progress output")
+    add_columns_flag(parser, "--train and --data")
     add_verbose_flag(parser)
     return parser
 
@@ -149,16 +150,17 @@ def main(argv: Optional[Sequence[str]] = None, defaults_file=None) -> int:
     if args.task == "caption":
         baseline = make_caption_baseline(args.method, **options)
         # Captions are retrieved, so only retrieval by tags needs the training tags.
-        baseline.fit(read_posts(train_csv, require_hashtags="tags" in baseline.uses))
+        baseline.fit(read_posts(train_csv, require_hashtags="tags" in baseline.uses,
+                                columns=args.columns))
         column = CAPTION_COLUMN
         written = write_predictions(source, out, baseline.predict, CHUNK_SIZE,
-                                    column=column, require_text=False)
+                                    column=column, require_text=False, columns=args.columns)
     else:
         baseline = make_baseline(args.method, **options)
-        baseline.fit(read_posts(train_csv, require_hashtags=True))
+        baseline.fit(read_posts(train_csv, require_hashtags=True, columns=args.columns))
         column = PREDICTION_COLUMN
         written = write_predictions(source, out, lambda chunk: baseline.recommend(chunk, args.k),
-                                    CHUNK_SIZE)
+                                    CHUNK_SIZE, columns=args.columns)
     if not args.quiet:
         print(f"wrote {written} posts with {column} ({args.method}) to {out}", file=sys.stderr)
     return 0

@@ -34,7 +34,7 @@ import argparse
 import sys
 from typing import Optional, Sequence
 
-from amnn.cli.args import positive_int
+from amnn.cli.args import add_columns_flag, positive_int
 from amnn.cli.runner import add_verbose_flag, cli_main, load_tensorflow
 from amnn.cli.user_defaults import read_user_defaults
 from amnn.config import AMNNConfig
@@ -80,6 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="a photo with more pixels is refused from its header, before it "
                              f"is decoded (default {AMNNConfig.max_photo_pixels})")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_columns_flag(parser, "--data")
     add_verbose_flag(parser)
     return parser
 
@@ -93,7 +94,7 @@ def _extract(args: argparse.Namespace) -> int:
     from amnn.features.shards import shard_cache_dir, shard_paths
 
     # Hashtags are not needed to extract, so prediction data can be prepared the same way.
-    posts = read_posts(args.data, require_hashtags=False)
+    posts = read_posts(args.data, require_hashtags=False, columns=args.columns)
     photos = shard_paths(posts.image_paths, 1, 1)  # every distinct photo
     target = args.cache_dir
     if args.shard:

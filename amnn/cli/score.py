@@ -4,6 +4,10 @@ The predictions CSV needs a `predicted_hashtags` column (space-separated, best f
 written by scripts/predict.py. The true hashtags come from its `hashtags` column (or
 `captions`, the original AMNN name), or from another CSV given with --truth that lists the
 same posts in the same order. Posts without a true hashtag are skipped and counted.
+A file whose columns are not named as ours is read as the published code reads its files,
+by position (photo, text, hashtags), with one line on stderr that says so: predictions of
+its fork's `Name,Contents,captions` CSV, or --truth as its '*'-separated
+image_text_data.txt (a file or its folder); --columns says which column is which.
 
 A CSV with a `predicted_caption` column instead (a caption model's, or a caption baseline's)
 is scored against the true text, its `tweets` column: BLEU-1..4, ROUGE-L and METEOR, by
@@ -14,6 +18,7 @@ Examples:
     python scripts/result_accuracy.py runs/val_predictions.csv --k 10
     python scripts/result_accuracy.py preds.csv \
         --truth ../shared/data/mediaeval/val/image_text_tag.csv
+    python scripts/result_accuracy.py preds.csv --truth PUBLISHED_FOLDER/image_text_data.txt
     python scripts/result_accuracy.py preds.csv --json out/m.json --csv out/m.csv --plot out/m.png
     python scripts/result_accuracy.py runs/val_captions.csv
 
@@ -29,14 +34,23 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from amnn.atomic_files import atomic_output
-from amnn.cli.args import positive_int
+from amnn.cli.args import add_columns_flag, positive_int
 from amnn.cli.runner import cli_main
 from amnn.cli.score_captions import score_captions
 from amnn.cli.user_defaults import read_user_defaults
 from amnn.config import AMNNConfig
 from amnn.data.csv_records import read_header, read_records
 from amnn.data.hashtags import parse_hashtags
-from amnn.data.posts import CAPTION_COLUMN, PREDICTION_COLUMN, TAG_COLUMNS
+from amnn.data.posts import (
+    CAPTION_COLUMN,
+    PREDICTION_COLUMN,
+    TAG_COLUMNS,
+    TEXT_COLUMN,
+    announce_layout,
+    choose_separator,
+    find_layout,
+    resolve_csv_path,
+)
 from amnn.errors import AMNNError, DataError
 from amnn.evaluate.caption_metrics import BLEU_TOKENIZERS
 from amnn.evaluate.metrics import MetricsTable, metrics_at_k
@@ -59,8 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help=f"CSV with a {PREDICTION_COLUMN!r} column (space-separated, "
                              f"best first) or a {CAPTION_COLUMN!r} column")
     parser.add_argument("--truth", type=Path, metavar="CSV",
-                        help="take the true hashtags (or text) from this CSV "
-                             "(same posts, same order)")
+                        help="take the true hashtags (or text) from this CSV, or a data "
+                             "folder's (same posts, same order)")
     parser.add_argument("--k", type=positive_int,
                         help="hashtags: report k = 1..K (default: top_k of your config.py, else 5)")
     parser.add_argument("--bleu-tokenize", choices=BLEU_TOKENIZERS,
@@ -70,12 +84,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--json", type=Path, metavar="OUT", help="default <PRED>_metrics.json")
     parser.add_argument("--csv", type=Path, metavar="OUT", help="default <PRED>_metrics.csv")
     parser.add_argument("--plot", type=Path, metavar="OUT", help="default <PRED>_metrics.png")
+    add_columns_flag(parser, "--truth (or of PRED.csv, its last column left out)")
     return parser
 
 
-def read_columns(path: Path) -> dict[str, list[str]]:
+def read_columns(path: Path, separator: str = ",") -> dict[str, list[str]]:
     """Every column of a CSV as a list of text cells, read as train.py and predict.py read
     (UTF-8 with or without BOM, or CP949); an empty line is a row of empty cells.
+    `separator` '*' reads the published code's image_text_data.txt.
 
     Example:
         >>> import tempfile
@@ -86,19 +102,34 @@ def read_columns(path: Path) -> dict[str, list[str]]:
     """
     if not path.is_file():
         raise DataError(str(path), "no such file; check the path")
-    records = read_records(path, keep_blank=True)
+    records = read_records(path, keep_blank=True, delimiter=separator)
     header = read_header(path, records, PREDICTION_COLUMN)
     rows = [fields for _, fields in records]
     return {name: [row[i] if i < len(row) else "" for row in rows]
             for i, name in enumerate(header)}
 
 
-def _truth_column(columns: dict, path: Path, hint: str) -> str:
-    for column in TAG_COLUMNS:
-        if column in columns:
-            return column
-    raise DataError(str(path), f"no true-hashtag column: expected one of {list(TAG_COLUMNS)}, "
-                    f"found {list(columns)}{hint}")
+def truth_column(columns: dict, path: Path, hint: str, role: str = "hashtags",
+                 separator: str = ",", flag=None) -> str:
+    """The name of the column holding the truth (`role` 'hashtags' or 'tweets'), found as
+    train.py finds it: by name, else by position (`amnn.data.column_layout`).
+
+    Example:
+        >>> truth_column({"Name": [], "Contents": [], "captions": [],
+        ...               "predicted_hashtags": []}, Path("p.csv"), "")
+        'captions'
+    """
+    ours = [name for name in columns if name not in (PREDICTION_COLUMN, CAPTION_COLUMN)]
+    layout = find_layout(path, ours, separator, flag, require_hashtags=False,
+                         require_text=False)
+    if layout.roles[role] is not None:
+        announce_layout(path, layout)
+        return ours[layout.roles[role]]
+    kind, names = ("caption", [TEXT_COLUMN]) if role == TEXT_COLUMN else \
+        ("hashtag", list(TAG_COLUMNS))
+    read = f" (read by position: {layout.describe()})" if layout.by_position else ""
+    raise DataError(str(path), f"no true-{kind} column: expected one of {names}, found "
+                    f"{list(columns)}{read}{hint}", column=names[0] if kind == "caption" else None)
 
 
 def print_table(table: MetricsTable) -> None:
@@ -144,28 +175,30 @@ def main(argv: Optional[Sequence[str]] = None, defaults_file: Optional[Path] = N
                         f"(found {list(predicted)}); is this a scripts/predict.py output?",
                         column=PREDICTION_COLUMN)
     column = CAPTION_COLUMN if captions else PREDICTION_COLUMN
-    truth_path = args.truth or pred_path
-    truth = read_columns(args.truth) if args.truth else predicted
+    truth_path = resolve_csv_path(args.truth) if args.truth else pred_path
+    separator = choose_separator(truth_path, args.columns) if args.truth else ","
+    truth = read_columns(truth_path, separator) if args.truth else predicted
     rows, truth_rows = len(predicted[column]), len(next(iter(truth.values()), []))
     if truth_rows != rows:
         raise DataError(str(truth_path), f"has {truth_rows} rows but {pred_path} has "
                         f"{rows}; --truth must list the same posts in the same order")
     hint = "" if args.truth else "; pass --truth CSV to read them from another file"
     if captions:
-        return score_captions(args, predicted, truth, truth_path, hint)
+        column = truth_column(truth, truth_path, hint, TEXT_COLUMN, separator, args.columns)
+        return score_captions(args, predicted, truth, truth_path, hint, column)
     if args.bleu_tokenize is not None:
         raise AMNNError(f"--bleu-tokenize scores captions; {pred_path} holds hashtags "
                         f"({PREDICTION_COLUMN!r}): leave --bleu-tokenize out")
     if args.k is None:
         args.k = read_user_defaults(defaults_file).get("top_k", AMNNConfig.top_k)
-    truth_column = _truth_column(truth, truth_path, hint)
+    column = truth_column(truth, truth_path, hint, "hashtags", separator, args.columns)
 
     # Both sides are normalised alike, so a prediction '#Sandy' from another tool is 'sandy'.
     predictions = [parse_hashtags(cell) for cell in predicted[PREDICTION_COLUMN]]
-    truths = [parse_hashtags(cell) for cell in truth[truth_column]]
+    truths = [parse_hashtags(cell) for cell in truth[column]]
     if not any(truths):
-        raise DataError(str(truth_path), f"no row has a hashtag in column {truth_column!r}; "
-                        "nothing to score", column=truth_column)
+        raise DataError(str(truth_path), f"no row has a hashtag in column {column!r}; "
+                        "nothing to score", column=column)
     table = metrics_at_k(predictions, truths, args.k)
     print_table(table)
 
@@ -176,7 +209,7 @@ def main(argv: Optional[Sequence[str]] = None, defaults_file: Optional[Path] = N
     with atomic_output(csv_path) as tmp:
         table.to_frame().to_csv(tmp, index=False, encoding="utf-8")
     report = {"predictions_csv": str(pred_path), "truth_csv": str(truth_path),
-              "truth_column": truth_column, **table.to_dict()}
+              "truth_column": column, **table.to_dict()}
     write_json(json_path, report)
     plot_metrics_at_k({pred_path.stem: table}, plot_path)
     print(f"wrote {csv_path}, {json_path} and {plot_path}")

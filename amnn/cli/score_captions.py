@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Optional
 
 import pandas as pd
 from matplotlib.figure import Figure
@@ -76,7 +77,7 @@ def plot_caption_scores(scores: CaptionScores, title: str, path: Path) -> Path:
 
 
 def score_captions(args: argparse.Namespace, predicted: dict, truth: dict,
-                   truth_path: Path, hint: str) -> int:
+                   truth_path: Path, hint: str, column: Optional[str] = None) -> int:
     """Score `predicted`'s captions against `truth`'s text; print and write the reports.
 
     Args:
@@ -85,12 +86,14 @@ def score_captions(args: argparse.Namespace, predicted: dict, truth: dict,
             row counts are already checked equal.
         truth_path: the file `truth` came from, for messages.
         hint: what to add to a missing-column message.
+        column: the true-text column when already found (`amnn.cli.score.truth_column`,
+            which also reads it by position); None: `tweets`, by name.
     """
     pred_path = args.predictions
     if args.k is not None:
         raise AMNNError(f"--k scores hashtag lists; {pred_path} holds {CAPTION_COLUMN!r} "
                         "(captions are scored as a whole): leave --k out")
-    column = truth_column(truth, truth_path, hint)
+    column = column or truth_column(truth, truth_path, hint)
     try:
         scores = caption_scores(predicted[CAPTION_COLUMN], truth[column],
                                 args.bleu_tokenize or "words")

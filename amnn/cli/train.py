@@ -23,6 +23,10 @@ Examples:
     # scraped posts, some with broken or missing photos: leave those posts out
     python scripts/train.py --data DATA --out models/scraped --on-bad-image skip
 
+    # a folder of the published code: its image_text_data.txt ('*'-separated), or its
+    # fork's image_text_tag.csv (Name,Contents,captions), read as they are
+    python scripts/train.py --data PUBLISHED_FOLDER --out models/published
+
 Without --val, a seeded split by image holds out --val-fraction of the photos. After each
 epoch the validation posts' hashtags are ranked and scored (val_ranking: the mean of P@1,
 R@5 and A@5); training stops when it has not improved for --patience epochs and keeps the
@@ -37,6 +41,10 @@ Every photo is looked at before training: a post whose photo is missing, unreada
 image or outside the data folder stops the run with one error listing them all
 (--on-bad-image error, the default; the good photos' features are cached first); skip
 leaves those posts out, text-only keeps them without their photo.
+
+A file whose columns are not named as ours is read by position, as the published code reads
+its files (photo, text, hashtags), and one line on stderr says so; --columns says which
+column is which when that guess is wrong or cannot be made (`amnn.data.column_layout`).
 """
 
 from __future__ import annotations
@@ -47,7 +55,7 @@ import sys
 from pathlib import Path
 from typing import Optional, Sequence
 
-from amnn.cli.args import add_config_flags, config_from_args, positive_int
+from amnn.cli.args import add_columns_flag, add_config_flags, config_from_args, positive_int
 from amnn.cli.runner import add_verbose_flag, cli_main, load_tensorflow
 from amnn.cli.user_defaults import read_user_defaults
 from amnn.errors import AMNNError
@@ -78,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="one line per epoch and no progress bars (the default when the "
                              "output is not a terminal)")
     add_verbose_flag(parser)
+    add_columns_flag(parser, "--data and --val")
     parser.add_argument("--strategy", choices=STRATEGY_NAMES, default="auto",
                         help="tf.distribute strategy: auto (all GPUs mirrored when 2+, else "
                              "the GPU or the CPU), one-device, mirrored, multi-worker "
@@ -129,7 +138,8 @@ def main(argv: Optional[Sequence[str]] = None, defaults_file: Optional[Path] = N
         # Image cells are checked with the photos themselves, so one error (or note) covers
         # missing, undecodable and out-of-folder photos alike; --no-image opens none.
         # A caption model learns the text; its hashtags are an optional input.
-        posts = read_posts(path, require_hashtags=not captions, check_images=False)
+        posts = read_posts(path, require_hashtags=not captions, check_images=False,
+                           columns=args.columns)
         return check_post_photos(posts, config, progress=not args.quiet) \
             if config.include_image else posts
 

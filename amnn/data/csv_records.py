@@ -64,17 +64,19 @@ def detect_encoding(csv_path: Path) -> str:
     return "cp949"
 
 
-def read_records(csv_path: Path, keep_blank: bool = False) -> Iterator[tuple[int, list[str]]]:
+def read_records(csv_path: Path, keep_blank: bool = False,
+                 delimiter: str = ",") -> Iterator[tuple[int, list[str]]]:
     """(line the record starts on, its fields) for every non-blank record, header first.
 
     The whole file is decoded once first, so an encoding problem stops before any row is
     used: UTF-8 (with or without BOM), else CP949 (what Korean Excel saves). With
     `keep_blank`, a blank line is a record with no fields (an empty cell of a one-column
-    file), so rows stay aligned with another file's.
+    file), so rows stay aligned with another file's. `delimiter` '*' reads the published
+    code's `image_text_data.txt` (double quotes still quote, as pandas reads it there).
     """
     encoding = detect_encoding(csv_path)
     with open(csv_path, encoding=encoding, newline="") as stream:
-        reader = csv.reader(stream)
+        reader = csv.reader(stream, delimiter=delimiter)
         start = 1
         try:
             for fields in reader:

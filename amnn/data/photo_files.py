@@ -3,8 +3,10 @@
 A post's photo is bad when its `image_names` cell leaves the CSV's folder (an absolute
 path, or `..` leading out), or the file is missing, unreadable or empty; a file that does
 not decode as an image is found later, by the encoder (`amnn.features.photo_check`). This
-module names each kind of problem (`BadImage`), checks a file (`file_problem`), and words
-the one error or note line a user sees (`bad_image_error`, `BadImageTally`).
+module turns cells into paths (`photo_paths`; a name without an extension, as the published
+code's fork writes an Instagram post id, is looked for as .jpg, .jpeg, .png, .webp), names
+each kind of problem (`BadImage`), checks a file (`file_problem`), and words the one error
+or note line a user sees (`bad_image_error`, `BadImageTally`).
 
 No TensorFlow here: `amnn.data.posts` uses it while reading a CSV.
 
@@ -15,7 +17,10 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
+import ntpath
 import os
+import posixpath
 import stat
 from collections import Counter
 from dataclasses import dataclass
@@ -42,6 +47,9 @@ _ADVICE = {"missing": "fix the paths (they are relative to {folder}) or add the 
                         "(or max_photo_pixels in config.py)",
            "absolute": _MOVE, "outside": _MOVE}
 MAX_LISTED = 20  # bad rows named in one error message; the rest are counted
+# Tried in order (then in upper case) for a photo named without an extension.
+PHOTO_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp")
+_TRIED = "also looked for " + ", ".join(PHOTO_EXTENSIONS)
 
 
 @dataclass(frozen=True)
@@ -94,6 +102,74 @@ def file_problem(path: str) -> Optional[tuple[str, str]]:
     if info.st_size == 0:
         return "empty", ""
     return None
+
+
+def with_photo_extension(path: str) -> str:
+    """`path`, or `path` plus the first extension of PHOTO_EXTENSIONS (lower, then upper
+    case) naming a file, when `path` has no extension and names no file.
+
+    Example:
+        >>> import tempfile
+        >>> folder = tempfile.mkdtemp()
+        >>> open(os.path.join(folder, "2768320131198970077.JPEG"), "wb").close()
+        >>> os.path.basename(with_photo_extension(os.path.join(folder, "2768320131198970077")))
+        '2768320131198970077.JPEG'
+    """
+    if os.path.splitext(path)[1] or os.path.isfile(path):
+        return path
+    for extension in PHOTO_EXTENSIONS + tuple(e.upper() for e in PHOTO_EXTENSIONS):
+        if os.path.isfile(path + extension):
+            return path + extension
+    return path
+
+
+def photo_paths(csv_path: Path, names: list[str],
+                lines: list[int]) -> tuple[list[str], list[BadImage]]:
+    """Absolute photo paths of `image_names` cells ('' for no photo), and the cells that
+    cannot be used (missing files keep their path; paths leaving the folder get '').
+
+    Example:
+        >>> photo_paths(Path("/d/p.csv"), ["", "../x.jpg"], [2, 3])[1]
+        [BadImage(row=1, line=3, name='../x.jpg', kind='outside', detail='')]
+    """
+    folder = csv_path.parent.resolve()
+    found: dict[str, tuple[str, bool]] = {}  # many posts share a photo: look once
+    paths, problems = [], []
+    for row, (name, line) in enumerate(zip(names, lines)):
+        path, problem = _inside(folder, name) if name else ("", None)
+        if path and path not in found:
+            file = with_photo_extension(path)
+            found[path] = file, os.path.isfile(file)
+        if path and found[path][1]:
+            path = found[path][0]
+        elif path:  # a missing file keeps its path
+            problem = file_problem(path) or ("missing", "")  # a folder, a broken link, ...
+            if problem == ("missing", "") and not os.path.splitext(path)[1]:
+                problem = ("missing", _TRIED)
+        paths.append(path)
+        if problem:
+            problems.append(BadImage(row, line, name, *problem))
+    return paths, problems
+
+
+def _inside(folder: Path, name: str) -> tuple[str, Optional[tuple[str, str]]]:
+    """The absolute path an image cell names, or ('', (kind, detail)) when it leaves `folder`.
+
+    A dataset folder must hold its photos, so it can be moved or shared as one piece.
+    The check is on the text, '..' segments resolved against the folder: a cell like
+    '../data/a.jpg' that comes back in is accepted.
+    """
+    relative = name.replace("\\", "/")  # CSVs written on Windows use backslashes
+    if posixpath.isabs(relative) or ntpath.splitdrive(name)[0]:
+        detail = ""
+        if posixpath.isabs(relative):  # a path into the folder: say exactly what to write
+            with contextlib.suppress(ValueError):
+                detail = f"write it as {Path(relative).resolve().relative_to(folder)}"
+        return "", ("absolute", detail)
+    full = posixpath.normpath(posixpath.join(str(folder), relative))
+    if not (full + "/").startswith(str(folder).rstrip("/") + "/"):
+        return "", ("outside", "")
+    return full, None
 
 
 def bad_image_error(csv_path, bad: Sequence[BadImage], column: Optional[str] = "image_names",

@@ -1,11 +1,14 @@
 """Reading posts (photo, caption, hashtags) from the project's CSV data contract.
 
 A data set is a CSV named `image_text_tag.csv` with the columns `image_names, tweets,
-hashtags` (`captions` is accepted for `hashtags`, the published code's name). Image paths
-are relative to the CSV's folder and must stay inside it; an absent or empty `image_names`
-column means a text-only data set. Every problem a user can fix raises `DataError` with file
-and line; image cells that cannot be used (missing file, path leaving the folder) can
-instead be recorded in `Posts.image_problems`, for `amnn.features.photo_check` to apply
+hashtags` (`captions` is accepted for `hashtags`, the published code's name). The published
+code's own layouts are read as they are (`amnn.data.column_layout`): its `*`-separated
+`image_text_data.txt`, and its fork's `Name,Contents,captions` CSV, both by position.
+Image paths are relative to the file's folder and must stay inside it; a name without an
+extension is looked for as .jpg, .jpeg, .png, .webp; an absent or empty photo column means
+a text-only data set. Every problem a user can fix raises `DataError` with file and line;
+image cells that cannot be used (missing file, path leaving the folder) can instead be
+recorded in `Posts.image_problems`, for `amnn.features.photo_check` to apply
 --on-bad-image to.
 Decoding and splitting the file into numbered records is `amnn.data.csv_records`.
 
@@ -20,11 +23,8 @@ Example:
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import ntpath
 import os
-import posixpath
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,19 +33,26 @@ from typing import Iterator, Optional, Sequence, Union
 import numpy as np
 import pandas as pd
 
+from amnn.data.column_layout import (
+    IMAGE_COLUMN,
+    TAG_COLUMNS,
+    TEXT_COLUMN,
+    ColumnsFlag,
+    Layout,
+    announce_layout,
+    choose_separator,
+    find_layout,
+    parse_columns_flag,
+)
 from amnn.data.csv_records import read_header, read_records
 from amnn.data.hashtags import parse_hashtags
-from amnn.data.photo_files import BadImage, bad_image_error, file_problem
+from amnn.data.photo_files import BadImage, bad_image_error, photo_paths
 from amnn.errors import DataError
 
 CSV_NAME = "image_text_tag.csv"
-IMAGE_COLUMN = "image_names"
-TEXT_COLUMN = "tweets"
-TAG_COLUMNS = ("hashtags", "captions")  # the first one found is the hashtag column
+PUBLISHED_NAME = "image_text_data.txt"  # the published code's file, also found in a folder
 PREDICTION_COLUMN = "predicted_hashtags"  # what predict.py and baselines.py add
 CAPTION_COLUMN = "predicted_caption"  # what predict.py adds with a caption model
-# Optional: tags the user already wrote, for predict.py to complete (never recommended back).
-GIVEN_COLUMNS = ("given_hashtags", "given_captions")  # `captions`, as for TAG_COLUMNS
 
 
 @dataclass
@@ -113,29 +120,33 @@ class Posts:
     @classmethod
     def from_rows(cls, csv_path: Union[str, Path], header: list[str], rows: list[list[str]],
                   line_numbers: list[int], require_hashtags: bool = False,
-                  check_images: bool = True, require_text: bool = True) -> "Posts":
+                  check_images: bool = True, require_text: bool = True,
+                  layout: Optional[Layout] = None) -> "Posts":
         """Build posts from a header and rows of text cells, checking every cell.
 
         With `check_images`, image cells that cannot be used raise one DataError listing
-        them all; without, they are recorded in `image_problems`.
+        them all; without, they are recorded in `image_problems`. `layout` says which
+        column is which (`amnn.data.column_layout.find_layout`; None: found from `header`).
         """
         path = Path(csv_path)
-        columns = _find_columns(path, header, require_hashtags, require_text)
+        layout = layout or find_layout(path, header, ",", None, require_hashtags, require_text)
+        columns = {role: None if index is None else header[index]
+                   for role, index in layout.roles.items()}
         width = len(header)
         for fields, line in zip(rows, line_numbers):
-            if len(fields) > width:
-                raise DataError(path, f"{len(fields)} fields but the header has {width}; put "
-                                "text that contains commas in double quotes", row=line)
+            problem = layout.row_problem(len(fields), width)
+            if problem:
+                raise DataError(path, problem, row=line)
         # Short rows (some tools drop trailing empty cells) get empty cells.
         rows = [fields + [""] * (width - len(fields)) for fields in rows]
         frame = pd.DataFrame(rows, columns=header, dtype=str)
 
         def cells(role: str) -> list[str]:
-            name = columns[role]
-            return frame[name].tolist() if name is not None else [""] * len(rows)
+            index = layout.roles[role]
+            return [row[index] for row in rows] if index is not None else [""] * len(rows)
 
         names = [name.strip() for name in cells(IMAGE_COLUMN)]
-        paths, problems = _image_paths(path, names, line_numbers)
+        paths, problems = photo_paths(path, names, line_numbers)
         if problems and check_images:
             raise bad_image_error(path, problems, columns[IMAGE_COLUMN])
         tags = [parse_hashtags(c) for c in cells("hashtags")] if columns["hashtags"] else None
@@ -146,7 +157,8 @@ class Posts:
 
 
 def resolve_csv_path(path: Union[str, os.PathLike]) -> Path:
-    """The CSV a data argument names: the file itself, or `image_text_tag.csv` in a folder.
+    """The file a data argument names: the file itself, or in a folder `image_text_tag.csv`
+    (ours and the fork's) or `image_text_data.txt` (the published code's).
 
     Example:
         >>> resolve_csv_path("/no/such/place")
@@ -154,17 +166,24 @@ def resolve_csv_path(path: Union[str, os.PathLike]) -> Path:
         amnn.errors.DataError: /no/such/place: no such file or folder
     """
     given = Path(path).expanduser()
-    csv_path = given / CSV_NAME if given.is_dir() else given
-    if given.is_dir() and not csv_path.is_file():
-        raise DataError(given, f"this folder has no {CSV_NAME}; pass the CSV file itself or a "
-                        f"folder that contains {CSV_NAME}")
-    if not csv_path.is_file():
-        raise DataError(given, "no such file or folder")
-    return csv_path
+    if not given.is_dir():
+        if not given.is_file():
+            raise DataError(given, "no such file or folder")
+        return given
+    found = [given / name for name in (CSV_NAME, PUBLISHED_NAME) if (given / name).is_file()]
+    if len(found) == 2:
+        raise DataError(given, f"this folder has both {CSV_NAME} and {PUBLISHED_NAME}; pass "
+                        "the one to read, e.g. " + str(found[0]))
+    if not found:
+        raise DataError(given, f"this folder has no {CSV_NAME} (or {PUBLISHED_NAME}, the "
+                        f"published code's); pass the CSV file itself or a folder that "
+                        f"contains {CSV_NAME}")
+    return found[0]
 
 
 def read_posts(path: Union[str, os.PathLike], require_hashtags: bool = True,
-               check_images: bool = True) -> Posts:
+               check_images: bool = True,
+               columns: Union[ColumnsFlag, str, None] = None) -> Posts:
     """All posts of a data set (a folder with `image_text_tag.csv`, or a CSV file).
 
     Args:
@@ -174,13 +193,16 @@ def read_posts(path: Union[str, os.PathLike], require_hashtags: bool = True,
         check_images: bool. Raise for missing images and image paths leaving the CSV's
             folder (all listed in one error); False records them in `Posts.image_problems`
             (train.py, which applies --on-bad-image through `amnn.features.photo_check`).
+        columns: ColumnsFlag, str or None. --columns, which column is which (e.g.
+            'photo,text,hashtags'); None detects it from the file.
 
     Raises:
         DataError: bad encoding, empty file, missing columns, bad rows, missing images, or
             image paths that are absolute or leave the CSV's folder.
     """
     # One chunk holding every row, so a missing-image error lists all bad rows at once.
-    chunks = iter_post_chunks(path, sys.maxsize, require_hashtags, check_images)
+    chunks = iter_post_chunks(path, sys.maxsize, require_hashtags, check_images,
+                              columns=columns)
     posts = next(chunks, None)
     chunks.close()
     if posts is None:
@@ -191,7 +213,8 @@ def read_posts(path: Union[str, os.PathLike], require_hashtags: bool = True,
 def iter_post_chunks(path: Union[str, os.PathLike], chunk_size: int,
                      require_hashtags: bool = False,
                      check_images: bool = False,
-                     require_text: bool = True) -> Iterator[Posts]:
+                     require_text: bool = True,
+                     columns: Union[ColumnsFlag, str, None] = None) -> Iterator[Posts]:
     """Posts in consecutive chunks of at most `chunk_size` rows, holding one chunk at a time.
 
     Meant for predicting over CSVs too large to hold in memory. Each chunk is checked
@@ -199,7 +222,8 @@ def iter_post_chunks(path: Union[str, os.PathLike], chunk_size: int,
     by default recorded in `Posts.image_problems` rather than raised: the predictor applies
     --on-bad-image to them chunk by chunk, and a row is never lost. A header-only file
     yields nothing. `require_text=False` accepts a file without a `tweets` column (a
-    caption model writes the text; its posts' texts are then '').
+    caption model writes the text; its posts' texts are then ''). `columns` is --columns
+    (see `read_posts`).
 
     Example:
         >>> import tempfile, pathlib
@@ -211,73 +235,21 @@ def iter_post_chunks(path: Union[str, os.PathLike], chunk_size: int,
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be at least 1, got {chunk_size}")
     csv_path = resolve_csv_path(path)
-    records = read_records(csv_path)
+    flag = parse_columns_flag(columns) if isinstance(columns, str) else columns
+    separator = choose_separator(csv_path, flag)
+    records = read_records(csv_path, delimiter=separator)
     header = read_header(csv_path, records, f"{IMAGE_COLUMN},{TEXT_COLUMN},{TAG_COLUMNS[0]}")
-    _find_columns(csv_path, header, require_hashtags, require_text)  # fail before any row
+    layout = find_layout(csv_path, header, separator, flag,  # fails before any row
+                         require_hashtags, require_text)
+    announce_layout(csv_path, layout)
     lines, rows = [], []
     for line, fields in records:
         lines.append(line)
         rows.append(fields)
         if len(rows) == chunk_size:
             yield Posts.from_rows(csv_path, header, rows, lines, require_hashtags, check_images,
-                                  require_text)
+                                  require_text, layout)
             lines, rows = [], []
     if rows:
         yield Posts.from_rows(csv_path, header, rows, lines, require_hashtags, check_images,
-                              require_text)
-
-
-def _find_columns(csv_path: Path, header: list[str], require_hashtags: bool,
-                  require_text: bool = True) -> dict[str, Optional[str]]:
-    """Role -> header name, matched without regard to case; missing required ones raise."""
-    by_lower = {name.lower(): name for name in header}
-    columns = {IMAGE_COLUMN: by_lower.get(IMAGE_COLUMN), TEXT_COLUMN: by_lower.get(TEXT_COLUMN),
-               "hashtags": next((by_lower[n] for n in TAG_COLUMNS if n in by_lower), None),
-               "given_hashtags": next((by_lower[n] for n in GIVEN_COLUMNS if n in by_lower),
-                                      None)}
-    missing = [] if columns[TEXT_COLUMN] or not require_text else [TEXT_COLUMN]
-    if require_hashtags and columns["hashtags"] is None:
-        missing.append(f"{TAG_COLUMNS[0]} (or {TAG_COLUMNS[1]})")
-    if missing:
-        raise DataError(csv_path, f"missing column(s) {', '.join(missing)}; found columns "
-                        f"{header}, expected {IMAGE_COLUMN} (optional), {TEXT_COLUMN}, "
-                        f"{TAG_COLUMNS[0]}", row=1, column=missing[0].split()[0])
-    return columns
-
-
-def _inside(folder: Path, name: str) -> tuple[str, Optional[tuple[str, str]]]:
-    """The absolute path an image cell names, or ('', (kind, detail)) when it leaves `folder`.
-
-    A dataset folder must hold its photos, so it can be moved or shared as one piece.
-    The check is on the text, '..' segments resolved against the folder: a cell like
-    '../data/a.jpg' that comes back in is accepted.
-    """
-    relative = name.replace("\\", "/")  # CSVs written on Windows use backslashes
-    if posixpath.isabs(relative) or ntpath.splitdrive(name)[0]:
-        detail = ""
-        if posixpath.isabs(relative):  # a path into the folder: say exactly what to write
-            with contextlib.suppress(ValueError):
-                detail = f"write it as {Path(relative).resolve().relative_to(folder)}"
-        return "", ("absolute", detail)
-    full = posixpath.normpath(posixpath.join(str(folder), relative))
-    if not (full + "/").startswith(str(folder).rstrip("/") + "/"):
-        return "", ("outside", "")
-    return full, None
-
-
-def _image_paths(csv_path: Path, names: list[str],
-                 lines: list[int]) -> tuple[list[str], list[BadImage]]:
-    """Absolute image paths ('' for no image), and the cells that cannot be used."""
-    folder = csv_path.parent.resolve()
-    exists: dict[str, bool] = {}  # many posts share a photo: check each file once
-    paths, problems = [], []
-    for row, (name, line) in enumerate(zip(names, lines)):
-        path, problem = _inside(folder, name) if name else ("", None)
-        paths.append(path)
-        if path and path not in exists:
-            exists[path] = os.path.isfile(path)
-        if path and not exists[path]:
-            problem = file_problem(path) or ("missing", "")  # a folder, a broken link, ...
-        if problem:
-            problems.append(BadImage(row, line, name, *problem))
-    return paths, problems
+                              require_text, layout)

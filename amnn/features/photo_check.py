@@ -97,12 +97,13 @@ def _policy_error(posts, bad: Sequence[BadImage]) -> DataError:
 
 
 def raise_for_bad_images(csv_path, config, chunk_size: int, progress: bool = True,
-                         require_text: bool = True) -> None:
+                         require_text: bool = True, columns=None) -> None:
     """Look at every photo of a CSV, chunk by chunk; raise one DataError if any is bad.
 
     predict.py calls it before writing anything under --on-bad-image error, so the error
     lists the bad rows of the whole file, not only those of the first chunk that has one.
     The photos' features are cached on the way, so the prediction pass extracts nothing.
+    `columns` is --columns (None detects the file's layout).
 
     Example:
         >>> raise_for_bad_images("posts.csv", AMNNConfig(), 20000)     # doctest: +SKIP
@@ -112,7 +113,7 @@ def raise_for_bad_images(csv_path, config, chunk_size: int, progress: bool = Tru
 
     first, bad = None, []
     for chunk in iter_post_chunks(csv_path, chunk_size, require_hashtags=False,
-                                  require_text=require_text):
+                                  require_text=require_text, columns=columns):
         first = first or chunk
         bad.extend(find_bad_images(chunk, config, progress))
     if bad:

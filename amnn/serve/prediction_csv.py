@@ -32,7 +32,8 @@ def check_output(inputs: Sequence[Path], out: Path, overwrite: bool) -> None:
 
 def write_predictions(source: Path, out: Path, recommend: Callable[[Posts], list],
                       chunk_size: int, on_chunk: Callable[[int], None] | None = None,
-                      column: str = PREDICTION_COLUMN, require_text: bool = True) -> int:
+                      column: str = PREDICTION_COLUMN, require_text: bool = True,
+                      columns=None) -> int:
     """Write `source`'s rows plus `recommend(chunk)` tag lists to `out`; return the row count.
 
     Args:
@@ -44,13 +45,16 @@ def write_predictions(source: Path, out: Path, recommend: Callable[[Posts], list
         column: the column written: `predicted_hashtags` (tag lists, joined with spaces), or
             `predicted_caption` for a caption model, whose `recommend` gives strings.
         require_text: False accepts a CSV without a `tweets` column (caption models).
+        columns: --columns (`amnn.data.column_layout.ColumnsFlag`); None detects the layout.
+            The output is always a comma CSV with the input's header names, also for the
+            published code's '*'-separated file.
     """
     written = 0
     # A crash or Ctrl-C leaves no half CSV that looks like a result.
     with atomic_output(out, suffix=".partial") as partial:
         with partial.open("w", encoding="utf-8", newline="") as stream:
             for chunk in iter_post_chunks(source, chunk_size, require_hashtags=False,
-                                          require_text=require_text):
+                                          require_text=require_text, columns=columns):
                 frame = chunk.frame.copy()
                 if column in frame.columns:  # a re-run on a predictions file
                     frame = frame.drop(columns=[column])

@@ -88,12 +88,13 @@ def test_empty_and_nan_like_text(tmp_path):
 
 
 def test_missing_column_names_found_and_expected(tmp_path):
-    write_csv(tmp_path, "image,text,tags\nx,y,z\n")
+    # Four unknown names: neither ours nor the published code's three columns by position.
+    write_csv(tmp_path, "image,text,tags,likes\nx,y,z,1\n")
     with pytest.raises(DataError) as info:
         read_posts(tmp_path)
     message = str(info.value)
-    assert "tweets" in message and "hashtags" in message
-    assert "['image', 'text', 'tags']" in message and info.value.row == 1
+    assert "tweets" in message and "hashtags" in message and "--columns" in message
+    assert "['image', 'text', 'tags', 'likes']" in message and info.value.row == 1
 
 
 def test_no_hashtag_column_when_not_required(tmp_path):
