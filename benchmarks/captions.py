@@ -5,12 +5,16 @@
 
 Protocol (as for hashtags, docs/BENCHMARKS.md): every choice is made on folds of the
 training posts grouped by photo (`amnn.data.splits.photo_folds`), then val is scored once.
-Choices: the decoding (greedy or a beam of 3) of the caption model from both inputs, and
-the tag share `alpha` of the retrieval-both baseline; the objective is the mean of BLEU-1
-and ROUGE-L F (`amnn.evaluate.caption_metrics`). On val: the model trained as
-`scripts/train.py --task caption --data SET/train --out M` trains it (its own split by
-photo for early stopping), from both inputs (3 seeds), from the photo alone and from the
-hashtags alone (1 seed each); against the most frequent training caption and the caption
+Choices: the decoding (greedy or a beam of 3) of the caption model from both inputs (from
+hashtags where a set has no photos), whether it reads hashtags as their words
+(`hashtag_words`, amnn/data/text/hashtag_words.py), and the tag share `alpha` of the
+retrieval-both baseline; the objective is the mean of BLEU-1 and ROUGE-L F
+(`amnn.evaluate.caption_metrics`). The first two are the library's defaults
+(`caption_beam_size`, `hashtag_words`), set from these folds; the val rows use the defaults,
+so each is what `scripts/train.py --task caption --data SET/train --out M` then
+`scripts/predict.py --model M ...` give with no other flag. On val: that model (its own
+split by photo for early stopping), from both inputs (3 seeds), from the photo alone and
+from the hashtags alone (1 seed each); against the most frequent training caption and the caption
 of the most similar training post by photo, by tags and by both
 (`amnn.evaluate.caption_baselines`). Sets without photos (korean) have the hashtag rows
 only. "demo" is the embedded demo: dataset/ for training, test_dataset/ as val.
@@ -115,18 +119,24 @@ def choose_on_folds(name: str, train, args, log) -> dict:
     photos = train.has_images
     inputs = "both" if photos else "hashtags"
     beams, alphas = {b: [] for b in BEAMS}, {a: [] for a in ALPHAS}
+    words = {False: [], True: []}
     for fold, (fit, held) in enumerate(photo_folds(train, FOLDS, seed=0)[:args.folds]):
         fit_posts, held_posts = train.select(fit), train.select(held)
-        key = f"{name}|fold{fold}|{inputs}|seed1"
-        value = log.get(key)
-        if value is None:
-            config = AMNNConfig(task="caption", seed=1, **INPUTS[inputs])
-            run = _model_captions(config, fit_posts, held_posts,
-                                  args.work / name / f"fold{fold}", BEAMS)
-            value = {str(b): _scores(run["written"][b], held_posts.texts) for b in BEAMS}
-            log.add(key, value)
-        for beam in BEAMS:
-            beams[beam].append(objective(value[str(beam)]))
+        for as_words in (False, True):
+            # (keys without "|words" are the runs that read hashtags whole)
+            key = f"{name}|fold{fold}|{inputs}|seed1" + ("|words" if as_words else "")
+            value = log.get(key)
+            if value is None:
+                config = AMNNConfig(task="caption", seed=1, hashtag_words=as_words,
+                                    **INPUTS[inputs])
+                run = _model_captions(config, fit_posts, held_posts,
+                                      args.work / name / f"fold{fold}", BEAMS)
+                value = {str(b): _scores(run["written"][b], held_posts.texts) for b in BEAMS}
+                log.add(key, value)
+            words[as_words].append(float(np.mean([objective(v) for v in value.values()])))
+            if not as_words:
+                for beam in BEAMS:
+                    beams[beam].append(objective(value[str(beam)]))
         if photos:
             for alpha in ALPHAS:
                 key = f"{name}|fold{fold}|retrieval-both|alpha{alpha}"
@@ -137,7 +147,10 @@ def choose_on_folds(name: str, train, args, log) -> dict:
                 alphas[alpha].append(objective(log.get(key)))
     mean = {b: float(np.mean(v)) for b, v in beams.items()}
     chosen = {"beam": max(BEAMS, key=lambda b: (mean[b], -b)),
-              "beam_objective": {str(b): round(v, 4) for b, v in mean.items()}}
+              "beam_objective": {str(b): round(v, 4) for b, v in mean.items()},
+              # mean over both beams of the objective, hashtags read whole / as words
+              "hashtag_words_objective": {str(w): round(float(np.mean(v)), 4)
+                                          for w, v in words.items()}}
     if photos:
         alpha_mean = {a: float(np.mean(v)) for a, v in alphas.items()}
         chosen["alpha"] = max(ALPHAS, key=lambda a: (alpha_mean[a], -abs(a - 0.5)))
@@ -153,18 +166,20 @@ def measure_set(name: str, args, log) -> dict:
     train_path, val_path = _split_paths(args.data_root, name)
     train, val = read_posts(train_path), read_posts(val_path)
     chosen = choose_on_folds(name, train, args, log)
+    defaults = AMNNConfig()
+    beam, as_words = defaults.caption_beam_size, defaults.hashtag_words
     photos = train.has_images
     rows, examples = {}, None
     for inputs in (INPUTS if photos else ("hashtags",)):
         per_seed = []
         for seed in SEEDS[inputs]:
-            key = f"{name}|val|{inputs}|seed{seed}|beam{chosen['beam']}"
+            key = f"{name}|val|{inputs}|seed{seed}|beam{beam}" + ("|words" if as_words else "")
             value = log.get(key)
             if value is None:
                 config = AMNNConfig(task="caption", seed=seed, **INPUTS[inputs])
                 run = _model_captions(config, train, val, args.work / name / f"{inputs}{seed}",
-                                      (chosen["beam"],))
-                written = run["written"][chosen["beam"]]
+                                      (beam,))
+                written = run["written"][beam]
                 value = {"scores": _scores(written, val.texts), "written": written,
                          "epochs_run": run["epochs_run"], "train_seconds": run["train_seconds"]}
                 log.add(key, value)
@@ -179,8 +194,8 @@ def measure_set(name: str, args, log) -> dict:
         label = f"{baseline} (alpha {alpha})" if baseline == "retrieval-both" else baseline
         rows[label] = {"scores": _scores(_baseline_captions(baseline, train, val, alpha),
                                          val.texts), "runs": 1}
-    return {"chosen": chosen, "rows": rows, "examples": examples, "val_posts": len(val),
-            "train_posts": len(train)}
+    return {"chosen": chosen, "defaults": {"caption_beam_size": beam, "hashtag_words": as_words},
+            "rows": rows, "examples": examples, "val_posts": len(val), "train_posts": len(train)}
 
 
 def _mean_row(per_seed: list[dict]) -> dict:
@@ -196,11 +211,13 @@ def _mean_row(per_seed: list[dict]) -> dict:
 
 def pick_examples(val, written: list[str], count: int = 3) -> list[dict]:
     """The `count` best and worst written captions by ROUGE-L F (distinct true captions)."""
+    from amnn.data.text.tokenizers import WordTokenizer
     from amnn.evaluate.caption_metrics import caption_scores
 
     scored, seen = [], set()
+    words = WordTokenizer()
     for index, (truth, made) in enumerate(zip(val.texts, written)):
-        if not truth.strip() or truth in seen:
+        if not words.tokenize(truth) or truth in seen:  # nothing a caption could match
             continue
         seen.add(truth)
         scored.append((caption_scores([made], [truth]).rouge_l, index))

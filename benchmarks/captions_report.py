@@ -24,7 +24,9 @@ def _cell(row: dict, column: str) -> str:
 def markdown(results: dict, sets) -> str:
     """Tables of every set's rows, the fold choices, timings and example captions."""
     lines = ["Scores on val (mean ± spread over seeds where runs > 1); words compared as "
-             "the model writes them (lower case, punctuation and URLs aside). Nothing is "
+             "the model writes them (lower case, punctuation and URLs aside). The model rows "
+             "use the defaults (train.py --task caption, then predict.py with no other flag: "
+             "a beam of 3, hashtags read whole), set from the folds below. Nothing is "
              "chosen on val.", "",
              "| set | method | " + " | ".join(COLUMNS) + " | runs |",
              "|" + "---|" * (len(COLUMNS) + 3)]
@@ -39,6 +41,9 @@ def markdown(results: dict, sets) -> str:
         r = results[name]
         chosen = r["chosen"]
         choice = f"beam {chosen['beam']} ({_objectives(chosen.get('beam_objective'))})"
+        if "hashtag_words_objective" in chosen:
+            choice += "; hashtags as words " \
+                      f"({_objectives(chosen['hashtag_words_objective'])})"
         if "alpha" in chosen:
             choice += f"; retrieval alpha {chosen['alpha']} " \
                       f"({_objectives(chosen.get('alpha_objective'))})"
