@@ -5,10 +5,12 @@ Examples:
     python scripts/segment_hashtags.py --data ../shared/data/korean/val
     python scripts/segment_hashtags.py 제주여행 전복칼국수 --learn-from ../shared/data/korean/train
 
-English words come with the program (wordsegment's web counts). Korean words are learnt
-from posts: --data learns them from that file's captions and hashtags and splits every
-distinct tag of its `hashtags` column, in the order they first appear; --learn-from learns
-them from another file (a training set) instead. Without either, Hangul stays unsplit.
+English words come with the program (wordsegment's web counts); Korean words, and the
+English words people write now (instagram, vape, names), are learnt from posts: --data
+learns them from that file's captions and hashtags and splits every distinct tag of its
+`hashtags` column, in the order they first appear; --learn-from learns them from another
+file (a training set) instead. Without either, Hangul stays unsplit and English uses the
+web counts alone.
 Tags are printed lower case without '#'. Exit status 2 means a problem with the input,
 explained on stderr.
 """
@@ -40,9 +42,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("tags", nargs="*", metavar="TAG", help="hashtags, with or without '#'")
     parser.add_argument("--data", type=Path, metavar="CSV_OR_FOLDER",
                         help="split every distinct tag of this data set's hashtags column "
-                             "(and learn Korean words from it)")
+                             "(and learn Korean and English words from it)")
     parser.add_argument("--learn-from", type=Path, metavar="CSV_OR_FOLDER",
-                        help="learn Korean words from this data set's captions and hashtags")
+                        help="learn Korean and English words from this data set's captions "
+                             "and hashtags")
     parser.add_argument("--greedy", action="store_true",
                         help="greedy longest match instead of the best path (the baseline)")
     return parser

@@ -1,8 +1,10 @@
-"""Tests of amnn/data/text/hashtag_words.py, its CLI (amnn/cli/segment.py) and its labels.
+"""Tests of amnn/data/text/hashtag_words.py (with english_words.py and word_scores.py), its
+CLI (amnn/cli/segment.py) and its labels.
 
 Unit tests use tiny inputs whose answers are known; the quality test (marked shared_data)
-learns Korean words from ../shared/data/korean/train and scores the hand-labelled tags of
-tests/data/hashtag_segmentation_labels.tsv, as benchmarks/segmentation.py does.
+fits one segmenter on each set's train split under ../shared/data and scores the test part
+of the hand-labelled tags of tests/data/hashtag_segmentation_labels.tsv, as
+benchmarks/segmentation.py does.
 """
 
 import json
@@ -14,14 +16,23 @@ from pathlib import Path
 import pytest
 
 from amnn.cli.segment import main as segment_main
+from amnn.data.text.english_words import EnglishWords, caption_words, learn_english
 from amnn.data.text.hashtag_words import HashtagSegmenter, script_runs
-from benchmarks.segmentation import LABELS, SETS, read_labels, score
+from amnn.data.text.word_scores import KoreanWords
+from benchmarks.segmentation import (
+    LABELS,
+    SETS,
+    assign_parts,
+    fit_sets,
+    read_labels,
+    score,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED = Path(os.environ.get("AMNN_SHARED_DATA", REPO.parent / "shared" / "data"))
-# Measured 0.884 (benchmarks/results/segmentation.json); the goal was 0.95, not reached,
-# so this floor guards the level reached against regressions.
-MIN_ACCURACY = 0.87
+# On the test part, measured 0.893 (benchmarks/results/segmentation.json); the goal was
+# 0.95, not reached, so this floor guards the level reached against regressions.
+MIN_TEST_ACCURACY = 0.88
 
 CAPTIONS = ["제주 여행 중 애월 맛집", "서귀포 카페에서 커피", "제주에서 맛집 투어"]
 HASHTAGS = [["제주", "제주여행", "애월맛집", "여행"], ["서귀포카페", "카페", "맛집"],
@@ -78,6 +89,44 @@ def test_script_runs_drop_what_is_not_a_letter_or_digit():
     assert script_runs("i❤️nyc_2012제주") == ["i", "nyc", "2012", "제주"]
 
 
+def test_english_words_are_learnt_from_training_captions():
+    captions = ["Vape life", "new vape pen", "VapeNation rocks", "vape"]
+    segmenter = HashtagSegmenter.fit(captions, [["vape"]] * 4)
+    assert HashtagSegmenter().split("vapenation") == ["v", "ape", "nation"]
+    assert segmenter.split("vapenation") == ["vape", "nation"]
+    assert segmenter.english_counts["words"]["vape"] == 4
+
+
+def test_caption_words_cut_camel_case_and_drop_mentions_and_urls():
+    assert caption_words("I'm at BringBackOurGirls, @CNN http://x.co/a ok") == [
+        ["im", "at", "bring", "back", "our", "girls"], ["ok"]]
+
+
+def test_learnt_counts_keep_only_words_and_pairs_met_twice():
+    learnt = learn_english(["hello hello world", "hello world"])
+    assert learnt == {"tokens": 5, "words": {"hello": 3, "world": 2},
+                      "pairs": {"hello world": 2}}
+    with pytest.raises(ValueError, match="weight"):
+        EnglishWords(learnt, weight=-1)
+
+
+@pytest.mark.parametrize("scores, run, words", [
+    ({"지금": 1.0, "까지": 1.0, "이런": 1.0}, "지금까지이런", ["지금까지", "이런"]),  # particle
+    ({"소통": 1.0, "해요": 1.0}, "소통해요", ["소통해요"]),  # a form of 하다
+    ({"대한민국": 1.0, "구석": 1.0}, "대한민국구석구석", ["대한민국", "구석구석"]),  # said twice
+    ({"바다": 1.0, "뷰": 0.3}, "바다뷰", ["바다", "뷰"]),  # a one-syllable word after a word
+    ({"오름": 1.0, "산": 0.3}, "군산오름", ["군산", "오름"]),  # ... but not after a syllable
+    ({"사진": 1.0}, "사진관", ["사진관"]),  # a lone unknown syllable is a suffix
+])
+def test_korean_joins(scores, run, words):
+    assert KoreanWords(scores).viterbi(run) == words
+
+
+def test_korean_one_syllable_words_stand_alone_twice_and_are_no_particles():
+    scores = KoreanWords.learn(["뷰", "뷰", "밤", "시", "시", "제주", "제주"]).scores
+    assert "뷰" in scores and "밤" not in scores and "시" not in scores
+
+
 def test_fit_accepts_space_separated_tags():
     from_strings = HashtagSegmenter.fit(CAPTIONS, [" ".join(tags) for tags in HASHTAGS])
     assert from_strings.to_json() == HashtagSegmenter.fit(CAPTIONS, HASHTAGS).to_json()
@@ -94,13 +143,21 @@ def test_greedy_baseline_takes_the_longest_known_word(segmenter):
     assert segmenter.split_greedy("제주여행") == ["제주", "여행"]
 
 
-def test_json_round_trip_is_plain_json(segmenter):
+def test_json_round_trip_is_plain_json_with_what_was_learnt():
+    segmenter = HashtagSegmenter.fit(CAPTIONS + ["vape life", "new vape"], HASHTAGS + [[], []])
     text = json.dumps(segmenter.to_json(), ensure_ascii=False)
+    assert json.loads(text)["english_counts"]["words"] == {"vape": 2}
     loaded = HashtagSegmenter.from_json(json.loads(text))
-    for tag in ("제주여행", "서귀포맛집투어", "hurricanesandy", "jeju여행"):
+    for tag in ("제주여행", "서귀포맛집투어", "hurricanesandy", "jeju여행", "vapenation"):
         assert loaded.split(tag) == segmenter.split(tag)
     with pytest.raises(ValueError, match="hashtag_segmenter"):
         HashtagSegmenter.from_json({"kind": "word"})
+
+
+def test_json_saved_before_english_counts_still_loads():
+    saved = {"kind": "hashtag_segmenter", "korean_scores": {"제주": 1.0, "여행": 1.0}}
+    assert HashtagSegmenter.from_json(saved).split("제주여행vapenation") == [
+        "제주", "여행", "v", "ape", "nation"]
 
 
 def test_cli_prints_tag_tab_words(capsys):
@@ -125,9 +182,10 @@ def test_cli_data_splits_each_distinct_tag_and_learns_from_the_file(tmp_path, ca
 
 
 def test_cli_learn_from_a_training_file(tmp_path, capsys):
-    train = _write_posts(tmp_path / "train", zip(CAPTIONS, HASHTAGS))
-    assert segment_main(["애월여행", "--learn-from", str(train)]) == 0
-    assert capsys.readouterr().out == "애월여행\t애월 여행\n"
+    rows = [*zip(CAPTIONS, HASHTAGS), ("vape life", ["vape"]), ("new vape", ["vape"])]
+    train = _write_posts(tmp_path / "train", rows)
+    assert segment_main(["애월여행", "vapenation", "--learn-from", str(train)]) == 0
+    assert capsys.readouterr().out == "애월여행\t애월 여행\nvapenation\tvape nation\n"
 
 
 def test_cli_bad_input_is_one_clear_line(tmp_path):
@@ -151,15 +209,22 @@ def test_the_labels_file_is_well_formed():
     assert len(multi) >= 300 and len(labels) - len(multi) <= 0.1 * len(labels)
 
 
-@pytest.mark.shared_data
-def test_accuracy_on_the_labelled_tags():
-    from amnn.data.posts import read_posts
-
-    train = SHARED / "korean" / "train"
-    if not train.is_dir():
-        pytest.skip(f"{train} is absent (set AMNN_SHARED_DATA to the shared data folder)")
-    posts = read_posts(train, require_hashtags=True, check_images=False)
-    segmenter = HashtagSegmenter.fit(posts.texts, posts.hashtags)
+def test_dev_and_test_are_stable_halves_of_each_source():
     labels = read_labels(LABELS)
-    result = score(labels, [segmenter.split(label.tag) for label in labels])
-    assert result["overall"]["all"] >= MIN_ACCURACY, result
+    assert assign_parts([label._replace(part="") for label in labels[::-1]])[::-1] == labels
+    for source in {label.source for label in labels}:
+        parts = [label.part for label in labels if label.source == source]
+        assert abs(parts.count("dev") - parts.count("test")) <= 2, source
+
+
+@pytest.mark.shared_data
+def test_accuracy_on_the_test_part_of_the_labelled_tags():
+    missing = [name for name in SETS if not (SHARED / name / "train").is_dir()]
+    if missing:
+        pytest.skip(f"{missing} absent under {SHARED} (set AMNN_SHARED_DATA)")
+    fitted, _ = fit_sets(SHARED)
+    segmenters = {name: HashtagSegmenter.from_json(data) for name, data in fitted.items()}
+    labels = [label for label in read_labels(LABELS) if label.part == "test"]
+    result = score(labels, [segmenters[label.source.split("/")[0]].split(label.tag)
+                            for label in labels])
+    assert result["overall"]["all"] >= MIN_TEST_ACCURACY, result

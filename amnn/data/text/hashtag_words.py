@@ -2,8 +2,9 @@
 
 A tag is first cut at underscores, punctuation and emoji, then into runs of one script:
 Hangul, Latin letters, digits, and anything else (kept whole). Latin runs are split by
-`EnglishWords` (wordsegment's web counts), Hangul runs by `KoreanWords`, whose scores
-`HashtagSegmenter.fit` learns from training posts without labels. Digits stay one word
+`EnglishWords` (wordsegment's web counts, plus the word counts of training captions),
+Hangul runs by `KoreanWords`; `HashtagSegmenter.fit` learns both from training posts,
+without labels. Digits stay one word
 (`nyc2012` -> nyc 2012), with an ordinal ending or a plural s kept on them (`4thofjuly` ->
 4th of july, `80sparty` -> 80s party). Each tag's words are cached, so a tag met again
 costs one dictionary look-up.
@@ -22,7 +23,8 @@ import re
 import unicodedata
 from typing import Any, Iterable, Mapping, Optional, Sequence, Union
 
-from amnn.data.text.word_scores import EnglishWords, KoreanWords
+from amnn.data.text.english_words import EnglishWords, learn_english
+from amnn.data.text.word_scores import KoreanWords
 
 KIND = "hashtag_segmenter"
 _HANGUL = "\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3"
@@ -61,11 +63,13 @@ def _normalise(tag: str) -> str:
 
 
 class HashtagSegmenter:
-    """Splits hashtags into words; Korean word scores learnt by `fit`, English built in.
+    """Splits hashtags into words, with the word scores and counts that `fit` learns.
 
     Args:
         korean_scores: dict of str to float, or None. Korean word -> score, as learnt by
             `fit` (`KoreanWords.learn`); None or {} leaves every Hangul run whole.
+        english_counts: dict or None. Word and word-pair counts of training captions, as
+            learnt by `fit` (`learn_english`); None or {} uses wordsegment's counts alone.
 
     Example:
         >>> segmenter = HashtagSegmenter()
@@ -75,38 +79,41 @@ class HashtagSegmenter:
         ['pray', 'for', 'nepal']
     """
 
-    def __init__(self, korean_scores: Optional[Mapping[str, float]] = None) -> None:
+    def __init__(self, korean_scores: Optional[Mapping[str, float]] = None,
+                 english_counts: Optional[Mapping[str, Any]] = None) -> None:
         self.korean = KoreanWords(korean_scores or {})
+        self.english_counts = dict(english_counts or {})
         self._english: Optional[EnglishWords] = None  # loaded at the first Latin run
         self._cache: dict[tuple[str, bool], tuple[str, ...]] = {}
 
     @classmethod
     def fit(cls, captions: Iterable[str],
             hashtags: Iterable[Union[str, Sequence[str]]]) -> "HashtagSegmenter":
-        """Learn the Korean word scores from training captions and their hashtags.
+        """Learn Korean word scores and English word counts from training posts.
 
-        `hashtags` holds each post's tags, as a list or one space-separated string. Every
-        distinct tag and every distinct caption word (`WordTokenizer`) counts once. Caption
-        words keep their particles (제주에서): a word met with many different particles
-        is all the more a word. (Cutting them first with soynlp's L-tokenizer did no better
-        on the labelled tags: docs/BENCHMARKS.md.)
+        `hashtags` holds each post's tags, as a list or one space-separated string.
+        Korean: every tag and every caption word (`WordTokenizer`) is a unit for
+        `KoreanWords.learn`. Caption words keep their particles (제주에서): a word met
+        with many different particles is all the more a word. (Cutting them first with
+        soynlp's L-tokenizer did no better: docs/BENCHMARKS.md.) English: the words and
+        word pairs of the captions (`learn_english`); tags do not count.
         """
         from amnn.data.text.tokenizers import WordTokenizer
 
-        units = set()
-        for tags in hashtags:
-            for tag in tags.split() if isinstance(tags, str) else tags:
-                units.update(_hangul_runs(_normalise(tag)))
+        posts = [[_normalise(tag) for tag in (tags.split() if isinstance(tags, str) else tags)]
+                 for tags in hashtags]
+        units = [run for tags in posts for tag in tags for run in _hangul_runs(tag)]
         tokenizer = WordTokenizer()
+        captions = list(captions)
         for text in captions:
             for token in tokenizer.tokenize(text or ""):
-                units.update(_hangul_runs(token))
-        return cls(KoreanWords.learn(units).scores)
+                units += _hangul_runs(token)
+        return cls(KoreanWords.learn(units).scores, learn_english(captions))
 
     @property
     def english(self) -> EnglishWords:
         if self._english is None:
-            self._english = EnglishWords()
+            self._english = EnglishWords(self.english_counts)
         return self._english
 
     def split(self, tag: str) -> list[str]:
@@ -147,8 +154,9 @@ class HashtagSegmenter:
         return words
 
     def to_json(self) -> dict[str, Any]:
-        """A plain dict for `from_json` (the English counts come with wordsegment)."""
-        return {"kind": KIND, "korean_scores": self.korean.scores}
+        """A plain dict for `from_json`: what `fit` learnt (not wordsegment's counts)."""
+        return {"kind": KIND, "korean_scores": self.korean.scores,
+                "english_counts": self.english_counts}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> "HashtagSegmenter":
@@ -157,7 +165,7 @@ class HashtagSegmenter:
             found = data.get("kind") if isinstance(data, Mapping) else type(data).__name__
             raise ValueError(f"not a saved hashtag segmenter: expected kind {KIND!r}, "
                              f"found {found!r}")
-        return cls(data.get("korean_scores", {}))
+        return cls(data.get("korean_scores", {}), data.get("english_counts", {}))
 
 
 def _hangul_runs(text: str) -> list[str]:

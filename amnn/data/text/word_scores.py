@@ -1,9 +1,9 @@
-"""Word scores for splitting hashtags, and the two searches over them: Viterbi and greedy.
+"""Korean word scores for splitting hashtags, and the search helpers both languages share.
 
-English runs are scored with the unigram and bigram counts that the `wordsegment` package
-ships (Google's web n-grams); Korean runs with scores learnt, without labels, from training
-posts (`KoreanWords.learn`). Each vocabulary has a best-path search (`viterbi`) and a
-greedy longest-match search (`greedy`), the baseline it is compared with.
+Korean runs are scored with scores learnt, without labels, from training posts
+(`KoreanWords.learn`); English runs by `amnn.data.text.english_words`, which uses the
+helpers here. Each vocabulary has a best-path search (`viterbi`) and a greedy
+longest-match search (`greedy`), the baseline it is compared with.
 `amnn.data.text.hashtag_words` cuts a tag into runs of one script and calls these.
 
 Example:
@@ -17,96 +17,33 @@ import collections
 import math
 from typing import Iterable, Mapping
 
-MAX_ENGLISH = 24  # longest English word tried (wordsegment's own limit)
 # What the web counts hold of "obama's", "I'd", "don't", "I'm" once the apostrophe is a
 # word break; a tag has no apostrophe, so such a letter belongs to the word before it.
 CLITICS = frozenset({"s", "d", "t", "m"})
 MAX_KOREAN = 10  # longest Korean word tried, in syllables
-BEAM = 4  # English paths kept per end position; more changes nothing on real tags
+MIN_ALONE = 2  # times a syllable must stand alone in training text to be a word (밤, 뷰)
+ALONE_SCORE = 0.3  # a one-syllable word's score (0.01 to 1 split the dev tags alike)
+# One-syllable particles, endings and suffixes. Standing alone in a caption (사과 와 배,
+# 10 시) does not make them words of a tag: there they belong to the word before.
+BOUND = frozenset("이 가 은 는 을 를 의 에 와 과 도 만 로 랑 요 께 나 다 "
+                  "시 군 구 동 읍 면 리 점 관 님 들".split())
+# Particles (조사), the copula and forms of 하다, of two or more syllables: standard
+# spacing writes them on the word before (지금까지, 딸이랑, 소통해요, 데이트하기).
+ENDINGS = frozenset("""
+에서 에게 한테 까지 부터 으로 이랑 처럼 보다 하고 이나 에는 에도 에서도 까지도 으로도
+이다 이에요 예요 입니다
+하다 하기 하는 하면 하게 하러 하며 하자 하니 해요 해서 해도 했다 했어요 했던 하던 한다
+합니다 하세요 할래 해봐
+""".split())
 
 
-def _load_wordsegment():
-    """wordsegment's module, its counts loaded once per process (about 0.7 s)."""
-    import wordsegment
-
-    if not wordsegment.UNIGRAMS:
-        wordsegment.load()
-    return wordsegment
-
-
-class EnglishWords:
-    """English words scored as wordsegment scores them: log P(word | previous word).
-
-    P is a word's count over the corpus total; a pair seen in the bigram table gives
-    P(word | previous) by "stupid backoff", as wordsegment does. A word not in the table
-    scores 10 / (total * 10 ** length), so an unknown stretch stays one word rather than
-    being cut into letters. A lone s, d, t or m is joined to the word before it
-    (`CLITICS`): obamashouse -> obamas house, not obama s house.
+def join_clitics(words: list[str]) -> list[str]:
+    """A lone s, d, t or m (`CLITICS`) joined to the word before it.
 
     Example:
-        >>> EnglishWords().viterbi("hurricanesandy")
-        ['hurricane', 'sandy']
+        >>> join_clitics(["obama", "s", "house"])
+        ['obamas', 'house']
     """
-
-    def __init__(self) -> None:
-        module = _load_wordsegment()
-        self.unigrams, self.bigrams = module.UNIGRAMS, module.BIGRAMS
-        self._log_total = math.log(module.Segmenter.TOTAL)
-
-    def known(self, word: str) -> bool:
-        """Whether wordsegment's vocabulary holds `word`."""
-        return word in self.unigrams
-
-    def unigram(self, word: str) -> float:
-        """log P(word)."""
-        count = self.unigrams.get(word)
-        if count:
-            return math.log(count) - self._log_total
-        return math.log(10.0) - self._log_total - len(word) * math.log(10.0)
-
-    def score(self, word: str, previous: str | None) -> float:
-        """log P(word | previous), backing off to log P(word)."""
-        if previous is not None and previous in self.unigrams:
-            pair = self.bigrams.get(f"{previous} {word}")
-            if pair:
-                return math.log(pair) - self._log_total - self.unigram(previous)
-        return self.unigram(word)
-
-    def viterbi(self, text: str) -> list[str]:
-        """The most probable words of a run of lower-case letters (a beam over bigram paths).
-
-        Example:
-            >>> EnglishWords().viterbi("prayforboston")
-            ['pray', 'for', 'boston']
-        """
-        # paths[end][start] = (log probability, start of the word before) for the best
-        # path whose last word is text[start:end]; start -1 marks the beginning.
-        paths: list[dict[int, tuple[float, int]]] = [{-1: (0.0, -2)}] + [{} for _ in text]
-        for end in range(1, len(text) + 1):
-            options = {}
-            for start in range(max(0, end - MAX_ENGLISH), end):
-                word = text[start:end]
-                options[start] = max(
-                    (total + self.score(word, text[before:start] if before >= 0 else None),
-                     before)
-                    for before, (total, _) in paths[start].items())
-            kept = sorted(options.items(), key=lambda item: -item[1][0])[:BEAM]
-            paths[end] = dict(kept)
-        return _join_clitics(_trace(text, paths))
-
-    def greedy(self, text: str) -> list[str]:
-        """Longest known word first, left to right; unknown letters join into one word.
-
-        The web counts hold rare strings such as "forbo", which greedy takes gladly.
-
-        Example:
-            >>> EnglishWords().greedy("prayforboston")
-            ['pray', 'forbo', 'ston']
-        """
-        return _join_clitics(_longest_match(text, self.known, MAX_ENGLISH))
-
-
-def _join_clitics(words: list[str]) -> list[str]:
     joined: list[str] = []
     for word in words:
         if joined and word in CLITICS:
@@ -116,7 +53,7 @@ def _join_clitics(words: list[str]) -> list[str]:
     return joined
 
 
-def _trace(text: str, paths: list[dict[int, tuple[float, int]]]) -> list[str]:
+def trace(text: str, paths: list[dict[int, tuple[float, int]]]) -> list[str]:
     """Follow the back pointers of the best path that ends at the end of `text`."""
     words, end = [], len(text)
     start = max(paths[end].items(), key=lambda item: item[1][0])[0]
@@ -126,7 +63,7 @@ def _trace(text: str, paths: list[dict[int, tuple[float, int]]]) -> list[str]:
     return words[::-1]
 
 
-def _longest_match(text: str, known, longest: int) -> list[str]:
+def longest_match(text: str, known, longest: int) -> list[str]:
     """Greedy longest match; letters no known word covers are gathered into one word."""
     words, unknown, start = [], "", 0
     while start < len(text):
@@ -152,12 +89,19 @@ class KoreanWords:
     inside 서귀포. So a word's score is the log of the smaller of its left and right
     neighbour perplexities (the exponent of their entropy: how many equally likely
     neighbours they amount to), counted over training tags and caption words; only
-    strings of two or more syllables with a perplexity of at least 2 are kept.
+    strings of two or more syllables with a perplexity of at least 2 are kept. A syllable
+    is a word (score `ALONE_SCORE`) when it stands alone at least `MIN_ALONE` times and
+    is not a particle or suffix (`BOUND`).
 
-    The best split maximises the sum over its words of (syllables x score). Syllables no
-    known word covers score 0 and join into one word; a lone such syllable right after a
-    word is joined to it, because Korean suffixes such as -관, -점 or -리 follow their stem
-    (사진관, 표선점, 하도리).
+    The best split maximises the sum over its words of (syllables x score); then, since
+    tags follow standard spacing (띄어쓰기), these joins:
+    - a one-syllable word stands alone only after a longer known word and before another
+      or the end (바다 뷰, 좋은 곳); elsewhere it is a syllable of an unknown word (군산);
+    - syllables no known word covers join into one word, and a lone one joins the word
+      before it, as Korean suffixes such as -관, -점 or -리 follow their stem (사진관,
+      표선점, 하도리);
+    - a particle or a form of 하다 (`ENDINGS`) joins the word before it (소통해요);
+    - a word said twice is one word (구석구석).
 
     Args:
         scores: dict of str to float. Word -> score (from `learn` or JSON).
@@ -165,8 +109,8 @@ class KoreanWords:
     Example:
         >>> words = KoreanWords.learn(["제주", "제주여행", "제주맛집", "여행", "맛집",
         ...                            "서귀포맛집", "서귀포여행", "애월맛집", "애월"])
-        >>> words.viterbi("애월여행"), words.greedy("애월여행")
-        (['애월', '여행'], ['애월', '여행'])
+        >>> words.viterbi("애월여행"), words.greedy("애월여행"), words.viterbi("애월맛집까지")
+        (['애월', '여행'], ['애월', '여행'], ['애월', '맛집까지'])
     """
 
     def __init__(self, scores: Mapping[str, float]) -> None:
@@ -174,7 +118,13 @@ class KoreanWords:
 
     @classmethod
     def learn(cls, units: Iterable[str]) -> "KoreanWords":
-        """Scores from distinct Hangul strings (tags, caption words), each counted once."""
+        """Scores from Hangul strings (tags, caption words), as often as each was written.
+
+        Neighbours are counted over the distinct strings, each once; how often a lone
+        syllable was written counts for `MIN_ALONE`.
+        """
+        units = list(units)
+        alone = collections.Counter(unit for unit in units if len(unit) == 1)
         left: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
         right: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
         for number, unit in enumerate(sorted(set(units))):
@@ -190,6 +140,9 @@ class KoreanWords:
             spread = min(_perplexity(left[word]), _perplexity(right[word]))
             if spread >= 2.0:
                 scores[word] = round(math.log(spread), 4)
+        for syllable in sorted(alone):
+            if alone[syllable] >= MIN_ALONE and syllable not in BOUND:
+                scores[syllable] = ALONE_SCORE
         return cls(scores)
 
     def viterbi(self, run: str) -> list[str]:
@@ -212,24 +165,29 @@ class KoreanWords:
         while end > 0:
             words.append(run[back[end]:end])
             end = back[end]
-        return self._join_unknown(words[::-1])
+        return self._join(words[::-1])
 
     def greedy(self, run: str) -> list[str]:
-        """Longest known word first, left to right, with the same joining of unknowns."""
-        return self._join_unknown(_longest_match(run, self.scores.__contains__, MAX_KOREAN))
+        """Longest known word first, left to right, with the same joins."""
+        return self._join(longest_match(run, self.scores.__contains__, MAX_KOREAN))
 
-    def _join_unknown(self, words: list[str]) -> list[str]:
-        """Adjacent unknown syllables become one word; a lone one joins the word before."""
-        runs: list[str] = []
-        for word in words:
-            if runs and word not in self.scores and runs[-1] not in self.scores:
-                runs[-1] += word
+    def _join(self, words: list[str]) -> list[str]:
+        """The joins of the class docstring, in its order."""
+        long = [len(word) > 1 and word in self.scores for word in words]
+        kept = [long[i] or (word in self.scores and i > 0 and long[i - 1]
+                            and (i == len(words) - 1 or long[i + 1]))
+                for i, word in enumerate(words)]
+        pieces: list[list] = []  # [word, known]
+        for word, known in zip(words, kept):
+            if pieces and not known and not pieces[-1][1]:
+                pieces[-1][0] += word
             else:
-                runs.append(word)
+                pieces.append([word, known])
         joined: list[str] = []
-        for word in runs:
-            if joined and len(word) == 1 and word not in self.scores:
-                joined[-1] += word  # a suffix after its stem: 사진 + 관 -> 사진관
+        for word, known in pieces:
+            if joined and ((len(word) == 1 and not known) or word in ENDINGS
+                           or word == joined[-1]):
+                joined[-1] += word
             else:
                 joined.append(word)
         return joined
