@@ -11,18 +11,17 @@ model's prior when it has no photo input).
 
 from __future__ import annotations
 
-import numpy as np
 
 from amnn.data.photo_files import BadImageTally
 from amnn.data.posts import Posts
 from amnn.errors import DataError
-from amnn.features.photo_check import apply_bad_image_policy, find_bad_images
 from amnn.features.photo_table import photo_table
 from amnn.inputs.caption_encoding import CaptionIds, encode_caption_posts
 from amnn.inputs.encoding import pad_ids
 from amnn.model.caption_decoding import CaptionWriter
 from amnn.model.caption_network import CaptionNetwork
 from amnn.model.folder import TrainedAMNN
+from amnn.serve.predictor import machine_config, usable_posts
 
 
 class CaptionPredictor:
@@ -50,11 +49,8 @@ class CaptionPredictor:
             raise ValueError("CaptionPredictor needs a caption model (task 'caption'); "
                              "use HashtagPredictor for a hashtag model")
         self.trained = trained
-        self.config = trained.config.replace(
-            cache_dir=cache_dir if cache_dir is not None else trained.config.cache_dir,
-            encoder_weights=encoder_weights or trained.config.encoder_weights,
-            on_bad_image=on_bad_image,
-            max_photo_pixels=max_photo_pixels or trained.config.max_photo_pixels)
+        self.config = machine_config(trained.config, cache_dir, encoder_weights, on_bad_image,
+                                     max_photo_pixels)
         self.progress = progress
         self.bad_images = BadImageTally()
         self.ids = CaptionIds(trained.vectorizer)
@@ -75,15 +71,7 @@ class CaptionPredictor:
             return []
         self.check_columns(posts)
         captions = [""] * len(posts)
-        keep = np.arange(len(posts))
-        if self.config.include_image:
-            bad = find_bad_images(posts, self.config, progress=self.progress)
-            if bad and self.config.on_bad_image == "skip":
-                keep = np.setdiff1d(keep, [b.row for b in bad])
-                posts = posts.select(keep)
-            else:
-                posts = apply_bad_image_policy(posts, bad, self.config.on_bad_image)
-            self.bad_images.add(bad)
+        posts, keep = usable_posts(posts, self.config, self.bad_images, self.progress)
         if len(posts):
             written = self._write(posts, beam_size, batch_size,
                                   max_words or self.config.max_caption_words)

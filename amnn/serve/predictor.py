@@ -76,13 +76,8 @@ class HashtagPredictor:
                  memory_text_share: float | None = None,
                  max_photo_pixels: int | None = None):
         self.trained = trained
-        # The model's own on_bad_image and pixel limit say how it was trained, not how to
-        # predict on this machine.
-        self.config = trained.config.replace(
-            cache_dir=cache_dir if cache_dir is not None else trained.config.cache_dir,
-            encoder_weights=encoder_weights or trained.config.encoder_weights,
-            on_bad_image=on_bad_image,
-            max_photo_pixels=max_photo_pixels or trained.config.max_photo_pixels)
+        self.config = machine_config(trained.config, cache_dir, encoder_weights, on_bad_image,
+                                     max_photo_pixels)
         self.progress = progress
         self.bad_images = BadImageTally()
         # Given tags outside the vocabulary, over every `predict` call (one note per file).
@@ -131,15 +126,7 @@ class HashtagPredictor:
         if len(posts) == 0:
             return []
         results: list = [None if explain else [] for _ in range(len(posts))]
-        keep = np.arange(len(posts))
-        if self.config.include_image:  # a text-only model never opens a photo
-            bad = find_bad_images(posts, self.config, progress=self.progress)
-            if bad and self.config.on_bad_image == "skip":
-                keep = np.setdiff1d(keep, [b.row for b in bad])
-                posts = posts.select(keep)
-            else:
-                posts = apply_bad_image_policy(posts, bad, self.config.on_bad_image)
-            self.bad_images.add(bad)
+        posts, keep = usable_posts(posts, self.config, self.bad_images, self.progress)
         if len(posts):
             min_tags = top_k if min_tags is None else min_tags
             tag_lists = self._decode(posts, top_k, min_tags, beam_size, batch_size, rank,
@@ -206,6 +193,44 @@ def _decoded_post(explained, row: int, text_ids, index: int, has_photo: bool) ->
     return DecodedPost(explained.ids[row], explained.probabilities[row],
                        regions[row] if regions is not None and has_photo else None,
                        words, word_weights, explained.shared_step)
+
+
+def machine_config(trained, cache_dir, encoder_weights, on_bad_image: str, max_photo_pixels):
+    """The trained config with this machine's photo settings (None: the model's own).
+
+    The model's own on_bad_image and pixel limit say how it was trained, not how to
+    predict here.
+
+    Example:
+        >>> from amnn.config import AMNNConfig
+        >>> machine_config(AMNNConfig(), "/tmp/c", None, "skip", None).on_bad_image
+        'skip'
+    """
+    return trained.replace(
+        cache_dir=cache_dir if cache_dir is not None else trained.cache_dir,
+        encoder_weights=encoder_weights or trained.encoder_weights,
+        on_bad_image=on_bad_image,
+        max_photo_pixels=max_photo_pixels or trained.max_photo_pixels)
+
+
+def usable_posts(posts: Posts, config, tally: BadImageTally, progress: bool):
+    """`posts` after `config.on_bad_image`, and the input positions they came from.
+
+    Looks at every photo (caching its features); "skip" leaves bad posts out, "text-only"
+    keeps them without their photo, "error" raises; each bad photo is counted in `tally`.
+    A model without the image branch never opens a photo.
+    """
+    keep = np.arange(len(posts))
+    if not config.include_image:
+        return posts, keep
+    bad = find_bad_images(posts, config, progress=progress)
+    if bad and config.on_bad_image == "skip":
+        keep = np.setdiff1d(keep, [b.row for b in bad])
+        posts = posts.select(keep)
+    else:
+        posts = apply_bad_image_policy(posts, bad, config.on_bad_image)
+    tally.add(bad)
+    return posts, keep
 
 
 class UnknownGivenTally:

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import shutil
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
@@ -38,7 +37,7 @@ from amnn.data.posts import Posts
 from amnn.data.text import TextVectorizer
 from amnn.data.text.hashtag_words import HashtagSegmenter
 from amnn.data.vocabulary import HashtagVocabulary
-from amnn.errors import AMNNError, DataError
+from amnn.errors import DataError
 from amnn.features.encoders import encoder_feature_shape
 from amnn.features.photo_table import photo_table
 from amnn.inputs.caption_encoding import (
@@ -57,8 +56,13 @@ from amnn.model.network import ModelSizes
 from amnn.train.caption_stop import CAPTION_METRIC, ValidationCaptions
 from amnn.train.curves import plot_training_curves
 from amnn.train.distribution import global_batch_size, strategy_name
-from amnn.train.epoch_log import EpochLine
-from amnn.train.fitting import best_logged, check_resume, compile_model, standard_callbacks
+from amnn.train.fitting import (
+    best_logged,
+    check_resume,
+    compile_model,
+    fit_keeping_best,
+    standard_callbacks,
+)
 
 
 @dataclass
@@ -149,19 +153,8 @@ def train_caption_model(data: CaptionData, out: Path, resume: bool = False,
     else:  # the written captions' score; it must come before the callbacks that read it
         callbacks = [ValidationCaptions(config, data.val, data.features, data.ids)] + \
             standard_callbacks(out, config, CAPTION_METRIC, "max", resume)
-    epochs = config.epochs or config.max_epochs
-    if verbose == 2:  # one line an epoch for a log
-        callbacks.append(EpochLine(epochs))
-    started = time.perf_counter()
-    history = model.fit(train_ds, validation_data=val_ds, epochs=epochs,
-                        verbose=0 if verbose == 2 else verbose, shuffle=False,
-                        callbacks=callbacks)
-    seconds = time.perf_counter() - started
-    if any(not np.isfinite(v) for v in history.history.get("loss", [])):
-        raise AMNNError("training diverged (loss became NaN); lower --learning-rate")
-    best = out / WORK_DIR / "best.weights.h5"
-    if best.is_file():
-        model.load_weights(best)  # the epoch best on validation, not the last
+    history, seconds = fit_keeping_best(model, train_ds, val_ds, callbacks,
+                                        config.epochs or config.max_epochs, verbose, out)
     summary = {"epochs_run": len(history.history.get("loss", [])),
                "best_val_caption_score": best_logged(out / LOG_FILE, CAPTION_METRIC, "max"),
                "best_val_loss": best_logged(out / LOG_FILE),

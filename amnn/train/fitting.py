@@ -143,6 +143,28 @@ def check_resume(work: Path, stamp: dict, resume: bool) -> None:
     write_json(saved, stamp)
 
 
+def fit_keeping_best(model: keras.Model, train_ds, val_ds, callbacks: list, epochs: int,
+                     verbose, out: Path):
+    """`model.fit`, then the best checkpoint's weights; (history, seconds).
+
+    Shared by the hashtag and the caption trainings. A diverged run raises AMNNError.
+    """
+    if verbose == 2:  # Keras's own verbose=2 prints two lines an epoch; a log wants one
+        callbacks = callbacks + [EpochLine(epochs)]
+    started = time.perf_counter()
+    # shuffle=False: the tf.data pipeline already reshuffles every epoch.
+    history = model.fit(train_ds, validation_data=val_ds, epochs=epochs,
+                        verbose=0 if verbose == 2 else verbose, shuffle=False,
+                        callbacks=callbacks)
+    seconds = time.perf_counter() - started
+    if any(not np.isfinite(v) for v in history.history.get("loss", [])):
+        raise AMNNError("training diverged (loss became NaN); lower --learning-rate")
+    best = out / WORK_DIR / "best.weights.h5"
+    if best.is_file():
+        model.load_weights(best)  # keep the epoch that was best on validation, not the last
+    return history, seconds
+
+
 def train_model(data: PreparedData, out: Path, resume: bool = False,
                 verbose: str | int = "auto", strategy=None,
                 validation_in_memory: bool = False) -> dict:
@@ -180,21 +202,8 @@ def train_model(data: PreparedData, out: Path, resume: bool = False,
     # Global batches: fit splits each one across the replicas (posts cut, not copied).
     train_ds = make_dataset(data.train, data.features, batch, shuffle=True, seed=config.seed)
     val_ds = make_dataset(data.val, data.features, batch) if len(data.val) else None
-    epochs = config.epochs or config.max_epochs
-    started = time.perf_counter()
-    # shuffle=False: the tf.data pipeline already reshuffles every epoch.
-    callbacks = _callbacks(out, data, resume)
-    if verbose == 2:  # Keras's own verbose=2 prints two lines an epoch; a log wants one
-        callbacks.append(EpochLine(epochs))
-    history = model.fit(train_ds, validation_data=val_ds, epochs=epochs,
-                        verbose=0 if verbose == 2 else verbose, shuffle=False,
-                        callbacks=callbacks)
-    seconds = time.perf_counter() - started
-    if any(not np.isfinite(v) for v in history.history.get("loss", [])):
-        raise AMNNError("training diverged (loss became NaN); lower --learning-rate")
-    best = out / WORK_DIR / "best.weights.h5"
-    if best.is_file():
-        model.load_weights(best)  # keep the epoch that was best on validation, not the last
+    history, seconds = fit_keeping_best(model, train_ds, val_ds, _callbacks(out, data, resume),
+                                        config.epochs or config.max_epochs, verbose, out)
     summary = {"epochs_run": len(history.history.get("loss", [])),
                "best_val_ranking": best_logged(out / LOG_FILE, RANKING_METRIC, "max"),
                "best_val_loss": best_logged(out / LOG_FILE),
