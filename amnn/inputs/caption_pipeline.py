@@ -21,7 +21,7 @@ import numpy as np
 import tensorflow as tf
 
 from amnn.inputs.caption_encoding import CaptionPosts
-from amnn.inputs.pipeline import ragged_rows
+from amnn.inputs.pipeline import batched_dataset, padded_ids
 
 
 def caption_teacher_inputs(targets: tf.Tensor, bos: int) -> tf.Tensor:
@@ -40,27 +40,16 @@ def caption_dataset(posts: CaptionPosts, features: Optional[np.ndarray], batch_s
     """(inputs dict, targets) batches for `model.fit` on caption posts with targets."""
     if len(posts) == 0:
         raise ValueError("caption_dataset needs at least one post")
-    columns = {"targets": ragged_rows(posts.targets)}
-    if posts.tag_ids is not None:
-        columns["tag_ids"] = ragged_rows(posts.tag_ids)
-    if posts.image_rows is not None:
-        columns["image_rows"] = tf.constant(posts.image_rows, dtype=tf.int32)
-    dataset = tf.data.Dataset.from_tensor_slices(columns)
-    if shuffle:
-        dataset = dataset.shuffle(len(posts), seed=seed, reshuffle_each_iteration=True)
-    table = None if features is None else tf.constant(features, dtype=tf.float16)
 
-    def to_model_inputs(batch):
+    def to_model_inputs(batch, table):
         targets = batch["targets"].to_tensor(0)
         inputs = {"caption_inputs": caption_teacher_inputs(targets, bos)}
-        if "tag_ids" in batch:
-            tags = batch["tag_ids"].to_tensor(0)
-            width = tf.maximum(tf.shape(tags)[1], 1)  # posts without a known tag: one column
-            inputs["tag_ids"] = tf.pad(tags, [[0, 0], [0, width - tf.shape(tags)[1]]])
+        if "tag_ids" in batch:  # posts without a known tag: one padding column
+            inputs["tag_ids"] = padded_ids(batch["tag_ids"])
         if table is not None:
             inputs["image_regions"] = tf.gather(table, batch["image_rows"])
         return inputs, targets
 
-    dataset = dataset.ragged_batch(batch_size).map(to_model_inputs,
-                                                   num_parallel_calls=tf.data.AUTOTUNE)
-    return dataset.prefetch(tf.data.AUTOTUNE)
+    return batched_dataset({"targets": posts.targets, "tag_ids": posts.tag_ids},
+                           posts.image_rows, features, batch_size, to_model_inputs,
+                           shuffle, seed)

@@ -54,28 +54,53 @@ def make_dataset(posts: EncodedPosts, features: Optional[np.ndarray], batch_size
     """
     if len(posts) == 0:
         raise ValueError("make_dataset needs at least one post")
-    columns = {"targets": ragged_rows(posts.targets)}
-    if posts.text_ids is not None:
-        columns["text_ids"] = ragged_rows(posts.text_ids)
-    if posts.image_rows is not None:
-        columns["image_rows"] = tf.constant(posts.image_rows, dtype=tf.int32)
-    dataset = tf.data.Dataset.from_tensor_slices(columns)
-    if shuffle:
-        dataset = dataset.shuffle(len(posts), seed=seed, reshuffle_each_iteration=True)
-    # The photo table sits in memory once; batches gather their rows from it.
-    table = None if features is None else tf.constant(features, dtype=tf.float16)
 
-    def to_model_inputs(batch):
+    def to_model_inputs(batch, table):
         targets = batch["targets"].to_tensor(0)
         inputs = {"tag_inputs": teacher_forcing_inputs(targets)}
         if "text_ids" in batch:
-            text = batch["text_ids"].to_tensor(0)
-            width = tf.maximum(tf.shape(text)[1], 1)  # an all-empty batch still has one column
-            inputs["text_ids"] = tf.pad(text, [[0, 0], [0, width - tf.shape(text)[1]]])
+            inputs["text_ids"] = padded_ids(batch["text_ids"])
         if table is not None:
             inputs["image_regions"] = tf.gather(table, batch["image_rows"])
         return inputs, targets
 
-    dataset = dataset.ragged_batch(batch_size).map(to_model_inputs,
+    return batched_dataset({"targets": posts.targets, "text_ids": posts.text_ids},
+                           posts.image_rows, features, batch_size, to_model_inputs,
+                           shuffle, seed)
+
+
+def padded_ids(ragged: tf.RaggedTensor) -> tf.Tensor:
+    """A ragged batch of id rows padded with 0, at least one column wide.
+
+    Example:
+        >>> padded_ids(tf.ragged.constant([[], []], dtype=tf.int32)).shape.as_list()
+        [2, 1]
+    """
+    ids = ragged.to_tensor(0)
+    width = tf.maximum(tf.shape(ids)[1], 1)  # an all-empty batch still has one column
+    return tf.pad(ids, [[0, 0], [0, width - tf.shape(ids)[1]]])
+
+
+def batched_dataset(id_rows: dict, image_rows: Optional[np.ndarray],
+                    features: Optional[np.ndarray], batch_size: int, to_model_inputs,
+                    shuffle: bool = False, seed: int = 0) -> tf.data.Dataset:
+    """Posts' id lists and photo rows in padded batches, mapped by `to_model_inputs`.
+
+    Shared by the hashtag and the caption pipelines. `id_rows` maps a name to each post's
+    id list (None entries are left out); `to_model_inputs(batch, table)` turns a batch of
+    ragged ids and photo rows into (inputs, targets), with `table` the photo features
+    (float16, held once in memory) or None.
+    """
+    columns = {name: ragged_rows(rows) for name, rows in id_rows.items() if rows is not None}
+    if image_rows is not None:
+        columns["image_rows"] = tf.constant(image_rows, dtype=tf.int32)
+    dataset = tf.data.Dataset.from_tensor_slices(columns)
+    if shuffle:
+        count = len(image_rows) if image_rows is not None else \
+            len(next(rows for rows in id_rows.values() if rows is not None))
+        dataset = dataset.shuffle(count, seed=seed, reshuffle_each_iteration=True)
+    # The photo table sits in memory once; batches gather their rows from it.
+    table = None if features is None else tf.constant(features, dtype=tf.float16)
+    dataset = dataset.ragged_batch(batch_size).map(lambda batch: to_model_inputs(batch, table),
                                                    num_parallel_calls=tf.data.AUTOTUNE)
     return dataset.prefetch(tf.data.AUTOTUNE)
