@@ -22,7 +22,6 @@ Example:
 
 from __future__ import annotations
 
-import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,15 +50,15 @@ from amnn.inputs.caption_encoding import (
 from amnn.inputs.caption_pipeline import caption_dataset
 from amnn.model.caption_network import CaptionNetwork, CaptionSizes
 from amnn.model.folder import TrainedAMNN, save_model_folder
-from amnn.model.folder_names import CURVES_FILE, LOG_FILE, WORK_DIR
+from amnn.model.folder_names import LOG_FILE, WORK_DIR
 from amnn.model.network import ModelSizes
 from amnn.train.caption_stop import CAPTION_METRIC, ValidationCaptions
-from amnn.train.curves import plot_training_curves
 from amnn.train.distribution import global_batch_size, strategy_name
 from amnn.train.fitting import (
     best_logged,
     check_resume,
     compile_model,
+    finish_folder,
     fit_keeping_best,
     standard_callbacks,
 )
@@ -168,9 +167,5 @@ def train_caption_model(data: CaptionData, out: Path, resume: bool = False,
                        data.sizes.feature_shape)
     save_model_folder(out, TrainedAMNN(model, config, data.tag_vocab, data.vectorizer, sizes,
                                        segmenter=data.segmenter), extra={"training": summary})
-    try:
-        plot_training_curves(out / LOG_FILE, out / CURVES_FILE)
-    except Exception as error:  # a plot must never cost the user a trained model
-        print(f"warning: could not draw {CURVES_FILE}: {error}", file=sys.stderr)
-    shutil.rmtree(out / WORK_DIR, ignore_errors=True)
+    finish_folder(out)
     return summary

@@ -223,9 +223,17 @@ def train_model(data: PreparedData, out: Path, resume: bool = False,
             config.memory_text_share)
     save_model_folder(out, TrainedAMNN(model, config, data.vocab, data.vectorizer, data.sizes,
                                        neighbours), extra={"training": summary})
+    finish_folder(out)
+    return summary
+
+
+def finish_folder(out: Path) -> None:
+    """After the folder is saved: draw the training curves, remove the resume backup.
+
+    Shared by the hashtag and the caption trainings.
+    """
     try:
         plot_training_curves(out / LOG_FILE, out / CURVES_FILE)
     except Exception as error:  # a plot must never cost the user a trained model
         print(f"warning: could not draw {CURVES_FILE}: {error}", file=sys.stderr)
     shutil.rmtree(out / WORK_DIR, ignore_errors=True)
-    return summary
