@@ -42,6 +42,10 @@ naming this file.
 #                                       # refused from its header before decoding (100 MP would
 #                                       # take over 1 GB); 64 MP passes 48-50 MP phone photos
 # cache_dir = None                      # HDF5 feature caches; default ~/.cache/amnn or $AMNN_CACHE_DIR
+# photo_features = "auto"               # "memory": every photo's features held in memory (fastest);
+#                                       # "stream": each batch's read from the cache file (bounded
+#                                       # memory, large crawls); "auto": memory up to photo_memory_mib
+# photo_memory_mib = 1024               # "auto" streams when the photos' features would take more
 # on_bad_image = "error"                # a photo missing, unreadable, undecodable or outside the data
                                         # folder: "error" stops listing them all, "skip" leaves the
                                         # post out (predict: empty cell), "text-only" drops the photo

@@ -25,6 +25,7 @@ DECODE_MODES = ("sequence", "rank")
 TAG_LOSSES = ("next", "remaining")
 STOP_METRICS = ("ranking", "loss")  # what early stopping watches on validation posts
 BAD_IMAGE_POLICIES = ("error", "skip", "text-only")  # see amnn/features/photo_check.py
+PHOTO_FEATURE_MODES = ("auto", "memory", "stream")  # see amnn/features/photo_table.py
 TASKS = ("hashtags", "caption")  # what a model writes: hashtags, or the post's text
 # Named groups of settings (train.py --preset); flags given with a preset still win.
 PRESETS = {
@@ -75,6 +76,10 @@ class AMNNConfig:
                                     # modes of 48 and 50 MP phone cameras (8160x6120 = 49.9 MP;
                                     # they save 12 MP by default), not 108 or 200 MP ones
     cache_dir: Optional[str] = None  # HDF5 feature caches; default ~/.cache/amnn or $AMNN_CACHE_DIR
+    photo_features: str = "auto"    # "memory": every photo's features held in memory (fastest);
+                                    # "stream": each batch's read from the cache file (bounded
+                                    # memory, for large crawls); "auto": memory up to photo_memory_mib
+    photo_memory_mib: int = 1024    # "auto" streams when the photos' features would take more
     on_bad_image: str = "error"     # a photo missing, unreadable, undecodable or outside the data
                                     # folder: "error" stops listing them all, "skip" leaves the
                                     # post out (predict: empty cell), "text-only" drops the photo
@@ -150,6 +155,9 @@ class AMNNConfig:
             raise ValueError(f"stop_on must be one of {STOP_METRICS}, got {self.stop_on!r}")
         if self.decode not in DECODE_MODES:
             raise ValueError(f"decode must be one of {DECODE_MODES}, got {self.decode!r}")
+        if self.photo_features not in PHOTO_FEATURE_MODES:
+            raise ValueError(f"photo_features must be one of {PHOTO_FEATURE_MODES}, "
+                             f"got {self.photo_features!r}")
         if self.on_bad_image not in BAD_IMAGE_POLICIES:
             raise ValueError(f"on_bad_image must be one of {BAD_IMAGE_POLICIES}, "
                              f"got {self.on_bad_image!r}")
@@ -164,7 +172,7 @@ class AMNNConfig:
         positive = ("min_tag_count", "max_tags", "min_word_count", "max_words", "max_text_tokens",
                     "extract_batch_size", "word_embedding_dim", "text_units", "attention_units",
                     "region_units", "lexical_units", "tag_embedding_dim", "decoder_units", "max_epochs",
-                    "memory_neighbors", "max_photo_pixels", "max_caption_words",
+                    "memory_neighbors", "max_photo_pixels", "photo_memory_mib", "max_caption_words",
                     "caption_beam_size",
                     "batch_size", "top_k", "beam_size", "predict_batch_size")
         for name in positive:

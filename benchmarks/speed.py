@@ -8,8 +8,8 @@ and the same real posts it measures, each side by side in this one run:
 1. decoding: our batched decoder vs the published one-`model.predict`-per-post-per-tag
    loop on 500 mediaeval val posts (`decode_ratio`), and ours on 10,000 posts
    (`decode_posts_per_s`);
-2. feature extraction: the HDF5 cache builder vs the encoder's raw forward pass
-   (`extract_efficiency`);
+2. feature extraction: the HDF5 cache builder vs its ceiling, the builder's decoding and the
+   encoder's raw forward pass back to back (`extract_efficiency`);
 3. training: our tf.data pipeline vs the published input (one-hot tags, photo copied to
    every step), same network (`train_speedup`, `train_memory_ratio`);
 4. streaming: predict.py over a 200,000-row text-only CSV (`stream_posts_per_s`,
@@ -36,7 +36,7 @@ from benchmarks.report import replace_block  # noqa: E402
 from benchmarks.speed_report import speed_markdown  # noqa: E402
 
 GOALS = {"decode_ratio": (">=", 200), "decode_10k_seconds": ("<", 30),
-         "extract_efficiency": (">=", 0.9), "train_speedup": (">=", 5),
+         "extract_efficiency": (">=", 0.95), "train_speedup": (">=", 5),
          "train_memory_ratio": ("<=", 0.1), "stream_peak_rss_mib": ("<", 2048)}
 
 
@@ -128,7 +128,7 @@ def main(argv=None) -> int:
     _step(f"decoding: {results['decode_ratio']}x", started)
     photos = sorted(set(read_posts(media / "train").image_paths))[: args.extract_images]
     results.update(measure_extraction(photos))
-    _step(f"extraction: {results['extract_efficiency']} of raw", started)
+    _step(f"extraction: {results['extract_efficiency']} of its ceiling", started)
     # Alternate the two pipelines and keep each one's best run, so a burst of load on a
     # shared machine cannot favour either side.
     runs = {"ours": [], "published": []}

@@ -13,6 +13,7 @@ import argparse
 from amnn.config import (
     BAD_IMAGE_POLICIES,
     DECODE_MODES,
+    PHOTO_FEATURE_MODES,
     PRESETS,
     STOP_METRICS,
     TAG_LOSSES,
@@ -113,6 +114,14 @@ _SHARED_FLAGS = {
     "--cache-dir": ("cache_dir", dict(help="feature cache folder (default ~/.cache/amnn)")),
     "--extract-batch-size": ("extract_batch_size", dict(type=positive_int,
                                                         help="images per encoder pass")),
+    "--photo-features": ("photo_features", dict(
+        choices=PHOTO_FEATURE_MODES,
+        help="memory: hold every photo's features in memory (fastest); stream: read each "
+             "batch's from the feature cache (bounded memory, for large crawls); auto "
+             "(default): memory up to --photo-memory-mib")),
+    "--photo-memory-mib": ("photo_memory_mib", dict(
+        type=positive_int, help="with --photo-features auto, stream when the photos' "
+                                "features would take more memory than this (default 1024)")),
     "--memory-neighbors": ("memory_neighbors", dict(
         type=positive_int, help="nearest training posts whose hashtags vote (neighbour memory)")),
     "--memory-weight": ("memory_weight", dict(
@@ -177,7 +186,7 @@ def add_config_flags(parser: argparse.ArgumentParser, script: str) -> None:
 # read photos, never how the model was trained (its own config.json says that).
 PREDICT_SETTINGS = ("top_k", "min_tags", "beam_size", "caption_beam_size", "decode", "predict_batch_size",
                     "encoder_weights", "cache_dir", "extract_batch_size", "max_photo_pixels",
-                    "on_bad_image",
+                    "on_bad_image", "photo_features", "photo_memory_mib",
                     "memory", "memory_neighbors", "memory_weight", "memory_text_share")
 
 

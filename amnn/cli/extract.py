@@ -24,8 +24,10 @@ Examples:
 --merge takes shard folders (shard-I-of-N), their .h5 files, or a folder holding shard
 folders; merging the same shards again changes nothing, and a shard left out is named
 (train.py then extracts its photos itself). Give every run the same --encoder and
---cache-dir (or $AMNN_CACHE_DIR), and train.py the same ones too. The cache is keyed by
-absolute photo path, so a machine that sees the photos elsewhere extracts them again.
+--cache-dir (or $AMNN_CACHE_DIR), and train.py the same ones too, with the same
+--encoder-weights: shards made with other weights are refused at the merge, and train.py
+uses only features of its own weights. The cache is keyed by absolute photo path, so a
+machine that sees the photos elsewhere extracts them again.
 """
 
 from __future__ import annotations
@@ -116,14 +118,15 @@ def _extract(args: argparse.Namespace) -> int:
 
 
 def _merge(args: argparse.Namespace) -> int:
-    from amnn.features.extraction import (
-        cache_path,  # TensorFlow loads here, after flags are checked
-    )
+    from amnn.features.cache_folder import cache_root
     from amnn.features.shards import merge_shards, missing_shards
 
+    # The shards' own encoder fingerprint (all alike, or refused) names the main cache file:
+    # no encoder is built to merge.
     counts = merge_shards(args.merge, args.encoder, args.cache_dir)
-    print(f"merged {counts['merged']} photos from {counts['shards_read']} shard(s) into "
-          f"{cache_path(args.encoder, args.cache_dir)} ({counts['already_present']} already "
+    print(f"merged {counts['merged']} photos from {counts['shards_read']} shard(s) into the "
+          f"{args.encoder} cache in {cache_root(args.cache_dir) / 'features'} "
+          f"({counts['already_present']} already "
           f"there, {counts['skipped']} unfinished or unusable rows skipped)", file=sys.stderr)
     missing = missing_shards(args.merge, args.encoder)
     if missing:

@@ -4,7 +4,9 @@
 left unfinished by an interrupted run) and stores their 7x7 region features, 49 rows of C
 channels; `load_features` reads them back, one row per distinct photo.
 
-One HDF5 file per encoder, `cache_root()/features/<encoder>.h5` (format 1), kept by
+One HDF5 file per encoder and weights, `feature_cache_file(encoder)` =
+`cache_root()/features/<encoder>-<fingerprint12>.h5` (format 2; the key and why older
+`<encoder>.h5` files are not reused: `amnn.features.cache_identity`), kept by
 `amnn.features.store.FeatureCache`; row i of every dataset describes the same photo:
 
     features  float16 (N, 49, C)  resizable, one row per chunk
@@ -13,13 +15,15 @@ One HDF5 file per encoder, `cache_root()/features/<encoder>.h5` (format 1), kept
     mtimes    int64 (N,)          file mtime in nanoseconds, taken before the file was read
     digests   ascii S40 (N,)      sha1 hex of the exact bytes that were decoded
     complete  uint8 (N,)          1 once the row's features are on disk (flushed after them)
-    attrs     encoder (str), feature_shape (49, C), format_version (1),
-              photo_reading (str, `amnn.features.photo_reading.PHOTO_READING`)
+    attrs     encoder (str), feature_shape (49, C), format_version (2),
+              fingerprint (str, `ImageEncoder.fingerprint`: sha256 of the weights, the
+              preprocessing and `amnn.features.store.PHOTO_READING`)
 
 A row is reused when its path, size and mtime match; when size or mtime changed but the
 sha1 is the same, only size and mtime are refreshed. Rows not complete or not finite are
-recomputed, and so is every row of a cache made by an older photo reading (photos are
-read upright and checked against a pixel limit by `amnn.features.photo_reading`). Each batch is flushed as it is written, so an interrupted run (Ctrl-C, kill)
+recomputed; other weights, preprocessing or photo reading (photos are read upright and
+checked against a pixel limit by `amnn.features.photo_reading`) give another fingerprint,
+so another file. Each batch is flushed as it is written, so an interrupted run (Ctrl-C, kill)
 keeps its work; an unreadable file is moved aside to `<name>.corrupt-<time>`, never deleted.
 
 Example:
@@ -41,8 +45,8 @@ Example:
     >>> a, b = str(images / "coffee.jpg"), str(images / "chelsea.jpg")
     >>> cache_dir = tempfile.mkdtemp()  # None: cache_root(), e.g. ~/.cache/amnn
     >>> ensure_features([a, b, a], enc, cache_dir=cache_dir, progress=False)
-    PosixPath('.../features/tiny.h5')
-    >>> feats, index = load_features([a, "", a], "tiny", cache_dir=cache_dir)
+    PosixPath('.../features/tiny-....h5')
+    >>> feats, index = load_features([a, "", a], enc, cache_dir=cache_dir)
     >>> feats.shape, feats.dtype, index.tolist()
     ((1, 49, 8), dtype('float16'), [0, -1, 0])
     >>> _ = registry._REGISTRY.pop("tiny")  # forget the example's encoder
@@ -50,78 +54,25 @@ Example:
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import os
-import signal
-import threading
+import sys
 from pathlib import Path
 
 import numpy as np
-import tensorflow as tf
 
 from amnn.config import AMNNConfig
-from amnn.errors import DataError, EncoderError
-from amnn.features.cache_folder import cache_root
-from amnn.features.encoders import encoder_feature_shape
-from amnn.features.photo_reading import HOW_TO_RAISE, decode_failure, decode_photo, pixel_problem
-from amnn.features.progress import progress_bar
+from amnn.errors import DataError
+from amnn.features.cache_identity import feature_cache_file, older_cache_note
 from amnn.features.cache_rows import _keys, _unique
+from amnn.features.encode_loop import encode_into, listing
+from amnn.features.photo_reading import HOW_TO_RAISE, decode_failure, pixel_problem
 from amnn.features.store import DamagedCache, FeatureCache, FeaturesNotCachedError
 
-__all__ = ["FeatureCache", "FeaturesNotCachedError", "cache_path", "ensure_features",
+__all__ = ["FeatureCache", "FeaturesNotCachedError", "ensure_features", "feature_cache_file",
            "load_features", "try_ensure_features"]
 
-_SHOWN = 5  # failing files named in one error message
 _EXPLAINED = 20  # undecodable photos whose own TensorFlow error try_ensure_features words
 MAX_PIXELS = AMNNConfig.max_photo_pixels  # the default pixel limit of one photo
-
-
-def cache_path(encoder_name: str, cache_dir: str | None = None) -> Path:
-    """The cache file of one encoder, e.g. `~/.cache/amnn/features/efficientnet_lite0.h5`."""
-    return cache_root(cache_dir) / "features" / f"{encoder_name}.h5"
-
-
-def _listing(paths) -> str:
-    """' (and 3 more: b.jpg, c.jpg, d.jpg)' for the paths after the first; '' for one path."""
-    rest = [str(p) for p in paths[1:]]
-    if not rest:
-        return ""
-    more = ", ".join(rest[:_SHOWN]) + (", ..." if len(rest) > _SHOWN else "")
-    return f" (and {len(rest)} more: {more})"
-
-
-def _load(path, encoder, max_pixels: int = MAX_PIXELS):
-    """Read, decode upright and prepare one photo; also return the bytes, to hash them."""
-    data = tf.io.read_file(path)
-    return encoder.prepare(decode_photo(data, max_pixels)), data
-
-
-def _dataset(paths: list[str], encoder, batch_size: int, max_pixels: int) -> tf.data.Dataset:
-    """(positions, prepared images, file bytes) batches; decoding runs in parallel."""
-    ds = tf.data.Dataset.from_tensor_slices((tf.range(len(paths)), paths))
-    ds = ds.map(lambda i, p: (i, *_load(p, encoder, max_pixels)),
-                num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
-    # A bad file must not end the run: skip it here, report it once the good ones are stored.
-    ds = ds.ignore_errors()
-    return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
-
-
-@contextlib.contextmanager
-def _kill_as_interrupt():
-    """Make SIGTERM (`kill`) raise KeyboardInterrupt, so the HDF5 file is closed cleanly."""
-    if threading.current_thread() is not threading.main_thread():
-        yield  # signal handlers can only be set from the main thread
-        return
-
-    def interrupt(signum, frame):
-        raise KeyboardInterrupt(f"signal {signum}")
-
-    previous = signal.signal(signal.SIGTERM, interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
 
 
 def _decode_error(paths: list[str], encoder, max_pixels: int) -> DataError:
@@ -129,39 +80,12 @@ def _decode_error(paths: list[str], encoder, max_pixels: int) -> DataError:
     saved = "Features of the other photos are saved, so the next run extracts only what is left"
     large = [p for p in paths if pixel_problem(p, max_pixels)]
     if large:
-        return DataError(large[0], f"photo too large{_listing(large)}: "
+        return DataError(large[0], f"photo too large{listing(large)}: "
                          f"{pixel_problem(large[0], max_pixels)}; shrink it, or {HOW_TO_RAISE}. "
                          f"{saved}")
     reason = decode_failure(paths[0], max_pixels, encoder.prepare)
-    return DataError(paths[0], f"cannot read this file as an image ({reason}){_listing(paths)}; "
+    return DataError(paths[0], f"cannot read this file as an image ({reason}){listing(paths)}; "
                      f"convert it to JPEG or PNG, or remove it from the data. {saved}")
-
-
-def _extract(cache: FeatureCache, paths: list[str], encoder, batch_size: int,
-             progress: bool, max_pixels: int) -> list[str]:
-    """Encode `paths` batch by batch, writing and flushing each batch as it comes.
-
-    Returns the paths tf.data could not read or decode, in the order given.
-    """
-    # Stat before reading: a file changed mid-run then fails the size/mtime check next time.
-    stats = [os.stat(p) for p in paths]
-    done = np.zeros(len(paths), bool)
-    bar = progress_bar(len(paths), f"{encoder.name} features", enabled=progress)
-    with bar, _kill_as_interrupt():
-        for pos, images, data in _dataset(paths, encoder, batch_size, max_pixels):
-            # TensorFlow casts on its thread pool, faster than numpy on one core.
-            features = tf.cast(encoder.encode_batch(images), tf.float16).numpy()
-            pos = pos.numpy()
-            digests = [hashlib.sha1(d).hexdigest().encode("ascii") for d in data.numpy()]
-            bad = cache.write([paths[i] for i in pos], features,
-                              stats=[stats[i] for i in pos], digests=digests)
-            if bad:
-                raise EncoderError(f"encoder {encoder.name!r} gave features that are not finite "
-                                   f"(or too large for float16) for {bad[0]}{_listing(bad)}; "
-                                   "check the encoder's weights")
-            done[pos] = True
-            bar.update(len(pos))
-    return [paths[i] for i in np.flatnonzero(~done)]
 
 
 def _unreadable(paths: list[str]) -> list[str]:
@@ -171,14 +95,18 @@ def _unreadable(paths: list[str]) -> list[str]:
 def _store(paths: list[str], encoder, cache_dir: str | None, batch_size: int,
            progress: bool, max_pixels: int) -> list[str]:
     """Extract what the cache lacks of `paths` (distinct, readable); return the undecodable."""
-    with FeatureCache(cache_path(encoder.name, cache_dir), encoder.name,
-                      encoder.feature_shape) as cache:
+    path = feature_cache_file(encoder, cache_dir)
+    note = older_cache_note(path)
+    if note:
+        print(note, file=sys.stderr)
+    with FeatureCache(path, encoder.name, encoder.feature_shape,
+                      fingerprint=encoder.fingerprint) as cache:
         todo = cache.missing(paths)
         args = (encoder, batch_size, progress, max_pixels)
         try:
-            return _extract(cache, todo, *args) if todo else []
+            return encode_into(cache, todo, *args) if todo else []
         except DamagedCache:  # moved aside, a new file opened: it needs every photo
-            return _extract(cache, cache.missing(paths), *args)
+            return encode_into(cache, cache.missing(paths), *args)
 
 
 def ensure_features(image_paths, encoder, cache_dir: str | None = None, batch_size: int = 32,
@@ -204,19 +132,19 @@ def ensure_features(image_paths, encoder, cache_dir: str | None = None, batch_si
 
         >>> ensure_features(posts["image"].tolist(), get_encoder("efficientnet_lite0"))
         ... # doctest: +SKIP
-        PosixPath('/home/me/.cache/amnn/features/efficientnet_lite0.h5')
+        PosixPath('/home/me/.cache/amnn/features/efficientnet_lite0-3f9c0e1b2a4d.h5')
     """
     if int(batch_size) < 1:
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
     paths = list(_unique(image_paths).values())
     unreadable = _unreadable(paths)
     if unreadable:
-        raise DataError(unreadable[0], f"photo not found or not readable{_listing(unreadable)}; "
+        raise DataError(unreadable[0], f"photo not found or not readable{listing(unreadable)}; "
                         "fix the image path, or leave it empty for a post without a photo")
     failed = _store(paths, encoder, cache_dir, int(batch_size), progress, int(max_pixels))
     if failed:
         raise _decode_error(failed, encoder, int(max_pixels))
-    return cache_path(encoder.name, cache_dir)
+    return feature_cache_file(encoder, cache_dir)
 
 
 def try_ensure_features(image_paths, encoder, cache_dir: str | None = None,
@@ -260,7 +188,7 @@ def try_ensure_features(image_paths, encoder, cache_dir: str | None = None,
     return {p: reasons[p] for p in paths if p in reasons}
 
 
-def load_features(image_paths, encoder_name: str,
+def load_features(image_paths, encoder,
                   cache_dir: str | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The cached features of distinct photos, and each input path's row among them.
 
@@ -268,7 +196,8 @@ def load_features(image_paths, encoder_name: str,
 
     Args:
         image_paths: list of str. One photo path per post; '' (or None) for no photo.
-        encoder_name: str. The encoder the features were extracted with.
+        encoder: the encoder the features were extracted with (from `get_encoder`; its
+            name, feature_shape and fingerprint choose and check the cache file).
         cache_dir: str or None. Cache folder; None uses `amnn.features.cache_folder.cache_root()`.
 
     Returns:
@@ -278,19 +207,23 @@ def load_features(image_paths, encoder_name: str,
     Raises FeaturesNotCachedError when a photo has no features (run `ensure_features`).
 
     Example:
-        A cache holding one photo's features, written here as `ensure_features` would:
+        A cache holding one photo's features, written here as `ensure_features` would (an
+        encoder's name, feature shape and fingerprint are all it takes to find them):
 
         >>> import os, tempfile
+        >>> from types import SimpleNamespace
         >>> from PIL import Image
+        >>> enc = SimpleNamespace(name="efficientnet_lite0", feature_shape=(49, 1280),
+        ...                       fingerprint="ab" * 32)
         >>> cache_dir = tempfile.mkdtemp()
         >>> photo = os.path.join(cache_dir, "a.jpg"); Image.new("RGB", (8, 8)).save(photo)
-        >>> with FeatureCache(cache_path("efficientnet_lite0", cache_dir), "efficientnet_lite0",
-        ...                   (49, 1280)) as cache:
+        >>> with FeatureCache(feature_cache_file(enc, cache_dir), enc.name, enc.feature_shape,
+        ...                   fingerprint=enc.fingerprint) as cache:
         ...     _ = cache.write([photo], np.ones((1, 49, 1280)))
-        >>> feats, index = load_features([photo, "", photo], "efficientnet_lite0", cache_dir)
+        >>> feats, index = load_features([photo, "", photo], enc, cache_dir)
         >>> feats.shape, feats.dtype, index.tolist()
         ((1, 49, 1280), dtype('float16'), [0, -1, 0])
-        >>> load_features([os.path.join(cache_dir, "b.jpg")], "efficientnet_lite0", cache_dir)
+        >>> load_features([os.path.join(cache_dir, "b.jpg")], enc, cache_dir)
         Traceback (most recent call last):
         ...
         amnn.features.store.FeaturesNotCachedError: .../b.jpg: no features in the cache ...
@@ -299,8 +232,12 @@ def load_features(image_paths, encoder_name: str,
     unique = _unique(image_paths, keys)
     row = {key: i for i, key in enumerate(unique)}
     index = np.array([row[k] if k is not None else -1 for k in keys], np.int32)
-    shape = encoder_feature_shape(encoder_name)
+    if isinstance(encoder, str):
+        raise TypeError(f"load_features needs the encoder from get_encoder({encoder!r}, "
+                        "weights=...), not its name: the cache file depends on the weights")
+    shape = tuple(encoder.feature_shape)
     if not unique:  # no photos at all: no cache file is needed
         return np.zeros((0, *shape), np.float16), index
-    with FeatureCache(cache_path(encoder_name, cache_dir), encoder_name, shape, mode="r") as cache:
+    with FeatureCache(feature_cache_file(encoder, cache_dir), encoder.name, shape, mode="r",
+                      fingerprint=encoder.fingerprint) as cache:
         return cache.read(list(unique.values())), index

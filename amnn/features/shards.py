@@ -5,8 +5,9 @@ machine computes the same partition from the same data set without talking to th
 whatever order its CSV lists the photos in. Each machine fills a normal feature cache in
 its own shard folder with `ensure_features` (resumable, flushed per batch), and
 `merge_shards` copies the finished rows into the main cache that training and prediction
-read. Cache keys are absolute paths, so every machine (and the one that trains) must see
-the photos at the same absolute path; a photo seen elsewhere is simply extracted again.
+read. Every shard must carry the same encoder fingerprint (weights, preprocessing, photo
+reading: `amnn.features.cache_identity`): shards made with other weights are refused.
+Cache keys are absolute paths, so every machine (and the one that trains) must see at the same absolute path; a photo seen elsewhere is simply extracted again.
 
 Example:
     Two "machines" share the bundled photos, with a tiny untrained encoder registered under
@@ -35,17 +36,16 @@ Example:
     ...     _ = ensure_features(mine, encoder, progress=False,
     ...                         cache_dir=shard_cache_dir(main, encoder.name, index, count))
     >>> shards = [shard_cache_dir(main, "tiny", 1, 2), shard_cache_dir(main, "tiny", 2, 2)]
-    >>> merge_shards(shards, "tiny", cache_dir=main)
+    >>> merge_shards(shards, "tiny", cache_dir=main, fingerprint=encoder.fingerprint)
     {'merged': 16, 'already_present': 0, 'skipped': 0, 'shards_read': 2}
     >>> _ = registry._REGISTRY.pop("tiny")  # forget the example's encoder
 """
 
 from __future__ import annotations
 
-import hashlib
-import operator
 import os
 import re
+from collections import namedtuple
 from pathlib import Path
 
 import h5py
@@ -53,89 +53,19 @@ import numpy as np
 
 from amnn.errors import DataError
 from amnn.features.cache_folder import cache_root
-from amnn.features.cache_rows import cache_key
-from amnn.features.store import FORMAT_VERSION, PHOTO_READING, FeatureCache
+from amnn.features.cache_identity import (
+    check_identity,
+    feature_cache_file,
+    is_cache_file,
+)
+from amnn.features.shard_plan import parse_shard, shard_cache_dir, shard_paths
+from amnn.features.store import FeatureCache
 
 __all__ = ["merge_shards", "missing_shards", "parse_shard", "shard_cache_dir", "shard_paths"]
 
+_Named = namedtuple("_Named", "name fingerprint")  # what names a cache file
 _BLOCK = 256  # shard rows copied per step: ~32 MB at (49, 1280) float16, whatever the shard size
 _SHARD_DIR = re.compile(r"shard-(\d+)-of-(\d+)")
-
-
-def parse_shard(text: str) -> tuple[int, int]:
-    """Read a shard argument "I/N" as (I, N): shard I of N, shards numbered 1 to N.
-
-    Raises ValueError naming the value and the expected form.
-
-    Example:
-        >>> parse_shard("2/8")
-        (2, 8)
-        >>> parse_shard("0/3")
-        Traceback (most recent call last):
-        ...
-        ValueError: shard '0/3' does not exist: shards are numbered 1 to 3; expected I/N ...
-    """
-    match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", str(text))
-    if not match:
-        raise ValueError(f"shard must be I/N, shard I of N machines numbered 1 to N (e.g. 2/8), "
-                         f"got {text!r}")
-    index, count = int(match[1]), int(match[2])
-    if not 1 <= index <= count:
-        numbered = f"1 to {count}" if count else "from 1, and N must be at least 1"
-        raise ValueError(f"shard {text!r} does not exist: shards are numbered {numbered}; "
-                         "expected I/N with 1 <= I <= N, e.g. 2/8")
-    return index, count
-
-
-def _check(index: int, count: int) -> None:
-    index, count = operator.index(index), operator.index(count)  # 2.0 is no shard number
-    if not 1 <= index <= count:
-        raise ValueError(f"shard {index}/{count} does not exist: shards are numbered 1 to N, "
-                         "expected I/N with 1 <= I <= N")
-
-
-def _shard_of(key: str, count: int) -> int:
-    """1-based shard of a cache key. sha1, not hash(): hash() changes with each process."""
-    # surrogateescape: a Linux file name need not be valid UTF-8.
-    digest = hashlib.sha1(key.encode("utf-8", "surrogateescape")).digest()
-    return int.from_bytes(digest[:8], "big") % count + 1
-
-
-def shard_paths(image_paths, index: int, count: int) -> list[str]:
-    """The distinct photos of shard `index` of `count`, in the order first given.
-
-    Repeats (also under other spellings of one file) are kept once, '' and None skipped;
-    every photo falls in exactly one of the `count` shards.
-
-    Example:
-        >>> paths = ["a.jpg", "b.jpg", "a.jpg", ""]
-        >>> sorted(shard_paths(paths, 1, 2) + shard_paths(paths, 2, 2))
-        ['a.jpg', 'b.jpg']
-    """
-    _check(index, count)
-    chosen = {}
-    for path in image_paths:
-        if path:
-            # The cache's own key, so a shard's rows are exactly the photos assigned to it.
-            key = cache_key(path)
-            if key not in chosen and _shard_of(key, count) == index:
-                chosen[key] = str(path)
-    return list(chosen.values())
-
-
-def shard_cache_dir(cache_dir, encoder_name: str, index: int, count: int) -> Path:
-    """The cache folder of shard `index` of `count`: `ensure_features` fills it as usual.
-
-    Args:
-        cache_dir: str, Path or None. The main cache folder; None: `amnn.features.cache_folder.cache_root()`.
-
-    Example:
-        >>> shard_cache_dir("/tmp/c", "efficientnet_lite0", 2, 8)
-        PosixPath('/tmp/c/shards/efficientnet_lite0/shard-0002-of-0008')
-    """
-    _check(index, count)
-    # Zero-padded, so `ls` and shell globs list the shards in order.
-    return cache_root(cache_dir) / "shards" / encoder_name / f"shard-{index:04d}-of-{count:04d}"
 
 
 def _shard_files(item, encoder_name: str) -> list[Path]:
@@ -145,14 +75,19 @@ def _shard_files(item, encoder_name: str) -> list[Path]:
         return [given]
     if not given.is_dir():
         raise DataError(given, "no such shard folder or file")
-    name = f"{encoder_name}.h5"
-    for candidate in (given / "features" / name, given / name):
-        if candidate.is_file():
-            return [candidate]
-    found = sorted(given.glob(f"shard-*/features/{name}"))
+    # A format-1 file (<encoder>.h5) is listed too, for `_check_shard` to say why it is refused.
+    older = f"{encoder_name}.h5"
+    for folder in (given / "features", given):
+        found = sorted(p for p in folder.glob("*.h5") if p.name == older
+                       or is_cache_file(p, encoder_name))
+        if found:
+            return found
+    found = sorted(p for p in given.glob("shard-*/features/*.h5")
+                   if p.name == older or is_cache_file(p, encoder_name))
     if found:
         return found
-    others = sorted({p.stem for pattern in ("*.h5", "features/*.h5", "shard-*/features/*.h5")
+    patterns = ("*.h5", "features/*.h5", "shard-*/features/*.h5")
+    others = sorted({p.stem.rsplit("-", 1)[0] for pattern in patterns
                      for p in given.glob(pattern)})
     if others:
         raise DataError(given, f"holds features of encoder(s) {', '.join(others)}, not of "
@@ -161,28 +96,20 @@ def _shard_files(item, encoder_name: str) -> list[Path]:
                     "the shard extraction wrote (their features/ folder holds the cache)")
 
 
-def _check_shard(path: Path, encoder_name: str, shape: tuple) -> None:
-    """Refuse a shard that is not a feature cache of this encoder and feature shape."""
+def _check_shard(path: Path, encoder_name: str, shape: tuple) -> str:
+    """Refuse a shard that is not a feature cache of this encoder; return its fingerprint."""
     try:
         with h5py.File(path, "r") as f:
-            version, encoder = f.attrs.get("format_version"), f.attrs.get("encoder")
-            reading = f.attrs.get("photo_reading")
-            stored = tuple(int(d) for d in f.attrs.get("feature_shape", ()))
+            attrs = dict(f.attrs)
             complete = "features" in f and "complete" in f
     except OSError as err:
         raise DataError(path, f"cannot read this shard cache ({err}); if its extraction is "
                         "still running wait for it, else run that shard again") from err
-    if version != FORMAT_VERSION or not complete:
-        raise DataError(path, f"not an AMNN feature cache of format {FORMAT_VERSION}; pass the "
-                        "shard folders the shard extraction wrote")
-    if encoder != encoder_name or stored != shape:
-        raise DataError(path, f"refusing to merge: this shard holds features of encoder "
-                        f"{encoder!r} with shape {stored}, not {encoder_name!r} with shape "
-                        f"{shape}; merge it with encoder {encoder!r} into its own cache")
-    if reading != PHOTO_READING:
-        raise DataError(path, f"refusing to merge: this shard was extracted by an older AMNN "
-                        f"that did not turn photos upright ({PHOTO_READING}); extract this "
-                        "shard again with this version")
+    fingerprint = check_identity(path, attrs, encoder_name, shape, None, "refusing to merge: ")
+    if not complete:
+        raise DataError(path, "refusing to merge: not a complete AMNN feature cache; run that "
+                        "shard again")
+    return fingerprint
 
 
 def _stat(size, mtime_ns) -> os.stat_result:
@@ -220,19 +147,22 @@ def _copy(path: Path, main: FeatureCache, counts: dict) -> None:
                 counts["merged"] += len(take)
 
 
-def merge_shards(shards, encoder_name: str, cache_dir=None) -> dict:
-    """Copy the rows of shard caches into the main cache `cache_path(encoder_name, cache_dir)`.
+def merge_shards(shards, encoder_name: str, cache_dir=None, fingerprint=None) -> dict:
+    """Copy the rows of shard caches into the main cache of their encoder fingerprint.
 
     Args:
         shards: list of str or Path. Shard folders (`shard_cache_dir`), their cache files,
             or folders holding shard-I-of-N folders.
         encoder_name: str. The encoder every shard must have been extracted with.
         cache_dir: str or None. Main cache folder; None: `amnn.features.cache_folder.cache_root()`.
+        fingerprint: str or None. The encoder's fingerprint (`encoder.fingerprint`) every
+            shard must carry; None: the one all the shards carry, which must be the same.
 
-    Returns {'merged', 'already_present', 'skipped' (rows unfinished or not finite),
-    'shards_read'}. Rows the main cache already holds are left as they are, so merging the
+    The main cache is `feature_cache_file` of that fingerprint. Returns {'merged',
+    'already_present', 'skipped' (rows unfinished or not finite), 'shards_read'}. Rows the main cache already holds are left as they are, so merging the
     same shards again changes nothing. Every shard is checked before anything is written:
-    a DataError refuses one of another encoder or feature shape.
+    a DataError refuses one of another encoder, feature shape or fingerprint (other
+    weights or preprocessing), and shards whose fingerprints differ.
 
     Example:
         Three shard caches, written here as each machine's `ensure_features` would, under
@@ -240,7 +170,9 @@ def merge_shards(shards, encoder_name: str, cache_dir=None) -> dict:
 
         >>> import os, tempfile
         >>> from PIL import Image
-        >>> from amnn.features.extraction import cache_path
+        >>> from types import SimpleNamespace
+        >>> from amnn.features.extraction import feature_cache_file
+        >>> enc = SimpleNamespace(name="efficientnet_lite0", fingerprint="ab" * 32)
         >>> main = tempfile.mkdtemp()
         >>> photos = [os.path.join(main, f"p{i}.jpg") for i in range(4)]
         >>> for photo in photos:
@@ -248,8 +180,8 @@ def merge_shards(shards, encoder_name: str, cache_dir=None) -> dict:
         >>> for index in (1, 2, 3):
         ...     mine = shard_paths(photos, index, 3)
         ...     shard = shard_cache_dir(main, "efficientnet_lite0", index, 3)
-        ...     with FeatureCache(cache_path("efficientnet_lite0", shard), "efficientnet_lite0",
-        ...                       (49, 1280)) as cache:
+        ...     with FeatureCache(feature_cache_file(enc, shard), enc.name, (49, 1280),
+        ...                       fingerprint=enc.fingerprint) as cache:
         ...         _ = cache.write(mine, np.ones((len(mine), 49, 1280)))
         >>> shards = [os.path.join(main, "shards", "efficientnet_lite0")]
         >>> merge_shards(shards, "efficientnet_lite0", cache_dir=main)
@@ -259,20 +191,27 @@ def merge_shards(shards, encoder_name: str, cache_dir=None) -> dict:
     """
     # Both modules import TensorFlow: loaded here, so parse_shard works at flag-parsing time.
     from amnn.features.encoders import encoder_feature_shape
-    from amnn.features.extraction import cache_path
 
     shape = tuple(encoder_feature_shape(encoder_name))
-    target = cache_path(encoder_name, cache_dir)
     files = list({p.resolve(): p for item in shards
                   for p in _shard_files(item, encoder_name)}.values())
     if not files:
-        raise DataError(target, "no shards given to merge")
+        raise DataError(cache_root(cache_dir) / "features", "no shards given to merge")
+    found = {path: _check_shard(path, encoder_name, shape) for path in files}
+    prints = sorted(set(found.values()))
+    if fingerprint is not None and prints != [fingerprint] or len(prints) > 1:
+        odd = next(p for p, f in found.items() if f != (fingerprint or prints[0]))
+        raise DataError(odd, f"refusing to merge: this shard's features were made with other "
+                        f"weights or preprocessing (fingerprint {found[odd][:12]}, not "
+                        f"{(fingerprint or prints[0])[:12]}); extract every shard with the same "
+                        "--encoder-weights, and merge the shards of one extraction at a time")
+    fingerprint = prints[0]
+    target = feature_cache_file(_Named(encoder_name, fingerprint), cache_dir)
     for path in files:
         if target.exists() and path.resolve() == target.resolve():
             raise DataError(path, "this is the main cache itself, not a shard to merge into it")
-        _check_shard(path, encoder_name, shape)
     counts = {"merged": 0, "already_present": 0, "skipped": 0, "shards_read": 0}
-    with FeatureCache(target, encoder_name, shape) as main:
+    with FeatureCache(target, encoder_name, shape, fingerprint=fingerprint) as main:
         for path in files:
             _copy(path, main, counts)
             counts["shards_read"] += 1
@@ -284,12 +223,13 @@ def missing_shards(shards, encoder_name: str) -> list[str]:
 
     Example:
         >>> import tempfile
-        >>> from amnn.features.extraction import cache_path
+        >>> from amnn.features.extraction import feature_cache_file
+        >>> enc = _Named("efficientnet_lite0", "ab" * 32)
         >>> main = tempfile.mkdtemp()
         >>> done = [shard_cache_dir(main, "efficientnet_lite0", i, 3) for i in (1, 3)]
         >>> for shard in done:  # shards 1 and 3 of 3 have their (empty) caches
-        ...     FeatureCache(cache_path("efficientnet_lite0", shard), "efficientnet_lite0",
-        ...                  (49, 1280)).close()
+        ...     FeatureCache(feature_cache_file(enc, shard), enc.name, (49, 1280),
+        ...                  fingerprint=enc.fingerprint).close()
         >>> [path.name for path in done]
         ['shard-0001-of-0003', 'shard-0003-of-0003']
         >>> missing_shards(done, "efficientnet_lite0")

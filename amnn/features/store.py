@@ -1,7 +1,9 @@
 """`FeatureCache`: the HDF5 file of one encoder's region features, one row per image.
 
 The layout and the content check are described in `amnn.features.extraction`, which fills this
-file with the encoder's features; nothing here needs TensorFlow.
+file with the encoder's features; nothing here needs TensorFlow. A file holds the features of
+one encoder fingerprint (`ImageEncoder.fingerprint`: weights, preprocessing, photo reading),
+stored in its attrs and checked on every open, so no file is ever read for other weights.
 
 Example:
     >>> import os, tempfile
@@ -12,7 +14,7 @@ Example:
     >>> for photo in photos:
     ...     Image.new("RGB", (8, 8)).save(photo)
     >>> h5 = os.path.join(folder, "lite0.h5")
-    >>> with FeatureCache(h5, "efficientnet_lite0", (49, 1280)) as cache:
+    >>> with FeatureCache(h5, "efficientnet_lite0", (49, 1280), fingerprint="ab" * 32) as cache:
     ...     todo = cache.missing(photos)  # both photos: the cache is new
     ...     not_finite = cache.write(todo, np.zeros((len(todo), 49, 1280)))
     ...     cache.missing(photos), cache.read(photos[:1]).shape
@@ -30,11 +32,11 @@ import h5py
 import numpy as np
 
 from amnn.errors import AMNNError, DataError
+from amnn.features.cache_identity import FORMAT_VERSION, check_identity
 from amnn.features.cache_rows import _blocks, _keys, _sha1, _unique
 
-FORMAT_VERSION = 1
 # How `amnn.features.photo_reading` turns a file into pixels; change it with that reading.
-# A cache made by another reading has its rows encoded again, never mixed with new ones.
+# It is part of every encoder fingerprint, so another reading gets another cache file.
 PHOTO_READING = "exif-upright-v1"
 _META = {"sizes": "i8", "mtimes": "i8", "digests": "S40", "complete": "u1"}
 
@@ -58,6 +60,9 @@ class FeatureCache:
         encoder_name: str. Must match the file's `encoder` attribute.
         feature_shape: tuple. (49, C); must match the file's `feature_shape` attribute.
         mode: str. "a" to read and write, "r" to read only (several readers may share it).
+        fingerprint: str, keyword only. The encoder's fingerprint (`encoder.fingerprint`,
+            sha256 hex of its weights and preprocessing); stored in a new file, and a file
+            holding another one raises DataError: features of other weights are never read.
 
     Example:
         >>> import os, tempfile
@@ -67,17 +72,22 @@ class FeatureCache:
         >>> photo = os.path.join(folder, "a.jpg")
         >>> Image.new("RGB", (8, 8)).save(photo)
         >>> h5 = os.path.join(folder, "f.h5")
-        >>> with FeatureCache(h5, "efficientnet_lite0", (49, 1280)) as cache:
+        >>> with FeatureCache(h5, "efficientnet_lite0", (49, 1280), fingerprint="ab" * 32) as cache:
         ...     cache.write([photo], np.zeros((1, 49, 1280)))  # the paths of non-finite rows
         ...     photo in cache, len(cache)
         []
         (True, 1)
     """
 
-    def __init__(self, path, encoder_name: str, feature_shape, mode: str = "a") -> None:
+    def __init__(self, path, encoder_name: str, feature_shape, mode: str = "a", *,
+                 fingerprint: str) -> None:
         if mode not in ("a", "r"):
             raise ValueError(f"mode must be 'a' or 'r', got {mode!r}")
+        if not isinstance(fingerprint, str) or not fingerprint:
+            raise ValueError(f"fingerprint must be the encoder's fingerprint (a hex string), "
+                             f"got {fingerprint!r}")
         self.path, self.encoder_name, self.mode = Path(path), encoder_name, mode
+        self.fingerprint = fingerprint
         self.feature_shape = tuple(int(d) for d in feature_shape)
         if mode == "r" and not self.path.is_file():
             raise DataError(self.path, "no feature cache here; extract the image features first")
@@ -122,40 +132,15 @@ class FeatureCache:
             for name, dtype in {"keys": h5py.string_dtype("utf-8"), **_META}.items():
                 f.create_dataset(name, (0,), maxshape=(None,), dtype=dtype, chunks=(1024,))
             f.attrs.update(encoder=self.encoder_name, feature_shape=shape,
-                           format_version=FORMAT_VERSION, photo_reading=PHOTO_READING)
+                           format_version=FORMAT_VERSION, fingerprint=self.fingerprint)
             f.flush()
-        version = f.attrs.get("format_version")
-        if version != FORMAT_VERSION or "features" not in f:
-            raise DataError(self.path, f"not an AMNN feature cache of format {FORMAT_VERSION} "
-                            f"(format {version}); move it aside and run again to rebuild it")
-        encoder = f.attrs.get("encoder")
-        shape = tuple(int(d) for d in f.attrs.get("feature_shape", ()))
-        if encoder != self.encoder_name or shape != self.feature_shape:
-            raise DataError(self.path, f"this cache holds features of encoder {encoder!r} with "
-                            f"shape {shape}, not {self.encoder_name!r} with shape "
-                            f"{self.feature_shape}; move it aside or use another cache folder")
+        check_identity(self.path, f.attrs, self.encoder_name, self.feature_shape,
+                       self.fingerprint)
+        if "features" not in f:
+            raise DataError(self.path, "not an AMNN feature cache (no features); move it aside "
+                            "and run again to rebuild it")
         # A run killed between growing the file and naming the rows leaves '' keys: skip them.
         self._rows = {k: i for i, k in enumerate(f["keys"].asstr()[:]) if k}
-        self.stale = f.attrs.get("photo_reading") != PHOTO_READING
-        if self.stale and self.mode == "a":
-            self._renew()
-        elif self.stale:  # read-only: its rows are as good as absent
-            self._rows = {}
-
-    def _renew(self) -> None:
-        """Mark every row of a cache made by an older photo reading to be encoded again."""
-        f = self._file
-        count = int(f["complete"][:].sum())
-        # Unflag first, then name the new reading: a crash in between only repeats this.
-        f["complete"][:] = 0
-        f.flush()
-        f.attrs["photo_reading"] = PHOTO_READING
-        f.flush()
-        self.stale = False
-        if count:
-            print(f"note: the feature cache {self.path} was made before photos were turned "
-                  f"upright by their EXIF orientation ({PHOTO_READING}); its {count} photo(s) "
-                  "will be encoded again as they are needed", file=sys.stderr)
 
     def close(self) -> None:
         """Flush and close the file (also done by leaving a `with` block)."""
@@ -273,18 +258,8 @@ class FeatureCache:
 
     def read(self, paths) -> np.ndarray:
         """Features of `paths` as float16 (len(paths), 49, C); FeaturesNotCachedError if absent."""
-        keys = _keys(paths)
-        complete = self._file["complete"][:]
-        rows = np.empty(len(keys), np.int64)
-        for i, (key, path) in enumerate(zip(keys, paths)):
-            row = self._rows.get(key)
-            if row is None or not complete[row]:
-                old = " made by an older photo reading" if self.stale else ""
-                raise FeaturesNotCachedError(f"{path}: no features in the cache {self.path}"
-                                             f"{old}; extract the image features "
-                                             "(ensure_features) first")
-            rows[i] = row
-        out = np.empty((len(keys), *self.feature_shape), np.float16)
+        rows = self.file_rows(paths)
+        out = np.empty((len(rows), *self.feature_shape), np.float16)
         features = self._file["features"]
         for pos, start, stop in _blocks(rows):
             if stop - start == len(pos) and (np.diff(pos) == 1).all():
@@ -293,3 +268,17 @@ class FeatureCache:
             else:
                 out[pos] = features[start:stop][rows[pos] - start]
         return out
+
+    def file_rows(self, paths) -> np.ndarray:
+        """The row of each of `paths` in the file (int64); FeaturesNotCachedError if absent."""
+        keys = _keys(paths)
+        complete = self._file["complete"][:]
+        rows = np.empty(len(keys), np.int64)
+        for i, (key, path) in enumerate(zip(keys, paths)):
+            row = self._rows.get(key)
+            if row is None or not complete[row]:
+                raise FeaturesNotCachedError(f"{path}: no features in the cache {self.path}"
+                                             "; extract the image features "
+                                             "(ensure_features) first")
+            rows[i] = row
+        return rows

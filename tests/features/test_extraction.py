@@ -15,8 +15,8 @@ import tensorflow as tf  # noqa: E402
 
 from amnn.features.encoders import get_encoder  # noqa: E402
 from amnn.errors import DataError  # noqa: E402
-from amnn.features.extraction import (FeatureCache, FeaturesNotCachedError, cache_path,  # noqa: E402
-                                ensure_features, load_features)
+from amnn.features.extraction import (FeatureCache, FeaturesNotCachedError,  # noqa: E402
+                                       ensure_features, feature_cache_file, load_features)
 
 SKIMAGE_DATA = Path(skimage.__file__).parent / "data"
 PHOTOS = ("astronaut.png", "chelsea.png", "coffee.png", "rocket.jpg", "camera.png")  # camera: grey
@@ -28,6 +28,7 @@ class Spy:
 
     def __init__(self, encoder, interrupt_after=None):
         self.encoder, self.name, self.feature_shape = encoder, encoder.name, encoder.feature_shape
+        self.fingerprint = encoder.fingerprint
         self.prepare, self.interrupt_after = encoder.prepare, interrupt_after
         self.batches = self.images = 0
 
@@ -62,17 +63,17 @@ def photos(tmp_path):
     return [str(shutil.copy(SKIMAGE_DATA / name, folder / name)) for name in PHOTOS]
 
 
-def stored(key):
-    with h5py.File(cache_path(NAME), "r") as f:
+def stored(key, encoder):
+    with h5py.File(feature_cache_file(encoder), "r") as f:
         return f[key][:]
 
 
 def test_extracts_float16_features_once_equal_to_the_encoder(spy, lite0, photos):
     path = ensure_features(photos + photos[:2], spy, batch_size=2, progress=False)
-    assert path == cache_path(NAME) and spy.images == 5
-    features = stored("features")
+    assert path == feature_cache_file(spy) and spy.images == 5
+    features = stored("features", spy)
     assert features.dtype == np.float16 and features.shape == (5, 49, 1280)
-    assert np.isfinite(features).all() and stored("complete").tolist() == [1] * 5
+    assert np.isfinite(features).all() and stored("complete", spy).tolist() == [1] * 5
     ensure_features(photos, spy, progress=False)
     assert spy.images == 5
     images = [tf.io.decode_image(tf.io.read_file(p), channels=3, expand_animations=False)
@@ -83,23 +84,24 @@ def test_extracts_float16_features_once_equal_to_the_encoder(spy, lite0, photos)
 
 def test_changed_photo_is_recomputed_touched_photo_is_not(spy, photos):
     ensure_features(photos, spy, progress=False)
-    before = stored("features")
+    before = stored("features", spy)
     shutil.copy(photos[1], photos[0])  # new content under the old name
     stat = os.stat(photos[2])
     os.utime(photos[2], ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))  # same content
     ensure_features(photos, spy, progress=False)
     assert spy.images == 6
-    after = stored("features")
+    after = stored("features", spy)
     np.testing.assert_allclose(after[0].astype(np.float32), before[1].astype(np.float32),
                                atol=1e-2)
-    assert stored("mtimes")[2] == stat.st_mtime_ns + 10**9
+    assert stored("mtimes", spy)[2] == stat.st_mtime_ns + 10**9
 
 
 def test_interrupted_run_resumes_where_it_stopped(lite0, spy, photos):
     stopping = Spy(lite0, interrupt_after=1)
     with pytest.raises(KeyboardInterrupt):
         ensure_features(photos, stopping, batch_size=2, progress=False)
-    with FeatureCache(cache_path(NAME), NAME, (49, 1280)) as cache:
+    with FeatureCache(feature_cache_file(spy), NAME, (49, 1280),
+                      fingerprint=spy.fingerprint) as cache:
         assert len(cache) == 2 and photos[0] in cache and photos[2] not in cache
     ensure_features(photos, spy, batch_size=2, progress=False)
     assert spy.images == 3
@@ -107,32 +109,33 @@ def test_interrupted_run_resumes_where_it_stopped(lite0, spy, photos):
 
 def test_unfinished_and_non_finite_rows_are_recomputed(spy, photos):
     ensure_features(photos, spy, progress=False)
-    with h5py.File(cache_path(NAME), "a") as f:
+    with h5py.File(feature_cache_file(spy), "a") as f:
         f["complete"][0] = 0
         f["features"][3, 7, 11] = np.nan
-    with FeatureCache(cache_path(NAME), NAME, (49, 1280)) as cache:
+    with FeatureCache(feature_cache_file(spy), NAME, (49, 1280),
+                      fingerprint=spy.fingerprint) as cache:
         assert cache.missing(photos) == [photos[0], photos[3]]
         with pytest.raises(FeaturesNotCachedError, match="astronaut.png"):
             cache.read(photos[:1])
     ensure_features(photos, spy, progress=False)
-    assert spy.images == 7 and np.isfinite(stored("features")).all()
+    assert spy.images == 7 and np.isfinite(stored("features", spy)).all()
 
 
 @pytest.mark.parametrize("damage", ["not hdf5", "truncated"])
 def test_corrupt_cache_is_moved_aside_not_deleted(spy, photos, capsys, damage):
-    path = cache_path(NAME)
+    path = feature_cache_file(spy)
     if damage == "not hdf5":
         path.parent.mkdir(parents=True)
         path.write_bytes(b"not an HDF5 file")
     else:
-        with FeatureCache(path, NAME, (49, 1280)) as cache:
+        with FeatureCache(path, NAME, (49, 1280), fingerprint=spy.fingerprint) as cache:
             cache.write(photos, np.ones((len(photos), 49, 1280)))
         path.write_bytes(path.read_bytes()[:path.stat().st_size // 2])
     damaged = path.read_bytes()
     ensure_features(photos[:1], spy, progress=False)
     aside = list(path.parent.glob(f"{path.name}.corrupt-*"))
     assert len(aside) == 1 and aside[0].read_bytes() == damaged
-    assert "warning" in capsys.readouterr().err and stored("complete").tolist() == [1]
+    assert "warning" in capsys.readouterr().err and stored("complete", spy).tolist() == [1]
 
 
 def test_undecodable_photos_raise_after_the_good_ones_are_saved(spy, photos, tmp_path):
@@ -155,26 +158,26 @@ def test_missing_photo_raises_before_encoding(spy, photos):
 def test_load_features_keeps_each_photo_once(spy, photos):
     ensure_features(photos[:3], spy, progress=False)
     respelled = str(Path(photos[1]).parent / "." / Path(photos[1]).name)
-    features, index = load_features([photos[1], "", photos[0], respelled, photos[1]], NAME)
+    features, index = load_features([photos[1], "", photos[0], respelled, photos[1]], spy)
     assert features.shape == (2, 49, 1280) and features.dtype == np.float16
     assert index.dtype == np.int32 and index.tolist() == [0, -1, 1, 0, 0]
-    np.testing.assert_array_equal(features[1], stored("features")[0])
+    np.testing.assert_array_equal(features[1], stored("features", spy)[0])
     with pytest.raises(FeaturesNotCachedError, match="rocket.jpg"):
-        load_features(photos, NAME)
-    features, index = load_features(["", ""], NAME, cache_dir=str(Path(photos[0]).parent))
+        load_features(photos, spy)
+    features, index = load_features(["", ""], spy, cache_dir=str(Path(photos[0]).parent))
     assert features.shape == (0, 49, 1280) and index.tolist() == [-1, -1]
 
 
 def test_cache_of_another_encoder_or_shape_is_refused(tmp_path):
-    path = tmp_path / "f.h5"
-    with FeatureCache(path, NAME, (49, 1280)) as cache:
+    path, fingerprint = tmp_path / "f.h5", "ab" * 32
+    with FeatureCache(path, NAME, (49, 1280), fingerprint=fingerprint) as cache:
         assert cache.write([str(path)], np.ones((1, 49, 1280))) == []
         assert str(path) in cache and len(cache) == 1
         np.testing.assert_array_equal(cache.read([str(path)] * 2), np.ones((2, 49, 1280)))
     with pytest.raises(DataError, match="shape"):
-        FeatureCache(path, NAME, (49, 320))
+        FeatureCache(path, NAME, (49, 320), fingerprint=fingerprint)
     with pytest.raises(DataError, match="resnet50"):
-        FeatureCache(path, "resnet50", (49, 1280))
+        FeatureCache(path, "resnet50", (49, 1280), fingerprint=fingerprint)
 
 
 def test_a_cache_that_opens_but_cannot_be_written_is_moved_aside(spy, photos, capsys,
@@ -192,10 +195,10 @@ def test_a_cache_that_opens_but_cannot_be_written_is_moved_aside(spy, photos, ca
 
     monkeypatch.setattr(FeatureCache, "_write", fail_once)
     ensure_features(photos, spy, progress=False)
-    path = cache_path(NAME)
+    path = feature_cache_file(spy)
     assert len(list(path.parent.glob(f"{path.name}.corrupt-*"))) == 1
     assert "warning" in capsys.readouterr().err
     # 2 cached, the other 3 encoded but not written, then all 5 again into the new file
     assert spy.images == 2 + (len(photos) - 2) + len(photos)
-    with FeatureCache(path, NAME, (49, 1280), mode="r") as cache:
+    with FeatureCache(path, NAME, (49, 1280), mode="r", fingerprint=spy.fingerprint) as cache:
         assert cache.missing(photos) == []

@@ -24,8 +24,9 @@ from amnn.data.photo_files import MAX_LISTED, BadImage, bad_image_error  # noqa:
 from amnn.features.photo_check import (apply_bad_image_policy, check_post_photos,  # noqa: E402
                                        find_bad_images)
 from amnn.errors import DataError  # noqa: E402
-from amnn.features.extraction import (_load, cache_path, ensure_features,  # noqa: E402
-                                load_features, try_ensure_features)
+from amnn.features.encode_loop import _load  # noqa: E402
+from amnn.features.extraction import (ensure_features, feature_cache_file,  # noqa: E402
+                                       load_features, try_ensure_features)
 from amnn.data.posts import CSV_NAME, read_posts  # noqa: E402
 from amnn.features.photo_table import photo_table, shared_encoder  # noqa: E402
 from amnn.config import AMNNConfig  # noqa: E402
@@ -97,7 +98,7 @@ def extracted(photos, cache, encoder):
     names = GOOD + ("frame.png", "frame1.png")
     paths = [str(photos / n) for n in names]
     ensure_features(paths, encoder, cache_dir=str(cache), progress=False, max_pixels=ABOVE_HUGE)
-    features, index = load_features(paths, NAME, cache_dir=str(cache))
+    features, index = load_features(paths, encoder, cache_dir=str(cache))
     return {name: features[i].astype(np.float32) for name, i in zip(names, index)}
 
 
@@ -233,7 +234,7 @@ def test_find_bad_images_names_each_kind(posts_folder, config, encoder):
 
 def test_error_lists_every_bad_row_after_saving_the_good_photos(posts_folder, config,
                                                                 encoder):
-    cache_path(NAME, config.cache_dir).unlink(missing_ok=True)  # start with no features
+    feature_cache_file(encoder, config.cache_dir).unlink(missing_ok=True)  # start with no features
     posts = read_posts(posts_folder, check_images=False)
     with pytest.raises(DataError) as error:
         check_post_photos(posts, config, progress=False)
@@ -244,7 +245,7 @@ def test_error_lists_every_bad_row_after_saving_the_good_photos(posts_folder, co
     assert error.value.column == "image_names"
     good = [p for p in posts.image_paths if p and "gone" not in p and "truncated" not in p
             and "text" not in p and "empty" not in p]
-    features, _ = load_features(good, NAME, cache_dir=config.cache_dir)  # cached already
+    features, _ = load_features(good, encoder, cache_dir=config.cache_dir)  # cached already
     assert len(features) == 5 and np.isfinite(features).all()
 
 

@@ -1,5 +1,5 @@
-"""Phone photos are read upright, huge photos are refused from their header, and a cache
-made before either is encoded again rather than mixed with new features.
+"""Phone photos are read upright, huge photos are refused from their header, and features
+read another way get another cache file rather than being mixed with new ones.
 
 A tiny untrained CNN stands in for the encoder (seconds, no weights): it is not rotation
 invariant, so features of a photo read sideways differ from those of the upright photo.
@@ -25,21 +25,20 @@ from amnn.data.posts import CSV_NAME, read_posts  # noqa: E402
 from amnn.errors import DataError  # noqa: E402
 from amnn.features.encoders import get_encoder, register_encoder, registry  # noqa: E402
 from amnn.features.encoders.image_encoder import ImageEncoder  # noqa: E402
+from amnn.features.encoders import fingerprint  # noqa: E402
 from amnn.features.extraction import (  # noqa: E402
     FeaturesNotCachedError,
-    cache_path,
     ensure_features,
+    feature_cache_file,
     load_features,
 )
 from amnn.features.photo_check import check_post_photos  # noqa: E402
 from amnn.features.photo_reading import (  # noqa: E402
     ORIENTATION,
-    PHOTO_READING,
     decode_photo,
     upright,
 )
 from amnn.features.shards import merge_shards, shard_cache_dir  # noqa: E402
-from amnn.features.store import FeatureCache  # noqa: E402
 
 IMAGES = Path(__file__).resolve().parents[2] / "dataset" / "images"
 NAME = "tiny_reading"
@@ -65,6 +64,7 @@ class Counting:
     def __init__(self, encoder):
         self.encoder, self.name, self.feature_shape = encoder, encoder.name, encoder.feature_shape
         self.prepare, self.images = encoder.prepare, 0
+        self.fingerprint = encoder.fingerprint
 
     def encode_batch(self, images):
         self.images += int(images.shape[0])
@@ -115,7 +115,7 @@ def test_a_sideways_phone_photo_decodes_upright(phone_photos):
 def test_sideways_photos_give_the_features_of_the_upright_photo(tiny, phone_photos, tmp_path):
     paths = [phone_photos[o] for o in (1, 6, 8)]
     ensure_features(paths, tiny, cache_dir=str(tmp_path / "cache"), progress=False)
-    features, index = load_features(paths, NAME, cache_dir=str(tmp_path / "cache"))
+    features, index = load_features(paths, tiny, cache_dir=str(tmp_path / "cache"))
     up, six, eight = (features[i].astype(np.float32) for i in index)
     scale = np.abs(up).max()
     # Only JPEG's own losses differ between the files: a few levels of 255.
@@ -154,7 +154,7 @@ def test_a_photo_over_the_limit_is_a_bad_photo_named_with_its_row(tiny, tmp_path
     assert kept.line_numbers == [2]
     assert "1 post(s) with a bad photo (1 over the pixel limit; line 3)" in capsys.readouterr().err
     with pytest.raises(FeaturesNotCachedError):  # refused before decoding: nothing stored
-        load_features([str(data / "images" / "coffee.jpg")], NAME, config.cache_dir)
+        load_features([str(data / "images" / "coffee.jpg")], tiny, config.cache_dir)
     assert check_post_photos(posts, config.replace(max_photo_pixels=240_000),
                              progress=False).line_numbers == [2, 3]
 
@@ -168,39 +168,33 @@ def test_the_default_limit_refuses_a_huge_photo_from_its_header(tiny, tmp_path):
         ensure_features([str(huge)], tiny, cache_dir=str(tmp_path / "cache"), progress=False)
 
 
-def forget_photo_reading(h5: Path) -> None:
-    """Make a cache look as AMNN wrote it before photos were read upright."""
-    with h5py.File(h5, "a") as f:
-        del f.attrs["photo_reading"]
-
-
-def test_a_cache_made_before_upright_reading_is_encoded_again(tiny, phone_photos, tmp_path,
-                                                              capsys):
+def test_another_photo_reading_gets_another_cache_file(phone_photos, tmp_path, monkeypatch):
+    # The photo reading is part of every encoder fingerprint: features read the old way are
+    # never mixed with new ones, and stay in their own file.
     cache_dir, photo = str(tmp_path / "cache"), phone_photos[6]
-    counting = Counting(tiny)
-    ensure_features([photo], counting, cache_dir=cache_dir, progress=False)
-    h5 = cache_path(NAME, cache_dir)
-    forget_photo_reading(h5)
-    with pytest.raises(FeaturesNotCachedError, match="older photo reading"):
-        load_features([photo], NAME, cache_dir)  # read-only: never read as if new
-    capsys.readouterr()
-    ensure_features([photo], counting, cache_dir=cache_dir, progress=False)
-    assert counting.images == 2
-    assert "encoded again" in capsys.readouterr().err
-    with h5py.File(h5, "r") as f:
-        assert f.attrs["photo_reading"] == PHOTO_READING
-    ensure_features([photo], counting, cache_dir=cache_dir, progress=False)
-    assert counting.images == 2 and capsys.readouterr().err == ""
+    before = Counting(_tiny(None, None))
+    ensure_features([photo], before, cache_dir=cache_dir, progress=False)
+    monkeypatch.setattr(fingerprint, "PHOTO_READING", "exif-upright-v2")
+    after = Counting(_tiny(None, None))
+    assert after.fingerprint != before.fingerprint
+    with pytest.raises(DataError, match="no feature cache here"):
+        load_features([photo], after, cache_dir)  # read-only: the old file is not read
+    ensure_features([photo], after, cache_dir=cache_dir, progress=False)
+    assert after.images == 1
+    assert feature_cache_file(before, cache_dir).is_file()
+    assert feature_cache_file(after, cache_dir).is_file()
 
 
-def test_a_shard_made_before_upright_reading_is_not_merged(tmp_path):
+def test_a_shard_made_before_fingerprints_is_not_merged(tiny, tmp_path):
     photo = tmp_path / "a.jpg"
     Image.new("RGB", (8, 8)).save(photo)
-    shard = shard_cache_dir(str(tmp_path), "efficientnet_lite0", 1, 1)
-    h5 = cache_path("efficientnet_lite0", shard)
-    with FeatureCache(h5, "efficientnet_lite0", (49, 1280)) as cache:
-        cache.write([str(photo)], np.ones((1, 49, 1280)))
-    forget_photo_reading(h5)
-    with pytest.raises(DataError, match="older AMNN that did not turn photos upright"):
-        merge_shards([shard], "efficientnet_lite0", cache_dir=str(tmp_path))
-    assert not cache_path("efficientnet_lite0", str(tmp_path)).exists()
+    shard = shard_cache_dir(str(tmp_path), NAME, 1, 1)
+    ensure_features([str(photo)], tiny, cache_dir=str(shard), progress=False)
+    h5 = feature_cache_file(tiny, shard)
+    with h5py.File(h5, "a") as f:  # as AMNN wrote it before caches were keyed by weights
+        f.attrs["format_version"] = 1
+        del f.attrs["fingerprint"]
+    h5.rename(h5.with_name(f"{NAME}.h5"))
+    with pytest.raises(DataError, match="refusing to merge: a feature cache made by an older"):
+        merge_shards([shard], NAME, cache_dir=str(tmp_path))
+    assert not feature_cache_file(tiny, str(tmp_path)).exists()

@@ -23,8 +23,8 @@ import pytest  # noqa: E402
 
 from amnn.features.encoders import get_encoder  # noqa: E402
 from amnn.errors import DataError  # noqa: E402
-from amnn.features.extraction import (FeatureCache, cache_path, ensure_features,  # noqa: E402
-                                load_features)
+from amnn.features.extraction import (FeatureCache, ensure_features,  # noqa: E402
+                                       feature_cache_file, load_features)
 from amnn.features.shards import (merge_shards, missing_shards, parse_shard,  # noqa: E402
                                  shard_cache_dir, shard_paths)
 
@@ -33,6 +33,7 @@ SCRIPT = REPO / "scripts" / "extract_features.py"
 PHOTOS = sorted(str(p) for p in (REPO / "dataset" / "images").glob("*.jpg"))
 NAME = "efficientnet_lite0"
 SHAPE = (49, 1280)
+FAKE = "ab" * 32  # the fingerprint of the fake shards' encoder
 COLUMNS = ("keys", "features", "sizes", "mtimes", "digests", "complete")
 _TF_NOISE = ("I0000", "W0000", "E0000", "WARNING: All log messages",
              "To enable the following instructions")
@@ -63,10 +64,16 @@ def _snapshot(path: Path) -> dict:
         return {name: f[name][:].tolist() if name == "keys" else f[name][:] for name in COLUMNS}
 
 
-def _fake_shard(folder: Path, encoder_name: str, shape, file_name: str = None) -> Path:
+def _fake(folder, encoder_name: str = NAME) -> Path:
+    """The cache file of the fake encoder `encoder_name` in `folder`."""
+    return feature_cache_file(SimpleNamespace(name=encoder_name, fingerprint=FAKE), str(folder))
+
+
+def _fake_shard(folder: Path, encoder_name: str, shape, file_name: str = None,
+                fingerprint: str = FAKE) -> Path:
     """A shard cache holding zeros for one photo, made with `encoder_name` and `shape`."""
-    path = folder / "features" / (file_name or f"{encoder_name}.h5")
-    with FeatureCache(path, encoder_name, shape) as cache:
+    path = folder / "features" / file_name if file_name else _fake(folder, encoder_name)
+    with FeatureCache(path, encoder_name, shape, fingerprint=fingerprint) as cache:
         cache.write(PHOTOS[:1], np.zeros((1, *shape)))
     return folder
 
@@ -150,52 +157,58 @@ def test_the_partition_is_pinned_so_every_machine_and_version_agrees():
 def test_shard_folders_hold_a_normal_cache(tmp_path):
     folder = shard_cache_dir(tmp_path, NAME, 2, 8)
     assert folder == tmp_path / "shards" / NAME / "shard-0002-of-0008"
-    assert cache_path(NAME, str(folder)) == folder / "features" / f"{NAME}.h5"
+    assert _fake(folder) == folder / "features" / f"{NAME}-{FAKE[:12]}.h5"
     assert missing_shards([_fake_shard(shard_cache_dir(tmp_path, NAME, i, 3), NAME, SHAPE)
                            for i in (1, 3)], NAME) == ["2/3"]
 
 
 @pytest.mark.slow
-def test_the_script_extracts_only_its_shard(machines):
+def test_the_script_extracts_only_its_shard(machines, lite0):
     assert machines.done.returncode == 0, machines.done.stderr[-2000:]
     assert "shard 3/3" in machines.done.stderr
     for i, folder in enumerate(machines.dirs, 1):
-        assert set(_stored(cache_path(NAME, str(folder)))) == set(shard_paths(PHOTOS, i, 3))
+        stored = _stored(feature_cache_file(lite0.encoder, str(folder)))
+        assert set(stored) == set(shard_paths(PHOTOS, i, 3))
 
 
 @pytest.mark.slow
-def test_merged_shards_equal_one_machine_and_are_trusted_as_its_own(machines, single, tmp_path):
-    main = tmp_path / "main"
+def test_merged_shards_equal_one_machine_and_are_trusted_as_its_own(machines, single, tmp_path,
+                                                                    lite0):
+    main, enc = tmp_path / "main", lite0.encoder
+
+    def cache_path(folder):
+        return feature_cache_file(enc, str(folder))
+
     counts = merge_shards(machines.dirs, NAME, cache_dir=str(main))
     assert counts == {"merged": 16, "already_present": 0, "skipped": 0, "shards_read": 3}
-    merged, index = load_features(PHOTOS, NAME, cache_dir=str(main))
-    expected, _ = load_features(PHOTOS, NAME, cache_dir=str(single))
+    merged, index = load_features(PHOTOS, lite0.encoder, cache_dir=str(main))
+    expected, _ = load_features(PHOTOS, lite0.encoder, cache_dir=str(single))
     assert merged.dtype == np.float16 and np.array_equal(merged, expected)
     assert index.tolist() == list(range(16))
     # Same size, mtime and digest per photo: the main cache re-extracts nothing.
-    ours, theirs = _stored(cache_path(NAME, str(main))), _stored(cache_path(NAME, str(single)))
+    ours, theirs = _stored(cache_path(main)), _stored(cache_path(single))
     assert ours.keys() == theirs.keys()
     for key, row in ours.items():
         assert all(np.array_equal(a, b) for a, b in zip(row, theirs[key])), key
-    with FeatureCache(cache_path(NAME, str(main)), NAME, SHAPE, mode="r") as cache:
+    with FeatureCache(cache_path(main), NAME, SHAPE, "r", fingerprint=enc.fingerprint) as cache:
         assert cache.missing(PHOTOS) == [] and len(cache) == 16
 
     # Merging again, even naming shards twice (folder, parent, file), changes nothing.
-    before = _snapshot(cache_path(NAME, str(main)))
+    before = _snapshot(cache_path(main))
     again = merge_shards([*machines.dirs, machines.dirs[0].parent,
-                          cache_path(NAME, str(machines.dirs[1]))], NAME, cache_dir=str(main))
+                          cache_path(machines.dirs[1])], NAME, cache_dir=str(main))
     assert again == {"merged": 0, "already_present": 16, "skipped": 0, "shards_read": 3}
-    after = _snapshot(cache_path(NAME, str(main)))
+    after = _snapshot(cache_path(main))
     assert all(np.array_equal(before[name], after[name]) for name in COLUMNS)
 
 
 @pytest.mark.slow
-def test_the_merge_script_joins_every_shard_of_a_folder(machines, single):
+def test_the_merge_script_joins_every_shard_of_a_folder(machines, single, lite0):
     done = _script("--merge", machines.root / "shards" / NAME, cache=machines.root)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "merged 16 photos from 3 shard(s)" in done.stderr and "note:" not in done.stderr
-    merged, _ = load_features(PHOTOS, NAME, cache_dir=str(machines.root))
-    expected, _ = load_features(PHOTOS, NAME, cache_dir=str(single))
+    merged, _ = load_features(PHOTOS, lite0.encoder, cache_dir=str(machines.root))
+    expected, _ = load_features(PHOTOS, lite0.encoder, cache_dir=str(single))
     assert np.array_equal(merged, expected)
     # Extracting the whole data set on the merging machine now finds nothing left to do:
     # no progress bar appears, as no photo is encoded.
@@ -208,7 +221,7 @@ def test_a_shard_of_another_encoder_or_shape_is_refused_before_any_write(tmp_pat
     main = str(tmp_path / "main")
     good = _fake_shard(tmp_path / "good", NAME, SHAPE)
     other = _fake_shard(tmp_path / "other", "resnet50", (49, 2048))
-    renamed = _fake_shard(tmp_path / "renamed", "resnet50", (49, 2048), f"{NAME}.h5")
+    renamed = _fake_shard(tmp_path / "renamed", "resnet50", (49, 2048), _fake(".", NAME).name)
     narrow = _fake_shard(tmp_path / "narrow", NAME, (49, 8))
     with pytest.raises(DataError, match="resnet50"):
         merge_shards([good, other], NAME, cache_dir=main)
@@ -218,7 +231,7 @@ def test_a_shard_of_another_encoder_or_shape_is_refused_before_any_write(tmp_pat
         merge_shards([good, narrow], NAME, cache_dir=main)
     with pytest.raises(DataError, match="no such shard"):
         merge_shards([good, tmp_path / "nowhere"], NAME, cache_dir=main)
-    assert not cache_path(NAME, main).exists()  # the good shard was not merged either
+    assert not _fake(main).exists()  # the good shard was not merged either
     assert merge_shards([good], NAME, cache_dir=main)["merged"] == 1
 
 
@@ -226,15 +239,15 @@ def test_rows_keep_the_shard_machines_checks_and_skip_unusable_rows(tmp_path):
     # The photo is gone from the merging machine: the shard's own size, mtime and digest
     # must travel with its row (nothing can be stat-ed or hashed here).
     photo = Path(shutil.copy(PHOTOS[0], tmp_path / "elsewhere.jpg")).resolve()
-    shard = tmp_path / "shard" / "features" / f"{NAME}.h5"
-    with FeatureCache(shard, NAME, SHAPE) as cache:
+    shard = _fake(tmp_path / "shard")
+    with FeatureCache(shard, NAME, SHAPE, fingerprint=FAKE) as cache:
         bad = cache.write([str(photo), PHOTOS[1]],
                           np.stack([np.ones(SHAPE), np.full(SHAPE, np.nan)]))
     assert bad == [PHOTOS[1]]  # stored, but never flagged complete
     photo.unlink()
     counts = merge_shards([shard.parent.parent], NAME, cache_dir=str(tmp_path / "main"))
     assert counts == {"merged": 1, "already_present": 0, "skipped": 1, "shards_read": 1}
-    main = _stored(cache_path(NAME, str(tmp_path / "main")))
+    main = _stored(_fake(tmp_path / "main"))
     assert list(main) == [str(photo)]
     assert all(np.array_equal(a, b) for a, b in zip(main[str(photo)], _stored(shard)[str(photo)]))
     # A row flagged complete whose features are not finite (a damaged file) is not trusted.

@@ -31,6 +31,8 @@ IMAGE_SIZE = 224  # input side the ImageNet weights were trained at
 CHANNELS = 1280  # channels of the last feature map (head conv)
 BN_EPSILON = 1e-3  # TF-trained BatchNorm epsilon; torch's default 1e-5 would shift outputs
 CACHE_FILE = "efficientnet_lite0.weights.h5"  # converted weights, under <cache>/encoders/
+# Names `normalize_lite0` in the feature cache's key: change it whenever that function changes.
+PREPROCESSING = "efficientnet-lite: (x - 127) / 128, v1"
 
 # One row per stage: (repeats, kernel, first stride, expand ratio, output channels).
 # Same as EfficientNet-B0; Lite0 has width and depth multipliers of 1.0.

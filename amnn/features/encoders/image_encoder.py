@@ -12,10 +12,17 @@ Example:
 
 from __future__ import annotations
 
-from typing import Callable, Tuple
+import functools
+from typing import Callable, Optional, Tuple
 
 import keras
 import tensorflow as tf
+
+from amnn.features.encoders.fingerprint import (
+    encoder_fingerprint,
+    fingerprint_parts,
+    function_identity,
+)
 
 
 def center_crop_resize(image: tf.Tensor, size: int) -> tf.Tensor:
@@ -50,6 +57,9 @@ class ImageEncoder:
         channels: int. Feature channels C.
         image_size: int. Input side S.
         grid: int. Side of the feature map; grid * grid regions.
+        preprocessing: str or None. Names `normalize` and its version, e.g.
+            "efficientnet-lite (x - 127) / 128, v1"; change it whenever `normalize` changes.
+            None: the identity of `normalize`'s code (see `fingerprint.function_identity`).
 
     Example:
         A tiny untrained CNN whose 7x7 output grid has 8 channels; the built-in encoders
@@ -72,22 +82,38 @@ class ImageEncoder:
         ...           .map(encoder.prepare).batch(32))
         >>> [encoder.encode_batch(batch).shape for batch in images]
         [TensorShape([2, 49, 8])]
+        >>> len(encoder.fingerprint)  # sha256 hex: what its features depend on, weights included
+        64
     """
 
     def __init__(self, name: str, model: keras.Model, normalize: Callable[[tf.Tensor], tf.Tensor],
-                 channels: int, image_size: int = 224, grid: int = 7) -> None:
+                 channels: int, image_size: int = 224, grid: int = 7,
+                 preprocessing: Optional[str] = None) -> None:
         expected = (None, grid, grid, channels)
         if tuple(model.output_shape) != expected:
             raise ValueError(f"model for encoder {name!r} outputs {model.output_shape}, "
                              f"expected {expected}")
         self.name, self.model, self.normalize = name, model, normalize
         self.channels, self.image_size, self.grid = channels, image_size, grid
+        self.preprocessing = preprocessing or function_identity(normalize)
         self.encode_batch = tf.function(self._encode, reduce_retracing=True)
 
     @property
     def feature_shape(self) -> Tuple[int, int]:
         """(regions, channels) of one image's features, e.g. (49, 1280)."""
         return (self.grid * self.grid, self.channels)
+
+    @functools.cached_property
+    def fingerprint(self) -> str:
+        """sha256 hex of what the features depend on: name, shape, preprocessing, weights.
+
+        The key of this encoder's feature cache (`amnn.features.extraction.feature_cache_file`);
+        see `amnn.features.encoders.fingerprint`. Taken once, on first use (hashing the
+        weights takes a fraction of a second): build a new encoder for other weights.
+        """
+        return encoder_fingerprint(fingerprint_parts(self.name, self.feature_shape,
+                                                     self.preprocessing, self.image_size,
+                                                     self.model))
 
     def prepare(self, image: tf.Tensor) -> tf.Tensor:
         """One decoded RGB uint8 image (H, W, 3), any size -> float32 (S, S, 3) model input.

@@ -107,7 +107,8 @@ def _lite0(weights: Optional[str], cache_dir: Optional[str]) -> "ImageEncoder":
 
     model = efficientnet_lite.load_efficientnet_lite0(weights=weights, cache_dir=cache_dir)
     return ImageEncoder("efficientnet_lite0", model, efficientnet_lite.normalize_lite0,
-                        efficientnet_lite.CHANNELS, efficientnet_lite.IMAGE_SIZE)
+                        efficientnet_lite.CHANNELS, efficientnet_lite.IMAGE_SIZE,
+                        preprocessing=efficientnet_lite.PREPROCESSING)
 
 
 def _resnet50(weights: Optional[str], cache_dir: Optional[str]) -> "ImageEncoder":
@@ -116,7 +117,7 @@ def _resnet50(weights: Optional[str], cache_dir: Optional[str]) -> "ImageEncoder
 
     model = resnet50.load_resnet50(weights)  # Keras keeps its own download cache
     return ImageEncoder("resnet50", model, resnet50.preprocess_resnet50, resnet50.CHANNELS,
-                        resnet50.IMAGE_SIZE)
+                        resnet50.IMAGE_SIZE, preprocessing=resnet50.PREPROCESSING)
 
 
 # Built-in encoders: efficientnet_lite0 (the default) works offline; resnet50 is the

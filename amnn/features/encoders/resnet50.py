@@ -25,6 +25,8 @@ from amnn.errors import EncoderError
 
 IMAGE_SIZE = 224  # input side the ImageNet weights were trained at
 CHANNELS = 2048  # channels of the last feature map (conv5 block output)
+# Names `preprocess_resnet50` in the feature cache's key: change it whenever that function changes.
+PREPROCESSING = "keras resnet50 caffe: RGB to BGR, minus the ImageNet mean, v1"
 WEIGHTS_FILE = "resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5"
 WEIGHTS_URL = ("https://storage.googleapis.com/tensorflow/keras-applications/resnet/"
                + WEIGHTS_FILE)

@@ -1,0 +1,109 @@
+"""Which feature cache file belongs to an encoder, and the check that a file is that one.
+
+Features depend on the encoder's weights and preprocessing, not only on its name, so the
+cache is keyed by the encoder's fingerprint (`ImageEncoder.fingerprint`, a sha256 over the
+weight arrays, the preprocessing version and the photo reading; see
+`amnn.features.encoders.fingerprint`):
+
+    <cache_root()>/features/<encoder>-<first 12 hex digits of the fingerprint>.h5
+
+and the full fingerprint is stored in the file's attrs and checked on every open: other
+weights get another file, and a file holding another fingerprint (renamed, copied, a
+12-digit collision) raises DataError instead of lending its features.
+
+Caches of format 1 (`features/<encoder>.h5`, made before this key) are left where they are,
+not adopted: their attrs name only the encoder, so nothing proves which weights made them
+(a run with `--encoder-weights` wrote the same file name as a run with the defaults).
+Extracting again costs minutes; silently mixing two encoders' features would cost a
+model. `ensure_features` notes such a file once, when it starts the new one, so its space
+can be reclaimed.
+
+Example:
+    >>> from types import SimpleNamespace
+    >>> encoder = SimpleNamespace(name="efficientnet_lite0", fingerprint="0123456789ab" + "f" * 52)
+    >>> feature_cache_file(encoder, "/tmp/c")
+    PosixPath('/tmp/c/features/efficientnet_lite0-0123456789ab.h5')
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from amnn.errors import DataError
+from amnn.features.cache_folder import cache_root
+
+__all__ = ["FORMAT_VERSION", "check_identity", "feature_cache_file", "is_cache_file",
+           "older_cache_note"]
+
+FORMAT_VERSION = 2  # 2: one encoder fingerprint per file (1: keyed by the name alone)
+FINGERPRINT_DIGITS = 12  # of the fingerprint in the file name: 48 bits, no clash in practice
+
+
+def feature_cache_file(encoder, cache_dir=None) -> Path:
+    """THE cache file of `encoder` (from `get_encoder`), the one `ensure_features` fills.
+
+    Args:
+        encoder: an ImageEncoder, or any object with `name` and `fingerprint`.
+        cache_dir: str, Path or None. Cache folder; None: `cache_root()`.
+    """
+    return (cache_root(cache_dir) / "features"
+            / f"{encoder.name}-{encoder.fingerprint[:FINGERPRINT_DIGITS]}.h5")
+
+
+def is_cache_file(path, encoder_name: str) -> bool:
+    """Whether a file name is one of `encoder_name`'s caches (of any fingerprint).
+
+    Example:
+        >>> is_cache_file("a/resnet50-0123456789ab.h5", "resnet50")
+        True
+        >>> is_cache_file("resnet50.h5", "resnet50")  # format 1, keyed by the name alone
+        False
+    """
+    pattern = rf"{re.escape(encoder_name)}-[0-9a-f]{{{FINGERPRINT_DIGITS}}}\.h5"
+    return re.fullmatch(pattern, Path(path).name) is not None
+
+
+def older_cache_note(path: Path) -> str:
+    """A note naming a format-1 cache beside the new file `path` ('' when there is none)."""
+    older = path.with_name(f"{path.name.rsplit('-', 1)[0]}.h5")
+    if path.exists() or not older.is_file():
+        return ""
+    return (f"note: {older} was made by an older AMNN, before feature caches were keyed by the "
+            f"encoder's weights; it is not used (nothing says which weights made it), the "
+            f"features go to {path.name}; delete {older.name} to free its space")
+
+
+def check_identity(path, attrs, encoder_name: str, feature_shape, fingerprint,
+                   refusing: str = "") -> str:
+    """Raise DataError unless a cache file's attrs say it holds these features.
+
+    Args:
+        attrs: the HDF5 file's attrs (a mapping).
+        fingerprint: str, or None to accept any one (the caller compares them itself).
+        refusing: a prefix for the messages, e.g. "refusing to merge: ".
+
+    Returns the file's fingerprint.
+    """
+    version = attrs.get("format_version")
+    if version == 1:
+        raise DataError(path, f"{refusing}a feature cache made by an older AMNN, keyed by the "
+                        "encoder's name alone, so nothing says which weights made its features;"
+                        " it is not used: delete it and extract its photos again")
+    if version != FORMAT_VERSION:
+        raise DataError(path, f"{refusing}not an AMNN feature cache of format {FORMAT_VERSION} "
+                        f"(format {version}); move it aside and run again to rebuild it")
+    encoder = attrs.get("encoder")
+    shape = tuple(int(d) for d in attrs.get("feature_shape", ()))
+    if encoder != encoder_name or shape != tuple(feature_shape):
+        raise DataError(path, f"{refusing}this cache holds features of encoder {encoder!r} with "
+                        f"shape {shape}, not {encoder_name!r} with shape {tuple(feature_shape)}; "
+                        "move it aside or use another cache folder")
+    stored = str(attrs.get("fingerprint", ""))
+    if fingerprint is not None and stored != fingerprint:
+        raise DataError(path, f"{refusing}this cache holds features of encoder {encoder!r} made "
+                        f"with other weights or preprocessing (fingerprint {stored[:12]}, not "
+                        f"{fingerprint[:12]}), so they are not used; delete it or move it aside "
+                        "(each encoder's weights get their own file, "
+                        "features/<encoder>-<fingerprint>.h5)")
+    return stored
