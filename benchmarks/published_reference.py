@@ -43,8 +43,10 @@ def reference_greedy(model: keras.Model, inputs: dict, top_k: int,
         tags = [BOS]
         for step in range(top_k):
             one = {name: value[row:row + 1] for name, value in inputs.items()
-                   if name != "tag_inputs"}
+                   if name not in ("tag_inputs", "image_index")}
             one["tag_inputs"] = np.array([tags], "int32")
+            if "image_index" in model.input:  # the one post's photo is row 0
+                one["image_index"] = np.zeros(1, "int32")
             logits = model.predict(one, verbose=0)[0, -1]
             logits[[PAD, BOS, UNK]] = -np.inf
             logits[tags[1:]] = -np.inf
@@ -114,4 +116,7 @@ def published_input_adapter(model: keras.Model, vocab_size: int, feature_shape,
     if with_image:
         inputs["image_steps"] = keras.Input((None, *feature_shape), name="image_steps")
         ours["image_regions"] = inputs["image_steps"][:, 0]
+        if "image_index" in model.input:  # one photo per post: post i reads row i
+            # 0, 1, ..., B-1 from the symbolic batch (arange needs a known length)
+            ours["image_index"] = keras.ops.cumsum(keras.ops.ones_like(ids[:, 0])) - 1
     return keras.Model(inputs, model(ours), name="published_inputs")

@@ -41,13 +41,13 @@ def caption_dataset(posts: CaptionPosts, features: Optional[np.ndarray], batch_s
     if len(posts) == 0:
         raise ValueError("caption_dataset needs at least one post")
 
-    def to_model_inputs(batch, table):
+    def to_model_inputs(batch, photos):
         targets = batch["targets"].to_tensor(0)
         inputs = {"caption_inputs": caption_teacher_inputs(targets, bos)}
         if "tag_ids" in batch:  # posts without a known tag: one padding column
             inputs["tag_ids"] = padded_ids(batch["tag_ids"])
-        if table is not None:
-            inputs["image_regions"] = tf.gather(table, batch["image_rows"])
+        if photos is not None:
+            inputs["image_regions"] = photos(batch["image_rows"])
         return inputs, targets
 
     return batched_dataset({"targets": posts.targets, "tag_ids": posts.tag_ids},

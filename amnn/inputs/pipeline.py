@@ -35,16 +35,21 @@ def teacher_forcing_inputs(targets: tf.Tensor) -> tf.Tensor:
     return tf.where(tf.equal(targets, 0), tf.zeros_like(shifted), shifted)
 
 
-def make_dataset(posts: EncodedPosts, features: Optional[np.ndarray], batch_size: int,
-                 shuffle: bool = False, seed: int = 0) -> tf.data.Dataset:
+def make_dataset(posts: EncodedPosts, features, batch_size: int, shuffle: bool = False,
+                 seed: int = 0, photo_index: bool = True) -> tf.data.Dataset:
     """A dataset of (inputs dict, targets) batches for `model.fit` / `model.evaluate`.
 
     Args:
         posts: EncodedPosts with targets.
-        features: float16 array (U, 49, C), the photo table that `image_rows` index, or None.
+        features: the photo table that `image_rows` index (float16 (U, 49, C): a numpy
+            array, or `amnn.features.feature_rows.CachedFeatureRows`), or None.
         batch_size: int. Posts per batch.
         shuffle: bool. Reshuffle every epoch (training).
         seed: int. Shuffle seed.
+        photo_index: bool. `image_regions` holds each distinct photo of the batch once and
+            `image_index` each post's row among them (the network projects every photo
+            once); False: one photo per post, as a batch split between replicas needs.
+            The model must be built with the same flag (`AMNNNetwork.training_model`).
 
     Example:
         >>> posts = EncodedPosts([[4, 5], [6]], None, [[7, 2], [8, 9, 2]])
@@ -55,13 +60,16 @@ def make_dataset(posts: EncodedPosts, features: Optional[np.ndarray], batch_size
     if len(posts) == 0:
         raise ValueError("make_dataset needs at least one post")
 
-    def to_model_inputs(batch, table):
+    def to_model_inputs(batch, photos):
         targets = batch["targets"].to_tensor(0)
         inputs = {"tag_inputs": teacher_forcing_inputs(targets)}
         if "text_ids" in batch:
             inputs["text_ids"] = padded_ids(batch["text_ids"])
-        if table is not None:
-            inputs["image_regions"] = tf.gather(table, batch["image_rows"])
+        if photos is not None and photo_index:
+            distinct, inputs["image_index"] = tf.unique(batch["image_rows"], tf.int32)
+            inputs["image_regions"] = photos(distinct)
+        elif photos is not None:
+            inputs["image_regions"] = photos(batch["image_rows"])
         return inputs, targets
 
     return batched_dataset({"targets": posts.targets, "text_ids": posts.text_ids},
@@ -81,15 +89,15 @@ def padded_ids(ragged: tf.RaggedTensor) -> tf.Tensor:
     return tf.pad(ids, [[0, 0], [0, width - tf.shape(ids)[1]]])
 
 
-def batched_dataset(id_rows: dict, image_rows: Optional[np.ndarray],
-                    features: Optional[np.ndarray], batch_size: int, to_model_inputs,
-                    shuffle: bool = False, seed: int = 0) -> tf.data.Dataset:
+def batched_dataset(id_rows: dict, image_rows: Optional[np.ndarray], features,
+                    batch_size: int, to_model_inputs, shuffle: bool = False,
+                    seed: int = 0) -> tf.data.Dataset:
     """Posts' id lists and photo rows in padded batches, mapped by `to_model_inputs`.
 
     Shared by the hashtag and the caption pipelines. `id_rows` maps a name to each post's
-    id list (None entries are left out); `to_model_inputs(batch, table)` turns a batch of
-    ragged ids and photo rows into (inputs, targets), with `table` the photo features
-    (float16, held once in memory) or None.
+    id list (None entries are left out); `to_model_inputs(batch, photos)` turns a batch of
+    ragged ids and photo rows into (inputs, targets), with `photos(rows)` the features of
+    table rows (float16 (N, 49, C)), or None without `features`.
     """
     columns = {name: ragged_rows(rows) for name, rows in id_rows.items() if rows is not None}
     if image_rows is not None:
@@ -99,8 +107,30 @@ def batched_dataset(id_rows: dict, image_rows: Optional[np.ndarray],
         count = len(image_rows) if image_rows is not None else \
             len(next(rows for rows in id_rows.values() if rows is not None))
         dataset = dataset.shuffle(count, seed=seed, reshuffle_each_iteration=True)
-    # The photo table sits in memory once; batches gather their rows from it.
-    table = None if features is None else tf.constant(features, dtype=tf.float16)
-    dataset = dataset.ragged_batch(batch_size).map(lambda batch: to_model_inputs(batch, table),
+    photos = None if features is None else photo_reader(features)
+    dataset = dataset.ragged_batch(batch_size).map(lambda batch: to_model_inputs(batch, photos),
                                                    num_parallel_calls=tf.data.AUTOTUNE)
     return dataset.prefetch(tf.data.AUTOTUNE)
+
+
+def photo_reader(features):
+    """`rows -> features[rows]` as a TensorFlow function, for an array or a cache reader.
+
+    A numpy table sits in memory once, as one constant that batches gather from; a
+    `CachedFeatureRows` is read row by row from its file (bounded memory).
+
+    Example:
+        >>> photos = photo_reader(np.arange(12, dtype="float16").reshape(3, 2, 2))
+        >>> photos(tf.constant([2, 0])).numpy()[:, 0, 0].tolist()
+        [8.0, 0.0]
+    """
+    if isinstance(features, np.ndarray):
+        table = tf.constant(features, dtype=tf.float16)
+        return lambda rows: tf.gather(table, rows)
+    row_shape = tuple(features.shape[1:])
+
+    def read(rows):
+        out = tf.numpy_function(features.__getitem__, [rows], tf.float16, stateful=False)
+        return tf.ensure_shape(out, (None, *row_shape))
+
+    return read

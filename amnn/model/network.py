@@ -103,7 +103,7 @@ class AMNNNetwork:
         >>> net = AMNNNetwork.create(AMNNConfig(), sizes)
         >>> model = net.training_model(sizes)
         >>> sorted(model.input)
-        ['image_regions', 'tag_inputs', 'text_ids']
+        ['image_index', 'image_regions', 'tag_inputs', 'text_ids']
     """
 
     def __init__(self, config: AMNNConfig, named_layers: dict[str, keras.layers.Layer]):
@@ -121,8 +121,15 @@ class AMNNNetwork:
         # Layers keep their stable names through saving, so the model's own list is the map.
         return cls(config, {layer.name: layer for layer in model.layers})
 
-    def encode(self, text_ids=None, image_regions=None, training=False):
-        """Caption and photo -> (memory for decoder attention, first decoder state)."""
+    def encode(self, text_ids=None, image_regions=None, training=False, image_index=None):
+        """Caption and photo -> (memory for decoder attention, first decoder state).
+
+        `image_regions` holds one photo per post, or, with `image_index` (int (B,)), each
+        distinct photo of the batch once and the row of every post's photo among them: the
+        projection then runs once per distinct photo (posts share photos: mediaeval's 4,426
+        training posts have 211), and its output is gathered back to the posts. Both give
+        the same numbers.
+        """
         L, memory, summaries = self.layers, {}, []
         text_vector = None
         if self.config.include_text:
@@ -137,6 +144,9 @@ class AMNNNetwork:
             summaries.append(memory["lexical"])
         if self.config.include_image:
             regions = L["region_projection"](ops.cast(image_regions, "float32"))
+            if image_index is not None:
+                regions = ops.take(regions, image_index, axis=0)
+            # Dropout after the gather: each post draws its own mask, as before.
             regions = L["region_dropout"](regions, training=training)
             # The caption tells the image attention which regions matter (text-guided).
             image_vector = L["image_attention"](regions, query=text_vector)
@@ -185,21 +195,30 @@ class AMNNNetwork:
         logits = L["tag_logits"](L["output_projection"](readout))
         return (logits, state, weights) if attention else (logits, state)
 
-    def training_model(self, sizes: ModelSizes) -> keras.Model:
-        """The teacher-forced Keras model: inputs dict -> next-tag logits (B, L, V)."""
+    def training_model(self, sizes: ModelSizes, photo_index: bool = True) -> keras.Model:
+        """The teacher-forced Keras model: inputs dict -> next-tag logits (B, L, V).
+
+        `photo_index=True` adds the input `image_index`: `image_regions` then holds each
+        distinct photo of the batch once (`amnn.inputs.pipeline.make_dataset`, the same
+        flag). Off, it holds one photo per post: the form a batch split between replicas
+        needs, since each replica's slice must carry its own photos.
+        """
         inputs = {"tag_inputs": keras.Input((None,), dtype="int32", name="tag_inputs")}
         if self.config.include_text:
             inputs["text_ids"] = keras.Input((None,), dtype="int32", name="text_ids")
         if self.config.include_image:
             inputs["image_regions"] = keras.Input(sizes.feature_shape, dtype="float16",
                                                   name="image_regions")
-        memory, state = self.encode(inputs.get("text_ids"), inputs.get("image_regions"))
+            if photo_index:
+                inputs["image_index"] = keras.Input((), dtype="int32", name="image_index")
+        memory, state = self.encode(inputs.get("text_ids"), inputs.get("image_regions"),
+                                    image_index=inputs.get("image_index"))
         logits, _ = self.decode(inputs["tag_inputs"], state, memory)
         return keras.Model(inputs, logits, name="amnn")
 
 
-def build_amnn(config: AMNNConfig, sizes: ModelSizes) -> keras.Model:
-    """A new, untrained AMNN training model.
+def build_amnn(config: AMNNConfig, sizes: ModelSizes, photo_index: bool = True) -> keras.Model:
+    """A new, untrained AMNN training model (`photo_index`: see `training_model`).
 
     Example:
         >>> from amnn.config import AMNNConfig
@@ -207,4 +226,4 @@ def build_amnn(config: AMNNConfig, sizes: ModelSizes) -> keras.Model:
         >>> sorted(model.input)
         ['tag_inputs', 'text_ids']
     """
-    return AMNNNetwork.create(config, sizes).training_model(sizes)
+    return AMNNNetwork.create(config, sizes).training_model(sizes, photo_index)

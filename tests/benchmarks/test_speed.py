@@ -45,7 +45,8 @@ def test_adapter_gives_the_same_logits_as_our_inputs():
     adapter = published_input_adapter(model, 9, (49, 2), with_text=True, with_image=True)
     ours = {"text_ids": published["text_ids"],
             "tag_inputs": published["tag_onehot"].argmax(-1) * (published["tag_onehot"].max(-1) > 0),
-            "image_regions": published["image_steps"][:, 0].astype(np.float16)}
+            "image_regions": published["image_steps"][:, 0].astype(np.float16),
+            "image_index": np.arange(3, dtype=np.int32)}
     np.testing.assert_allclose(adapter.predict(published, verbose=0),
                                model.predict(ours, verbose=0), atol=1e-5)
 

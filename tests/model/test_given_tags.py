@@ -23,7 +23,7 @@ SPECIAL = {PAD, BOS, EOS, UNK}
 @pytest.fixture(scope="module")
 def tiny():
     keras.utils.set_random_seed(3)
-    model = build_amnn(TINY, SIZES)
+    model = build_amnn(TINY, SIZES, photo_index=False)  # one photo per post, as INPUTS
     return model, BatchDecoder(AMNNNetwork.from_model(model, TINY), SIZES.tag_vocab_size)
 
 

@@ -32,6 +32,7 @@ def _inputs(config, batch=3):
         inputs["text_ids"] = np.array([[3, 4, 5, 0], [0, 0, 0, 0], [6, 7, 8, 9]][:batch], "int32")
     if config.include_image:
         inputs["image_regions"] = RNG.normal(size=(batch, 49, 16)).astype("float16")
+        inputs["image_index"] = np.arange(batch, dtype="int32")  # one photo per post
     return inputs
 
 
@@ -134,6 +135,7 @@ def test_beam_search_finds_a_sequence_at_least_as_likely_as_greedy():
         sequence = [BOS] + ids
         one = {k: v[row:row + 1] for k, v in encoded.items()}
         one["tag_inputs"] = np.array([sequence[:-1]], "int32")
+        one["image_index"] = np.zeros(1, "int32")  # the one post's photo is row 0
         logits = model.predict(one, verbose=0)[0]
         logits = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
         return sum(logits[i, t] for i, t in enumerate(sequence[1:]))
@@ -178,3 +180,31 @@ def test_rank_mode_orders_tags_by_the_first_step_probabilities():
     logits = model.predict(first, verbose=0)[:, 0]
     logits[:, [PAD, BOS, EOS, UNK]] = -np.inf
     np.testing.assert_array_equal(ids, np.argsort(-logits, axis=1)[:, :4])
+
+
+def test_projecting_each_distinct_photo_once_gives_the_same_step():
+    # Five posts share three photos. One batch from the pipeline in each form, through
+    # two training models that share every layer: same logits, loss and gradients.
+    config = AMNNConfig(**TINY)
+    network = AMNNNetwork.create(config, SIZES)
+    models = {flag: compile_model(network.training_model(SIZES, photo_index=flag), 1e-2)
+              for flag in (True, False)}
+    posts = EncodedPosts([[3, 4], [5], [6, 7, 8], [9], [3]], np.array([0, 1, 0, 2, 1], "int32"),
+                         [[5, 6, EOS], [7, EOS], [9, 10, 11, EOS], [5, EOS], [6, EOS]])
+    features = RNG.normal(size=(3, 49, 16)).astype("float16")
+    results = {}
+    for flag, model in models.items():
+        inputs, targets = next(iter(make_dataset(posts, features, 5, photo_index=flag)))
+        assert inputs["image_regions"].shape[0] == (3 if flag else 5)
+        with tf.GradientTape() as tape:
+            logits = model(inputs, training=True)
+            loss = model.compute_loss(inputs, targets, logits)
+        weights = model.trainable_weights  # the same variables, listed in another order
+        gradients = tape.gradient(loss, weights)
+        results[flag] = (logits, loss, {w.path: g for w, g in zip(weights, gradients)})
+    np.testing.assert_allclose(results[True][0], results[False][0], atol=1e-6)
+    np.testing.assert_allclose(results[True][1], results[False][1], atol=1e-6)
+    assert results[True][2].keys() == results[False][2].keys()
+    for path, gradient in results[True][2].items():  # embeddings' are IndexedSlices
+        np.testing.assert_allclose(tf.convert_to_tensor(gradient),
+                                   tf.convert_to_tensor(results[False][2][path]), atol=1e-5)
