@@ -52,16 +52,22 @@ from __future__ import annotations
 import argparse
 import shutil
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Optional, Sequence
 
-from amnn.cli.args import add_columns_flag, add_config_flags, config_from_args, positive_int
+from amnn.cli.args import (
+    add_columns_flag,
+    add_config_flags,
+    config_from_args,
+    positive_int,
+)
 from amnn.cli.runner import add_verbose_flag, cli_main, load_tensorflow
 from amnn.cli.user_defaults import read_user_defaults
 from amnn.errors import AMNNError
 from amnn.model.folder_names import MANIFEST, WORK_DIR
-from amnn.train.distribution import (
-    STRATEGY_NAMES,  # no TensorFlow: flags are checked first
+from amnn.train.distribution import (  # no TensorFlow: flags are checked first
+    STRATEGY_NAMES,
+    is_chief_task,
 )
 
 
@@ -90,7 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--strategy", choices=STRATEGY_NAMES, default="auto",
                         help="tf.distribute strategy: auto (all GPUs mirrored when 2+, else "
                              "the GPU or the CPU), one-device, mirrored, multi-worker "
-                             "($TF_CONFIG), tpu; --batch-size is per replica")
+                             "($TF_CONFIG; the same command on every machine), tpu; "
+                             "--batch-size is per replica")
     add_config_flags(parser, "train")
     return parser
 
@@ -117,12 +124,14 @@ def _check_out_folder(out: Path, resume: bool, overwrite: bool) -> None:
 
 
 @cli_main
-def main(argv: Optional[Sequence[str]] = None, defaults_file: Optional[Path] = None) -> int:
+def main(argv: Sequence[str] | None = None, defaults_file: Path | None = None) -> int:
     """Train and write the model folder; `defaults_file` is the user's config.py, if any."""
     args = build_parser().parse_args(argv)
     config = config_from_args(args, user_defaults=read_user_defaults(defaults_file))
     out = Path(args.out)
-    _check_out_folder(out, args.resume, args.overwrite)
+    # On several machines only the chief writes --out; the others train in a temporary folder.
+    if args.strategy != "multi-worker" or is_chief_task():
+        _check_out_folder(out, args.resume, args.overwrite)
     load_tensorflow(args.verbose)  # after the flags and the folder are checked (seconds)
     from amnn.train.distribution import make_strategy
 

@@ -3,8 +3,9 @@
     auto          all GPUs mirrored when there are 2+, else the one GPU, else the CPU
     one-device    the first GPU, or the CPU
     mirrored      every local GPU (or every logical CPU device when there is no GPU)
-    multi-worker  MultiWorkerMirroredStrategy from $TF_CONFIG (one machine only: Keras 3
-                  cannot yet fit on several, keras-team/keras#20585)
+    multi-worker  MultiWorkerMirroredStrategy from $TF_CONFIG: the same command on every
+                  machine, each with its own task index; on 2+ machines training runs in
+                  `amnn.train.worker_loop` (Keras 3 cannot fit there, keras-team/keras#20585)
     tpu           a Cloud TPU or TPU VM (Colab: Runtime > Change runtime type > TPU)
 
 `config.batch_size` is the batch of ONE replica; a step consumes `global_batch_size` posts.
@@ -60,10 +61,9 @@ def make_strategy(name: str):
     return tf.distribute.OneDeviceStrategy("/gpu:0" if gpus else "/cpu:0")
 
 
-def _multi_worker():
-    """MultiWorkerMirroredStrategy from $TF_CONFIG, checked first: without it TensorFlow
-    would silently train on this machine alone."""
-    raw = os.environ.get("TF_CONFIG")
+def _tf_config(raw: str | None = None) -> dict:
+    """$TF_CONFIG (or `raw`), checked: without it TensorFlow would train on this machine alone."""
+    raw = os.environ.get("TF_CONFIG") if raw is None else raw
     if not raw:
         raise AMNNError(f"--strategy multi-worker needs the TF_CONFIG environment variable; "
                         f"{_TF_CONFIG_HELP}")
@@ -76,16 +76,28 @@ def _multi_worker():
             and task.get("type") in cluster and isinstance(task.get("index"), int)):
         raise AMNNError(f"TF_CONFIG has no usable \"cluster\" and \"task\" (the task type must "
                         f"be a job of the cluster); {_TF_CONFIG_HELP}")
-    machines = sum(len(cluster.get(job) or ()) for job in ("chief", "worker"))
-    if machines > 1:
-        # Keras 3 (3.15 still) cannot fit on 2+ workers: it reduces the first batch and every
-        # step's scalar logs with MultiWorkerMirroredStrategy.reduce(..., axis=0), which fails
-        # (keras-team/keras#20585). Refuse now, before minutes of data preparation.
-        import keras
+    return spec
 
-        raise AMNNError(f"--strategy multi-worker: Keras {keras.__version__} cannot train on "
-                        f"{machines} machines (keras-team/keras#20585); train on one machine "
-                        "with --strategy mirrored (all its GPUs)")
+
+def is_chief_task(tf_config: str | None = None) -> bool:
+    """Whether $TF_CONFIG (or `tf_config`), checked, names this machine the one that writes
+    the model folder: the "chief" task, else worker 0.
+
+    Example:
+        >>> is_chief_task('{"cluster": {"worker": ["a:1", "b:1"]}, '
+        ...               '"task": {"type": "worker", "index": 1}}')
+        False
+    """
+    spec = _tf_config(tf_config)
+    task = spec["task"]
+    return task["type"] == "chief" or (task["type"] == "worker" and task["index"] == 0
+                                       and "chief" not in spec["cluster"])
+
+
+def _multi_worker():
+    """MultiWorkerMirroredStrategy from $TF_CONFIG, checked first. On 2+ machines
+    `amnn.train.fitting.train_model` trains with `amnn.train.worker_loop`, not fit."""
+    _tf_config()
     import tensorflow as tf
 
     try:

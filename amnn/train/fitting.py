@@ -10,6 +10,9 @@ After training, the network encodes every training post once more for the neighb
 
 With a tf.distribute strategy (`amnn.train.distribution.make_strategy`) the model is built in its
 scope and `config.batch_size` is per replica; Keras splits each global batch across replicas.
+On two or more machines (MultiWorkerMirroredStrategy), where Keras cannot fit, the same model,
+loss, optimizer and callbacks run in `amnn.train.worker_loop` instead, and only the chief
+writes the model folder.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from amnn.train.distribution import global_batch_size, strategy_name
 from amnn.train.epoch_log import EpochLine
 from amnn.train.preparation import PreparedData
 from amnn.train.ranking_stop import RANKING_METRIC, ValidationRanking
+from amnn.train.worker_loop import train_on_workers, uses_worker_loop, worker_folder
 
 
 @keras.saving.register_keras_serializable(package="amnn")
@@ -149,6 +153,10 @@ def fit_keeping_best(model: keras.Model, train_ds, val_ds, callbacks: list, epoc
 
     Shared by the hashtag and the caption trainings. A diverged run raises AMNNError.
     """
+    if uses_worker_loop(model.distribute_strategy):  # fit fails there: refuse it clearly
+        raise AMNNError(f"Keras {keras.__version__} cannot fit on several machines "
+                        "(keras-team/keras#20585) and only the hashtag model has its own "
+                        "multi-worker loop; train this one on one machine (--strategy mirrored)")
     if verbose == 2:  # Keras's own verbose=2 prints two lines an epoch; a log wants one
         callbacks = callbacks + [EpochLine(epochs)]
     started = time.perf_counter()
@@ -157,12 +165,17 @@ def fit_keeping_best(model: keras.Model, train_ds, val_ds, callbacks: list, epoc
                         verbose=0 if verbose == 2 else verbose, shuffle=False,
                         callbacks=callbacks)
     seconds = time.perf_counter() - started
+    keep_best(model, history, out)
+    return history, seconds
+
+
+def keep_best(model: keras.Model, history, out: Path) -> None:
+    """After training: raise AMNNError if it diverged, else load the best checkpoint."""
     if any(not np.isfinite(v) for v in history.history.get("loss", [])):
         raise AMNNError("training diverged (loss became NaN); lower --learning-rate")
     best = out / WORK_DIR / "best.weights.h5"
     if best.is_file():
         model.load_weights(best)  # keep the epoch that was best on validation, not the last
-    return history, seconds
 
 
 def train_model(data: PreparedData, out: Path, resume: bool = False,
@@ -188,22 +201,42 @@ def train_model(data: PreparedData, out: Path, resume: bool = False,
         >>> summary["replicas"], summary["strategy"]  # doctest: +SKIP
         (2, 'mirrored')
     """
-    config, out = data.config, Path(out)
-    keras.utils.set_random_seed(config.seed)
-    _check_resume(out / WORK_DIR, data, resume)
     # No strategy: TensorFlow's default one (one replica, a scope that changes nothing).
     active = strategy if strategy is not None else tf.distribute.get_strategy()
+    # Only the chief writes `out`; other workers write the same files to a temporary folder.
+    with worker_folder(active, Path(out)) as folder:
+        return _train_into(data, folder, resume, verbose, strategy, active,
+                           validation_in_memory)
+
+
+def _train_into(data: PreparedData, out: Path, resume: bool, verbose, strategy, active,
+                validation_in_memory: bool) -> dict:
+    config = data.config
+    keras.utils.set_random_seed(config.seed)
+    _check_resume(out / WORK_DIR, data, resume)
     batch = global_batch_size(config.batch_size, active)
     # Variables made in the scope are mirrored on every replica, and the model remembers the
     # strategy, so fit, evaluate and the callbacks' saving all run distributed.
+    # Each distinct photo of a batch is projected once, unless fit splits every batch
+    # between replicas: each slice must then carry its own posts' photos.
+    index = uses_worker_loop(active) or active.num_replicas_in_sync == 1
     with active.scope():
-        model = compile_model(build_amnn(config, data.sizes), config.learning_rate,
-                              config.tag_loss)
-    # Global batches: fit splits each one across the replicas (posts cut, not copied).
-    train_ds = make_dataset(data.train, data.features, batch, shuffle=True, seed=config.seed)
-    val_ds = make_dataset(data.val, data.features, batch) if len(data.val) else None
-    history, seconds = fit_keeping_best(model, train_ds, val_ds, _callbacks(out, data, resume),
-                                        config.epochs or config.max_epochs, verbose, out)
+        model = compile_model(build_amnn(config, data.sizes, photo_index=index),
+                              config.learning_rate, config.tag_loss)
+    val_ds = make_dataset(data.val, data.features, batch, photo_index=index) \
+        if len(data.val) else None
+    callbacks, epochs = _callbacks(out, data, resume), config.epochs or config.max_epochs
+    if uses_worker_loop(active):  # several machines: Keras cannot fit (keras#20585)
+        history, seconds = train_on_workers(
+            model, active, lambda size: make_dataset(data.train, data.features, size,
+                                                     shuffle=True, seed=config.seed),
+            config.batch_size, val_ds, callbacks, epochs, verbose)
+        keep_best(model, history, out)
+    else:  # global batches: fit splits each one across the replicas (posts cut, not copied)
+        train_ds = make_dataset(data.train, data.features, batch, shuffle=True,
+                                seed=config.seed, photo_index=index)
+        history, seconds = fit_keeping_best(model, train_ds, val_ds, callbacks, epochs,
+                                            verbose, out)
     summary = {"epochs_run": len(history.history.get("loss", [])),
                "best_val_ranking": best_logged(out / LOG_FILE, RANKING_METRIC, "max"),
                "best_val_loss": best_logged(out / LOG_FILE),
