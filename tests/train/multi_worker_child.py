@@ -47,7 +47,7 @@ from tests.stop_after import StopAfter
 TINY = AMNNConfig(word_embedding_dim=8, text_units=8, attention_units=8, region_units=8,
                   tag_embedding_dim=8, decoder_units=12, dropout=0.0, epochs=3,
                   early_stopping_patience=10, reduce_lr_patience=10, memory=False,
-                  stop_on="loss")  # val_loss: no ranking decoder to trace (seconds)
+                  stop_on="loss")  # early stopping and the best weights follow val_loss
 WORDS = ["sun", "beach", "sea", "coffee", "cup", "morning", "cat", "dog", "park", "city", "night", "food"]
 TAG_NAMES = ["beach", "summer", "coffee", "morning", "cat", "pet", "city", "night"]
 TRAIN, VAL = 18, 6
