@@ -1,6 +1,6 @@
 """Training and prediction at 1k, 10k and 50k photos: throughput and peak memory.
 
-    python benchmarks/scale.py          # about 9 minutes on 2 CPU cores, 7 GB of disk
+    python -m benchmarks.scale          # about 9 minutes on 2 CPU cores, 7 GB of disk
 
 No data needed: for each size it writes synthetic posts (long-tailed photos, hashtags and
 words: `benchmarks/scale_data.py`) and random photo features straight into the feature
@@ -33,8 +33,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # `python benchmarks/scale.py` as well as `-m benchmarks.scale`
-    sys.path.insert(0, str(ROOT))
 
 from amnn.jsonio import write_json  # noqa: E402
 from benchmarks.report import replace_block  # noqa: E402
@@ -43,7 +41,7 @@ from benchmarks.scale_report import goal_status, scale_markdown  # noqa: E402
 from benchmarks.scale_runs import (  # noqa: E402
     encoder_identity, run_predict, run_training, train_predict_model)
 
-COMMAND = "python benchmarks/scale.py"
+COMMAND = "python -m benchmarks.scale"
 
 
 def parse_sizes(text: str) -> list[tuple[int, int]]:
