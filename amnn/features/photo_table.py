@@ -107,7 +107,7 @@ def streams(image_paths: Sequence[str], config: AMNNConfig) -> bool:
     """Whether `photo_table` reads features from the cache per batch instead of memory.
 
     `config.photo_features` decides; under "auto", when the distinct photos' features
-    would take more than `config.photo_memory_mib` (1 GiB: ~8,400 photos at (49, 1280)
+    would take more than `config.photo_memory_mib` (1 GiB: ~8,500 photos at (49, 1280)
     float16). Held in memory they also become one TensorFlow constant, limited to 2 GB.
 
     Example:
