@@ -50,6 +50,21 @@ def _unique(paths, keys=None) -> dict:
     return out
 
 
+def distinct_photos(paths) -> tuple[list, np.ndarray]:
+    """The distinct photos of `paths` (first path given for each, in order) and each path's
+    position among them, int32, -1 for '' or None.
+
+    Example:
+        >>> distinct_photos(["/a.jpg", "", "/b/../a.jpg"])
+        (['/a.jpg'], array([ 0, -1,  0], dtype=int32))
+    """
+    keys = _keys(paths)
+    unique = _unique(paths, keys)
+    position = {key: i for i, key in enumerate(unique)}
+    return list(unique.values()), np.array([position[k] if k is not None else -1
+                                            for k in keys], np.int32)
+
+
 def _sha1(data: bytes) -> bytes:
     return hashlib.sha1(data).hexdigest().encode("ascii")
 

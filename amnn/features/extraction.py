@@ -63,7 +63,7 @@ import numpy as np
 from amnn.config import AMNNConfig
 from amnn.errors import DataError
 from amnn.features.cache_identity import feature_cache_file, older_cache_note
-from amnn.features.cache_rows import _keys, _unique
+from amnn.features.cache_rows import _unique, distinct_photos
 from amnn.features.encode_loop import encode_into, listing
 from amnn.features.photo_reading import HOW_TO_RAISE, decode_failure, pixel_problem
 from amnn.features.store import DamagedCache, FeatureCache, FeaturesNotCachedError
@@ -228,10 +228,7 @@ def load_features(image_paths, encoder,
         ...
         amnn.features.store.FeaturesNotCachedError: .../b.jpg: no features in the cache ...
     """
-    keys = _keys(image_paths)
-    unique = _unique(image_paths, keys)
-    row = {key: i for i, key in enumerate(unique)}
-    index = np.array([row[k] if k is not None else -1 for k in keys], np.int32)
+    unique, index = distinct_photos(image_paths)
     if isinstance(encoder, str):
         raise TypeError(f"load_features needs the encoder from get_encoder({encoder!r}, "
                         "weights=...), not its name: the cache file depends on the weights")
@@ -240,4 +237,4 @@ def load_features(image_paths, encoder,
         return np.zeros((0, *shape), np.float16), index
     with FeatureCache(feature_cache_file(encoder, cache_dir), encoder.name, shape, mode="r",
                       fingerprint=encoder.fingerprint) as cache:
-        return cache.read(list(unique.values())), index
+        return cache.read(unique), index

@@ -104,15 +104,12 @@ def cached_feature_rows(image_paths, encoder, cache_dir=None) -> tuple[CachedFea
     `ensure_features` first).
     """
     from amnn.features.cache_identity import feature_cache_file
-    from amnn.features.cache_rows import _keys, _unique
+    from amnn.features.cache_rows import distinct_photos
     from amnn.features.store import FeatureCache
 
-    keys = _keys(image_paths)
-    unique = _unique(image_paths, keys)
-    position = {key: i for i, key in enumerate(unique)}
-    index = np.array([position[k] if k is not None else -1 for k in keys], np.int32)
+    unique, index = distinct_photos(image_paths)
     path = feature_cache_file(encoder, cache_dir)
     with FeatureCache(path, encoder.name, encoder.feature_shape, mode="r",
                       fingerprint=encoder.fingerprint) as cache:
-        rows = cache.file_rows(list(unique.values()))
+        rows = cache.file_rows(unique)
     return CachedFeatureRows(path, rows), index
