@@ -13,6 +13,10 @@ chooses on folds of the training posts instead; it stays to reproduce those note
 
 from __future__ import annotations
 
+if __name__ == "__main__" and not __package__:  # python benchmarks/NAME.py: run as the module
+    from as_module import run_as_module
+    run_as_module(__file__)
+
 import argparse
 import ast
 import json

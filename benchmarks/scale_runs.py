@@ -17,6 +17,10 @@ memory counts.
 
 from __future__ import annotations
 
+if __name__ == "__main__" and not __package__:  # python benchmarks/NAME.py: run as the module
+    from as_module import run_as_module
+    run_as_module(__file__)
+
 import argparse
 import json
 import os

@@ -16,6 +16,10 @@ only, so that test is not studied) and the `segmentation` block of docs/BENCHMAR
 
 from __future__ import annotations
 
+if __name__ == "__main__" and not __package__:  # python benchmarks/NAME.py: run as the module
+    from as_module import run_as_module
+    run_as_module(__file__)
+
 import argparse
 import hashlib
 import json

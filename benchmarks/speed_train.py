@@ -15,6 +15,10 @@ this script once per pipeline so that neither inherits the other's memory.
 
 from __future__ import annotations
 
+if __name__ == "__main__" and not __package__:  # python benchmarks/NAME.py: run as the module
+    from as_module import run_as_module
+    run_as_module(__file__)
+
 import argparse
 import json
 import sys
