@@ -8,10 +8,11 @@ table held once per photo). `published` is the published input built the publish
 (`benchmarks/published_reference.py`: a Python generator of one-hot hashtag tensors, photo
 features copied to every step, held per post in float32) feeding the *same* network
 through an adapter. Prints one JSON line: samples per second over `--steps` training steps
-after a warm-up (the best of `--rounds` rounds, as `timeit` takes the best: on this shared
-2-core machine whole rounds run at half speed when the process gets one core, which is
-interference, not the code; every round is in the JSON), and the peak growth of resident memory while one epoch of input batches
-is built (the input pipeline alone) and while training runs. `benchmarks/speed.py` runs
+after a warm-up (the best of `--rounds` rounds, as `timeit` takes the best: on the 2-core
+development machine whole rounds run at one core's speed at times, for either pipeline
+and even under XLA, see docs/BENCHMARKS.md; every round is in the JSON), and the peak
+growth of resident memory while one epoch of input batches is built (the input pipeline
+alone) and while training runs. `benchmarks/speed.py` runs
 this script once per pipeline so that neither inherits the other's memory.
 """
 
