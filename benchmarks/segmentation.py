@@ -30,6 +30,7 @@ import time
 from pathlib import Path
 from typing import NamedTuple
 
+from benchmarks.segmentation_coverage import coverage_sentence, unseen_word_tags
 from benchmarks.segmentation_notes import CHOICES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -133,7 +134,8 @@ def fit_sets(data_root: Path) -> tuple[dict, dict]:
                        "korean_words": len(segmenter.korean.scores),
                        "english_words": len(counts.get("words", {})),
                        "english_pairs": len(counts.get("pairs", {})),
-                       "json_kb": round(size / 1024)}
+                       "json_kb": round(size / 1024),
+                       "text": " ".join([*train.texts, *(" ".join(t) for t in train.hashtags)])}
     return fitted, facts
 
 
@@ -142,6 +144,9 @@ def measure(data_root: Path, labels: list[Label]) -> dict:
     from amnn.data.text.hashtag_words import HashtagSegmenter
 
     fitted, facts = fit_sets(data_root)
+    korean_text = facts["korean"].pop("text")
+    for name in SETS:
+        facts[name].pop("text", None)
     begun = time.perf_counter()
     HashtagSegmenter().split("warmup")  # loads wordsegment's counts once (timed apart)
     load_seconds = time.perf_counter() - begun
@@ -160,11 +165,14 @@ def measure(data_root: Path, labels: list[Label]) -> dict:
             chosen = [i for i, label in enumerate(labels) if part in (label.part, "all")]
             results[method][part] = score([labels[i] for i in chosen],
                                           [splits[i] for i in chosen])
+        if method == "viterbi":
+            unseen = unseen_word_tags(labels, splits, korean_text)
         misses[method] = [{"tag": label.tag, "truth": label.words, "split": " ".join(words)}
                           for label, words in zip(labels, splits)
                           if label.part == "dev" and " ".join(words) != label.words]
     return {"accuracy": results, "tags_per_second_uncached": speed, "learnt": facts,
-            "wordsegment_load_seconds": round(load_seconds, 2), "dev_misses": misses}
+            "wordsegment_load_seconds": round(load_seconds, 2), "dev_misses": misses,
+            "korean_tags_with_unseen_words": unseen}
 
 
 
@@ -208,7 +216,9 @@ def markdown(report: dict) -> str:
                    f"Speed, uncached: {speed['viterbi']:,} tags/s best path, "
                    f"{speed['greedy']:,} tags/s greedy. Learning: {learnt}. Loading "
                    f"wordsegment: {report['wordsegment_load_seconds']} s. "
-                   f"{report['machine']}."),
+                   f"{report['machine']}."), "",
+              coverage_sentence(report["korean_tags_with_unseen_words"],
+                                report["learnt"]["korean"]["train_posts"]),
               "", CHOICES, "",
               f"Command: `{report['command']}` ({report['seconds']} s in all)", ""]
     return "\n".join(lines)

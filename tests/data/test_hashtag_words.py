@@ -22,11 +22,13 @@ from amnn.data.text.word_scores import KoreanWords
 from benchmarks.segmentation import (
     LABELS,
     SETS,
+    Label,
     assign_parts,
     fit_sets,
     read_labels,
     score,
 )
+from benchmarks.segmentation_coverage import unseen_word_tags
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED = Path(os.environ.get("AMNN_SHARED_DATA", REPO.parent / "shared" / "data"))
@@ -215,6 +217,19 @@ def test_dev_and_test_are_stable_halves_of_each_source():
     for source in {label.source for label in labels}:
         parts = [label.part for label in labels if label.source == source]
         assert abs(parts.count("dev") - parts.count("test")) <= 2, source
+
+
+def test_unseen_word_counts_cover_hangul_korean_tags_only():
+    labels = [Label("제주여행", "제주 여행", "korean/val", "dev"),  # every word in the text
+              Label("제주카페", "제주 카페", "korean/val", "test"),  # 카페 is not
+              Label("카페라떼", "카페 라떼", "korean/val", "test"),  # neither word is
+              Label("jejutrip", "jeju trip", "korean/val", "test"),  # Latin: left out
+              Label("newyork", "new york", "mediaeval/val", "test")]  # not Korean
+    splits = [["제주", "여행"], ["제주카페"], ["카페", "라떼"], ["jeju", "trip"], ["new", "york"]]
+    counts = unseen_word_tags(labels, splits, "제주도 여행 갔어요")
+    assert list(counts) == ["test", "dev"]  # the headline part first
+    assert counts["test"] == {"tags": 2, "unseen": 2, "unseen_right": 1, "seen_right": 0}
+    assert counts["dev"] == {"tags": 1, "unseen": 0, "unseen_right": 0, "seen_right": 1}
 
 
 @pytest.mark.shared_data
