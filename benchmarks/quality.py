@@ -11,7 +11,8 @@ after tag, and the ablations: no lexical branch, and the paper preset. Every set
 the defaults' (the memory setting they ship is the one `python -m benchmarks.tune` chose on
 folds of the training posts; this benchmark stops if they differ) or, for the baselines,
 the neighbours and text weight the folds chose (benchmarks/results/tune.json). Val only
-scores those choices. Baselines have no randomness, so they run once; AMNN runs once per
+scores those choices. A `ceiling` row gives the most any recommender trained on those posts
+can score (each val post's own true tags that training has). Baselines have no randomness, so they run once; AMNN runs once per
 seed.
 
 Writes the `quality` block of docs/BENCHMARKS.md (tables of mean ± sample standard
@@ -38,7 +39,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 from amnn.data.posts import read_posts  # noqa: E402
-from benchmarks.quality_report import write_outputs  # noqa: E402
+from benchmarks.quality_report import CEILING, write_outputs  # noqa: E402
 from benchmarks.run_log import RunLog, missing_sets  # noqa: E402
 from amnn.config import PRESETS, AMNNConfig  # noqa: E402
 
@@ -132,9 +133,10 @@ def _run_key(data_set: str, method: str, seed: int, config: dict) -> str:
 
 def _pending(data_set: str, seeds: list[int], choices: dict, ablation_seeds: list[int]):
     """(key, method, seed, runner) for every run the plan asks for, with the fold choices."""
-    from benchmarks.quality_runs import score_amnn, score_baseline
+    from benchmarks.quality_runs import score_amnn, score_baseline, score_ceiling
 
     plan = PLAN[data_set]
+    yield CEILING, 0, {}, lambda tr, ev, work: [score_ceiling(tr, ev)]
     for name in plan["baselines"]:
         options = choices.get(name, {})
         yield name, 0, options, lambda tr, ev, work, name=name, options=options: [

@@ -22,6 +22,7 @@ from amnn.model.folder import load_model_folder
 from amnn.data.posts import Posts
 from amnn.serve.predictor import HashtagPredictor
 from amnn.config import AMNNConfig
+from benchmarks.quality_report import CEILING
 from benchmarks.script_training import train_as_train_py
 
 MAX_K = 5
@@ -70,6 +71,29 @@ def score_baseline(name: str, train: Posts, evaluation: Posts, seed: int = 0,
     table = metrics_at_k(predictions, evaluation.hashtags, MAX_K)
     return ScoredRun(name, seed, table, time.perf_counter() - started,
                      {"settings": dict(options)})
+
+
+def score_ceiling(train: Posts, evaluation: Posts) -> ScoredRun:
+    """The most any recommender trained on `train` can score on `evaluation`, at every k.
+
+    No recommender can name a tag that no training post carries, so at each k it hits at
+    most min(k, the post's true tags seen in training); recommending exactly those tags
+    reaches that bound. This is an oracle that reads the evaluation's answers: a measure of
+    the headroom above the methods, not a method.
+
+    Example:
+        >>> train = Posts.from_rows("t.csv", ["tweets", "hashtags"], [["x", "a b"]], [2])
+        >>> new = Posts.from_rows("v.csv", ["tweets", "hashtags"], [["y", "b z"]], [2])
+        >>> score_ceiling(train, new).table.recall
+        [0.5, 0.5, 0.5, 0.5, 0.5]
+    """
+    started = time.perf_counter()
+    seen = {tag for tags in train.hashtags for tag in tags}
+    predictions = [[tag for tag in dict.fromkeys(tags) if tag in seen]
+                   for tags in evaluation.hashtags]
+    table = metrics_at_k(predictions, evaluation.hashtags, MAX_K)
+    return ScoredRun(CEILING, 0, table, time.perf_counter() - started,
+                     {"settings": {}})
 
 
 def score_amnn(label: str, config: AMNNConfig, train: Posts, evaluation: Posts, work: Path,

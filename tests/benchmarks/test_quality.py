@@ -41,7 +41,7 @@ def test_quality_benchmark_scores_every_method_and_resumes(tmp_path):
 
     result = json.loads((tmp_path / "results" / "quality.json").read_text(encoding="utf-8"))
     methods = result["results"]["mediaeval"]
-    assert set(methods) == {"popular", "text-knn", "image-knn", "multimodal-knn", "AMNN",
+    assert set(methods) == {"ceiling", "popular", "text-knn", "image-knn", "multimodal-knn", "AMNN",
                             "AMNN · memory off", "AMNN · sequence",
                             "AMNN · sequence, memory off", "AMNN lexical off",
                             "AMNN paper preset", "AMNN paper preset · rank"}
@@ -49,7 +49,13 @@ def test_quality_benchmark_scores_every_method_and_resumes(tmp_path):
     assert methods["AMNN"]["settings"] == {}  # the headline row is the defaults
     for entry in methods.values():
         assert 0.0 <= entry["mean"]["P@1"] <= 1.0 and entry["mean"]["A@5"] >= entry["mean"]["A@1"]
+    # No method can score above the ceiling: a method over it would be a scoring bug.
+    for column in ("P@1", "P@5", "R@5", "A@5"):
+        assert all(entry["mean"][column] <= methods["ceiling"]["mean"][column] + 1e-9
+                   for entry in methods.values())
     assert {c["metric"] for c in result["goal_check"]} == {"P@1", "R@5", "A@5"}
+    assert all(c["ceiling"] == methods["ceiling"]["mean"][c["metric"]]
+               for c in result["goal_check"])
     doc = (tmp_path / "docs" / "BENCHMARKS.md").read_text(encoding="utf-8")
     assert "# kept by hand" in doc and "| AMNN paper preset |" in doc
     assert (tmp_path / "docs" / "quality_mediaeval.png").stat().st_size > 1000

@@ -44,6 +44,29 @@ def test_summary_and_goal_check_compare_amnn_with_the_best_baseline():
     assert not checks["A@5"]["met"]  # text-knn hits both posts; AMNN misses one on seed 2
 
 
+def test_the_ceiling_is_shown_beside_the_goal_but_never_counts_as_a_baseline():
+    records = [_record("mediaeval", "popular", 0, [["a"], ["a"]], TRUTHS),
+               _record("mediaeval", "ceiling", 0, [["a"], ["b"]], TRUTHS),
+               _record("mediaeval", "AMNN", 1, [["a"], ["x"]], TRUTHS, epochs=3)]
+    checks = {c["metric"]: c for c in goal_check(summarise(records))}
+    assert checks["P@1"]["best_baseline"] == "popular" and checks["P@1"]["met"] is False
+    assert checks["P@1"]["needed"] == pytest.approx(0.5 * 1.05)
+    assert checks["P@1"]["ceiling"] == 1.0 and checks["R@5"]["ceiling"] == 1.0
+
+
+def test_ceiling_hits_every_true_tag_that_training_has():
+    from amnn.data.posts import Posts
+    from benchmarks.quality_runs import score_ceiling
+
+    train = Posts.from_rows("t.csv", ["tweets", "hashtags"], [["x", "a b c"]], [2])
+    new = Posts.from_rows("v.csv", ["tweets", "hashtags"],
+                          [["y", "z a"], ["y", "q"], ["y", "a b c"]], [2, 3, 4])
+    run = score_ceiling(train, new)
+    assert run.method == "ceiling" and run.table.accuracy[0] == pytest.approx(2 / 3)
+    assert run.table.recall[4] == pytest.approx((0.5 + 0 + 1) / 3)
+    assert run.table.precision[1] == pytest.approx((0.5 + 0 + 1) / 3)
+
+
 def test_a_lead_under_five_percent_is_not_met():
     records = [_record("tweeteval", "popular", 0, [["a"]] * 50 + [["x"]] * 50, [["a"]] * 100),
                _record("tweeteval", "AMNN", 1, [["a"]] * 52 + [["x"]] * 48, [["a"]] * 100)]
