@@ -125,15 +125,14 @@ def measure_set(data_root: Path, name: str, work: Path, retrain: bool) -> dict:
         training.write_text(json.dumps({"epochs_run": summary["epochs_run"], "train_seconds":
                                         round(time.perf_counter() - started, 1)}))
     trained = load_model_folder(folder)
-    rank = trained.config.decode == "rank"  # as predict.py decodes with no flag
     begun = time.perf_counter()
     rows = []
     for memory in (None, False):  # as trained (on), then off
         predictor = HashtagPredictor(trained, progress=False, memory=memory)
         rows.append(predictor.predict(dataclasses.replace(val, given_hashtags=given),
-                                      top_k=K, rank=rank))
+                                      top_k=K))
         # One spare tag, for the given one that is removed.
-        rows.append(without_given(predictor.predict(val, top_k=K + 1, rank=rank), given))
+        rows.append(without_given(predictor.predict(val, top_k=K + 1), given))
     decode_seconds = round(time.perf_counter() - begun, 1)
     rows.append(CooccurrenceCompleter().fit(train.hashtags).complete(given, K))
     rows.append(without_given(make_baseline("popular").fit(train).recommend(val, K + 1), given))

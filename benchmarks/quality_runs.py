@@ -124,8 +124,6 @@ def score_amnn(label: str, config: AMNNConfig, train: Posts, evaluation: Posts, 
         memory = {name: value for name, value in options.items() if name in MEMORY_SETTINGS}
         decoding = {name: value for name, value in options.items() if name not in memory}
         predictor = HashtagPredictor(trained, progress=False, **memory)
-        # Unless told otherwise, decode as predict.py does: by the model's own setting.
-        decoding.setdefault("rank", trained.config.decode == "rank")
         predictions = predictor.predict(evaluation, top_k=MAX_K, **decoding)
         table = metrics_at_k(predictions, evaluation.hashtags, MAX_K)
         details = {"epochs_run": summary["epochs_run"], "train_seconds": round(trained_seconds, 1),

@@ -118,12 +118,13 @@ class DemoRecommender:
         predictor: amnn.serve.predictor.HashtagPredictor. Its config says the pixel limit
             and feature cache; it should raise for a bad photo (on_bad_image="error").
         work_dir: str or Path. Where overlays and photo copies go (a per-server temp folder).
-        rank: bool. Rank tags by the first step (the model's `decode == "rank"`), else decode
-            tag after tag.
+        rank: bool or None. Rank tags by the first step, or decode tag after tag; None: as
+            the model was trained to (`decode`).
         min_tags: int or None. As predict.py's --min-tags.
     """
 
-    def __init__(self, predictor, work_dir, rank: bool = True, min_tags: int | None = None):
+    def __init__(self, predictor, work_dir, rank: bool | None = None,
+                 min_tags: int | None = None):
         self.predictor = predictor
         self.work_dir = Path(work_dir)
         self.work_dir.mkdir(parents=True, exist_ok=True)
@@ -143,7 +144,7 @@ class DemoRecommender:
         options = dict(progress=False, on_bad_image="error")
         options.update(predictor_options)
         return cls(HashtagPredictor(trained, **options), work_dir,
-                   rank=trained.config.decode == "rank", min_tags=trained.config.min_tags)
+                   min_tags=trained.config.min_tags)
 
     @property
     def max_photo_pixels(self) -> int:

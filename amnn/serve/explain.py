@@ -70,13 +70,16 @@ class PostExplanation:
         return self.words[int(np.argmax(self.word_weights[position]))]
 
 
-def explain_posts(predictor: HashtagPredictor, posts: Posts, top_k: int = 5, rank: bool = True,
-                  min_tags: int | None = None, batch_size: int = 256) -> list[PostExplanation]:
+def explain_posts(predictor: HashtagPredictor, posts: Posts, top_k: int = 5,
+                  rank: bool | None = None, min_tags: int | None = None,
+                  batch_size: int = 256) -> list[PostExplanation]:
     """One `PostExplanation` per post, in order; tags equal `predictor.predict`'s for the
     same arguments (`rank`, `top_k`, `min_tags`, `batch_size`; beam search is not explained).
 
     A post skipped for its photo (on_bad_image "skip") gets an explanation with no tags.
+    `rank=None` decodes as the model was trained to.
     """
+    rank = predictor.resolve_rank(rank)
     decoded = predictor.decode_explained(posts, top_k=top_k, min_tags=min_tags,
                                          batch_size=batch_size, rank=rank)
     trained = predictor.trained

@@ -94,14 +94,15 @@ class HashtagPredictor:
 
     def predict(self, posts: Posts, top_k: int = 5, min_tags: int | None = None,
                 beam_size: int = 1, batch_size: int = 256,
-                rank: bool = False) -> list[list[str]]:
+                rank: bool | None = None) -> list[list[str]]:
         """Hashtag lists (best first, at most `top_k`, no repeats) in the order of `posts`.
 
         `min_tags=None` always recommends `top_k` tags (AMNNConfig.min_tags); a number lets
         the learned end token stop a list after that many.
 
         `rank=True` ranks tags by the decoder's first-step probabilities instead of
-        generating them one after another (see `BatchDecoder`).
+        generating them one after another (see `BatchDecoder`); None decodes as the model
+        was trained to (`AMNNConfig.decode`), as predict.py does with no flag.
 
         When `posts.given_hashtags` is set, each post's list holds the next tags after its
         given ones (the decoder is primed with them), never a given tag.
@@ -112,7 +113,8 @@ class HashtagPredictor:
         return self._recommend(posts, top_k, min_tags, beam_size, batch_size, rank, False)
 
     def decode_explained(self, posts: Posts, top_k: int = 5, min_tags: int | None = None,
-                         batch_size: int = 256, rank: bool = True) -> list[DecodedPost | None]:
+                         batch_size: int = 256,
+                         rank: bool | None = None) -> list[DecodedPost | None]:
         """`predict`'s decode of `posts` (greedy or rank) with its explanation, per post.
 
         The same path as `predict` (photo cache, bad-photo policy, given tags, batching):
@@ -121,8 +123,13 @@ class HashtagPredictor:
         """
         return self._recommend(posts, top_k, min_tags, 1, batch_size, rank, True)
 
+    def resolve_rank(self, rank: bool | None) -> bool:
+        """`rank`, or for None the model's own decoding (`AMNNConfig.decode == "rank"`)."""
+        return self.trained.config.decode == "rank" if rank is None else bool(rank)
+
     def _recommend(self, posts: Posts, top_k: int, min_tags: int | None, beam_size: int,
-                   batch_size: int, rank: bool, explain: bool) -> list:
+                   batch_size: int, rank: bool | None, explain: bool) -> list:
+        rank = self.resolve_rank(rank)
         if len(posts) == 0:
             return []
         results: list = [None if explain else [] for _ in range(len(posts))]

@@ -63,7 +63,8 @@ def test_words_are_the_tokens_the_model_saw_unknown_ones_as_such(trained):
 def test_a_stopping_greedy_list_keeps_one_probability_per_tag(trained):
     predictor = HashtagPredictor(trained, progress=False)
     explained = explain_posts(predictor, _posts(), top_k=5, rank=False, min_tags=0)
-    assert [why.tags for why in explained] == predictor.predict(_posts(), top_k=5, min_tags=0)
+    assert [why.tags for why in explained] == predictor.predict(_posts(), top_k=5, min_tags=0,
+                                                                  rank=False)
     assert all(len(why.probabilities) == len(why.tags) == len(why.word_weights)
                for why in explained)
 

@@ -67,3 +67,16 @@ def test_unknown_given_tags_are_counted_once_per_tag(predictor):
     assert (predictor.unknown_given.tags, predictor.unknown_given.posts) == (3, 2)
     assert "beach" not in predictions[2]
     assert predictor.unknown_given.note().startswith("3 given hashtags (in 2 posts) are not")
+
+
+def test_without_a_rank_argument_posts_are_decoded_as_the_model_was_trained(predictor):
+    ranked = predictor.predict(_posts(), top_k=4, rank=True)
+    in_sequence = predictor.predict(_posts(), top_k=4, rank=False)
+    assert ranked != in_sequence  # else this test could not tell the two apart
+    assert predictor.trained.config.decode == "rank"
+    assert predictor.predict(_posts(), top_k=4) == ranked
+    sequence_model = dataclasses.replace(
+        predictor.trained, config=dataclasses.replace(predictor.trained.config,
+                                                      decode="sequence"))
+    as_trained = HashtagPredictor(sequence_model, progress=False)
+    assert as_trained.predict(_posts(), top_k=4) == in_sequence
