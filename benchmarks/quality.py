@@ -12,8 +12,8 @@ the defaults' (the memory setting they ship is the one `python -m benchmarks.tun
 folds of the training posts; this benchmark stops if they differ) or, for the baselines,
 the neighbours and text weight the folds chose (benchmarks/results/tune.json). Val only
 scores those choices. A `ceiling` row gives the most any recommender trained on those posts
-can score (each val post's own true tags that training has). Baselines have no randomness, so they run once; AMNN runs once per
-seed.
+can score (each val post's own true tags that training has). Baselines have no randomness,
+so they run once; AMNN runs once per seed.
 
 Writes the `quality` block of docs/BENCHMARKS.md (tables of mean ± sample standard
 deviation, the goal check, seeds, epochs, times), docs/quality_<set>.png (metrics@k per
