@@ -154,7 +154,7 @@ def measure(data_root: Path, labels: list[Label]) -> dict:
     begun = time.perf_counter()
     HashtagSegmenter().split("warmup")  # loads wordsegment's counts once (timed apart)
     load_seconds = time.perf_counter() - begun
-    results, misses, speed = {}, {}, {}
+    results, misses, speed, splits_of = {}, {}, {}, {}
     for method in METHODS:
         # Fresh segmenters: their caches are empty, so the speed is honest (the web
         # counts stay loaded in wordsegment's module).
@@ -162,23 +162,21 @@ def measure(data_root: Path, labels: list[Label]) -> dict:
         splitters = {name: segmenter.split if method == "viterbi" else segmenter.split_greedy
                      for name, segmenter in segmenters.items()}
         begun = time.perf_counter()
-        splits = [splitters[label.source.split("/")[0]](label.tag) for label in labels]
+        splits = splits_of[method] = [splitters[label.source.split("/")[0]](label.tag)
+                                      for label in labels]
         speed[method] = round(len(labels) / (time.perf_counter() - begun))
         results[method] = {}
         for part in (*PARTS, "all"):
             chosen = [i for i, label in enumerate(labels) if part in (label.part, "all")]
             results[method][part] = score([labels[i] for i in chosen],
                                           [splits[i] for i in chosen])
-        if method == "viterbi":
-            unseen = unseen_word_tags(labels, splits, training_text(data_root, "korean"))
         misses[method] = [{"tag": label.tag, "truth": label.words, "split": " ".join(words)}
                           for label, words in zip(labels, splits)
                           if label.part == "dev" and " ".join(words) != label.words]
     return {"accuracy": results, "tags_per_second_uncached": speed, "learnt": facts,
             "wordsegment_load_seconds": round(load_seconds, 2), "dev_misses": misses,
-            "korean_tags_with_unseen_words": unseen}
-
-
+            "korean_tags_with_unseen_words": unseen_word_tags(
+                labels, splits_of["viterbi"], training_text(data_root, "korean"))}
 
 
 def _row(name: str, accuracy: dict, group: str) -> str:
