@@ -78,11 +78,14 @@ naming this file.
                                         # of the post not yet given (see amnn/model/losses.py)
 
 # --- neighbour memory (amnn/model/neighbours.py) ----------------------------------------
-# memory = True                         # mix the hashtags of the nearest training posts into
-#                                       # every decoding step
-# memory_neighbors = 80                 # how many nearest training posts vote
-# memory_weight = 1.0                   # the vote's share of the mixed distribution
-# memory_text_share = 0.75              # the captions' TF-IDF word vectors' share of the similarity
+# memory = True                         # mix the vote of the nearest training posts with the
+#                                       # network's distribution of tags
+# The four settings below are chosen for each model after training, on the posts held out
+# from training (--val, or the by-photo split; amnn/train/mix_choice.py). A number fixes one.
+# memory_neighbors = None               # how many nearest training posts vote
+# memory_weight = None                  # the vote's share (0: the network alone, 1: the vote)
+# memory_text_share = None              # the captions' TF-IDF words' share of the similarity
+# memory_photo_share = None             # the photos' share (the rest: the network's encoding)
 
 # --- prediction -------------------------------------------------------------------------
 # top_k = 5                             # at most this many hashtags recommended per post

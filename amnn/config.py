@@ -112,14 +112,18 @@ class AMNNConfig:
                                     # of the post not yet given (see amnn/model/losses.py)
 
     # --- neighbour memory (amnn/model/neighbours.py) ----------------------------------------
-    memory: bool = True             # mix the hashtags of the nearest training posts (by the
-                                    # network's own encoding) into every decoding step
-    # The three memory settings are the ones benchmarks/tune.py chose on folds of the
-    # training posts of every data set (docs/BENCHMARKS.md).
-    memory_neighbors: int = 80      # how many nearest training posts vote
-    memory_weight: float = 1.0      # the vote's share of the mixed distribution
-    memory_text_share: float = 0.75  # the captions' TF-IDF word vectors' share of the
-                                    # similarity (the rest: the network's encoding)
+    memory: bool = True             # mix the hashtags of the nearest training posts (by
+                                    # their caption words, photo and the network's encoding)
+                                    # into the network's distribution
+    # None: chosen for each model after training, on the posts held out from training
+    # (--val, or the by-photo split), see amnn/train/mix_choice.py; a number fixes it.
+    memory_neighbors: Optional[int] = None      # how many nearest training posts vote
+    memory_weight: Optional[float] = None       # the vote's share of the mixed distribution
+                                                # (0: the network alone, 1: the vote alone)
+    memory_text_share: Optional[float] = None   # the captions' TF-IDF words' share of the
+                                                # similarity
+    memory_photo_share: Optional[float] = None  # the photos' pooled features' share (the
+                                                # rest: the network's encoding)
 
     # --- prediction -------------------------------------------------------------------------
     top_k: int = 5                  # at most this many hashtags recommended per post
@@ -172,15 +176,21 @@ class AMNNConfig:
         positive = ("min_tag_count", "max_tags", "min_word_count", "max_words", "max_text_tokens",
                     "extract_batch_size", "word_embedding_dim", "text_units", "attention_units",
                     "region_units", "lexical_units", "tag_embedding_dim", "decoder_units", "max_epochs",
-                    "memory_neighbors", "max_photo_pixels", "photo_memory_mib", "max_caption_words",
+                    "max_photo_pixels", "photo_memory_mib", "max_caption_words",
                     "caption_beam_size",
                     "batch_size", "top_k", "beam_size", "predict_batch_size")
         for name in positive:
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
-        for name in ("memory_weight", "memory_text_share"):
-            if not 0.0 <= getattr(self, name) <= 1.0:
-                raise ValueError(f"{name} must be in [0, 1], got {getattr(self, name)}")
+        if self.memory_neighbors is not None and self.memory_neighbors < 1:
+            raise ValueError(f"memory_neighbors must be at least 1, got {self.memory_neighbors}")
+        for name in ("memory_weight", "memory_text_share", "memory_photo_share"):
+            value = getattr(self, name)
+            if value is not None and not 0.0 <= value <= 1.0:
+                raise ValueError(f"{name} must be in [0, 1], got {value}")
+        if (self.memory_text_share or 0.0) + (self.memory_photo_share or 0.0) > 1.0:
+            raise ValueError("memory_text_share and memory_photo_share must sum to at most 1, "
+                             f"got {self.memory_text_share} + {self.memory_photo_share}")
         if self.learning_rate <= 0:
             raise ValueError(f"learning_rate must be positive, got {self.learning_rate}")
         if self.min_tags is not None and self.min_tags < 0:

@@ -123,11 +123,18 @@ _SHARED_FLAGS = {
         type=positive_int, help="with --photo-features auto, stream when the photos' "
                                 "features would take more memory than this (default 1024)")),
     "--memory-neighbors": ("memory_neighbors", dict(
-        type=positive_int, help="nearest training posts whose hashtags vote (neighbour memory)")),
+        type=positive_int, help="nearest training posts whose hashtags vote (neighbour "
+                                "memory; default: chosen when the model is trained)")),
     "--memory-weight": ("memory_weight", dict(
-        type=unit_interval, help="the neighbours' vote's share of each step's distribution")),
+        type=unit_interval, help="the neighbours' vote's share of the tags' distribution "
+                                 "(0: the network alone, 1: the vote alone; default: chosen "
+                                 "when the model is trained)")),
     "--memory-text-share": ("memory_text_share", dict(
-        type=unit_interval, help="the caption words' share of the neighbours' similarity")),
+        type=unit_interval, help="the caption words' share of the neighbours' similarity "
+                                 "(default: chosen when the model is trained)")),
+    "--memory-photo-share": ("memory_photo_share", dict(
+        type=unit_interval, help="the photos' share of the neighbours' similarity (default: "
+                                 "chosen when the model is trained)")),
     "--max-photo-pixels": ("max_photo_pixels", dict(
         type=positive_int, help="a photo with more pixels is a bad photo (see --on-bad-image), "
                                 "found before decoding it (default 64000000)")),
@@ -165,8 +172,9 @@ def add_config_flags(parser: argparse.ArgumentParser, script: str) -> None:
             options = dict(options, choices=encoder_names())
         parser.add_argument(flag, default=None, **options)
     parser.add_argument("--memory", choices=("on", "off"),
-                        help="mix the hashtags of the nearest training posts into the decoder's "
-                             "(default on; off: the network alone)")
+                        help="mix the vote of the nearest training posts with the network's "
+                             "distribution (default on, as chosen when trained; off: the "
+                             "network alone)")
     if script == "train":
         parser.add_argument("--preset", choices=sorted(PRESETS),
                             help="a named group of settings; paper: the published "
@@ -187,7 +195,8 @@ def add_config_flags(parser: argparse.ArgumentParser, script: str) -> None:
 PREDICT_SETTINGS = ("top_k", "min_tags", "beam_size", "caption_beam_size", "decode", "predict_batch_size",
                     "encoder_weights", "cache_dir", "extract_batch_size", "max_photo_pixels",
                     "on_bad_image", "photo_features", "photo_memory_mib",
-                    "memory", "memory_neighbors", "memory_weight", "memory_text_share")
+                    "memory", "memory_neighbors", "memory_weight", "memory_text_share",
+                    "memory_photo_share")
 
 
 def config_from_args(args: argparse.Namespace, base: AMNNConfig | None = None,

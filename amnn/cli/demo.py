@@ -94,6 +94,7 @@ def main(argv: Sequence[str] | None = None, defaults_file: Path | None = None) -
             encoder_weights=config.encoder_weights, progress=False, on_bad_image="error",
             memory=config.memory, memory_neighbors=config.memory_neighbors,
             memory_weight=config.memory_weight, memory_text_share=config.memory_text_share,
+            memory_photo_share=config.memory_photo_share,
             max_photo_pixels=config.max_photo_pixels)
         recommender = DemoRecommender(predictor, Path(work) / "answers",
                                       rank=config.decode == "rank", min_tags=config.min_tags)

@@ -15,9 +15,11 @@ Examples:
     # writes with a beam of 3 unless --beam says otherwise (--beam 1: greedy)
     python scripts/predict.py --model models/captions --data test_dataset --out caps.csv
 
-By default every hashtag is ranked by the decoder's first step mixed with the vote of the
-post's nearest training posts (the model's neighbour memory); --memory off leaves the vote
-out, --memory-neighbors/--memory-weight/--memory-text-share change it for this run.
+By default every hashtag is ranked by the network's first-step probability mixed with the
+vote of the post's nearest training posts (the model's neighbour memory), in the mix that
+train.py chose for this model on its held-out posts (amnn_model.json, "mix"); --memory off
+leaves the vote out, --memory-neighbors/--memory-weight/--memory-text-share/
+--memory-photo-share change the mix for this run.
 
 An optional `given_hashtags` column holds tags the user already wrote (same forms as
 `hashtags`; an empty cell gives nothing): the model is primed with them and recommends the
@@ -122,6 +124,7 @@ def main(argv: Sequence[str] | None = None, defaults_file: Path | None = None) -
                                  memory_neighbors=config.memory_neighbors,
                                  memory_weight=config.memory_weight,
                                  memory_text_share=config.memory_text_share,
+                                 memory_photo_share=config.memory_photo_share,
                                  max_photo_pixels=config.max_photo_pixels)
 
     if config.on_bad_image == "error" and config.include_image:

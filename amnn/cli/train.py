@@ -33,7 +33,8 @@ R@5 and A@5); training stops when it has not improved for --patience epochs and 
 best epoch. --val-fraction 0 trains on every post and watches the training loss instead
 (for tiny sets such as the demo, where a held-out photo would be a subject never seen in
 training). After training, the network encodes every training post once more for the
-neighbour memory (--memory off: none). The folder holds model.keras, config.json, the
+neighbour memory (--memory off: none), and the mix of the network's probabilities and the
+neighbours' vote is chosen on the validation posts; one line says what was chosen. The folder holds model.keras, config.json, the
 vocabularies, neighbours.npz, training_log.csv and training_curves.png; scripts/predict.py
 needs nothing else.
 
@@ -179,6 +180,8 @@ def main(argv: Sequence[str] | None = None, defaults_file: Path | None = None) -
         f"best loss {summary['best_train_loss']:.4f}, no validation posts"
     print(f"trained for {summary['epochs_run']} epochs ({best}) in {summary['train_seconds']} s;"
           f" model: {out}", file=sys.stderr)
+    if "mix_line" in summary:  # what decides the tags this model recommends, and why
+        print(summary["mix_line"], file=sys.stderr)
     return 0
 
 

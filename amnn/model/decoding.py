@@ -12,7 +12,8 @@ probability of being the post's first tag: a multi-label reading of the same mod
 does not let an early wrong tag steer the rest of the list.
 
 With a `NeighbourMemory` (amnn/model/neighbours.py), every step's distribution is mixed
-with the vote of the post's nearest training posts, found by the first decoder state.
+with the vote of the post's nearest training posts, found by its caption's words, its photo
+and the first decoder state.
 
 Completing tags a user started (`given`): the decoder is primed with a post's given tags as
 its first steps, teacher-forced exactly as in training (BOS, given tag 1, given tag 2, ...),
@@ -35,7 +36,7 @@ import tensorflow as tf
 
 from amnn.data.vocabulary import BOS, EOS, PAD, UNK
 from amnn.model.decoding_explain import ExplainedIds, chosen_probabilities, explained_outputs
-from amnn.model.decoding_explain import to_explained
+from amnn.model.decoding_explain import mix_parts, to_explained
 from amnn.model.neighbours import NeighbourMemory
 from amnn.model.network import AMNNNetwork
 
@@ -136,7 +137,10 @@ class BatchDecoder:
         batch = {name: tf.convert_to_tensor(value) for name, value in inputs.items()}
         batch[_GIVEN] = tf.convert_to_tensor(given)
         result = self._compiled[key](batch)
-        return to_explained(result, bool(rank)) if explain else result.numpy()
+        if not explain:
+            return result.numpy()
+        weight = self.neighbours.weight if self.neighbours is not None else 0.0
+        return to_explained(result, bool(rank), weight)
 
     def _encode(self, batch):
         """(attention memory, first state, neighbours' vote or None) of a batch of posts."""
@@ -145,7 +149,8 @@ class BatchDecoder:
         if self.neighbours is not None:
             # Nothing given (a batch without given tags): the plain vote.
             marks = self._given_marks(batch[_GIVEN]) if batch[_GIVEN].shape[1] else None
-            vote = self.neighbours.vote(state, batch.get("text_ids"), given=marks)
+            vote = self.neighbours.vote(state, batch.get("text_ids"), given=marks,
+                                        image_regions=batch.get("image_regions"))
         return memory, state, vote
 
     def _step(self, tags, state, memory):
@@ -199,6 +204,7 @@ class BatchDecoder:
     def _rank(self, batch, top_k, _min_tags, _beam_size, _rank, width, explain):
         memory, state, vote = self._encode(batch)
         logits, _, given, weights = self._prime(batch, memory, state, width)
+        logits_raw = logits
         blocked = tf.logical_or(self._banned, self._eos)  # a ranking has no end token
         blocked = tf.logical_or(blocked, given)
         mixed = self._step_logits(logits, vote)
@@ -211,24 +217,29 @@ class BatchDecoder:
             return ids
         probabilities = tf.stack([chosen_probabilities(mixed, ids[:, k])
                                   for k in range(top_k)], axis=1)
-        return explained_outputs(ids, probabilities, weights)  # one step shared by all
+        parts = mix_parts(self.neighbours, batch, state, given if width else None,
+                          [logits_raw] * top_k, vote, ids)
+        return explained_outputs(ids, probabilities, weights, parts)  # one step shared by all
 
     def _greedy(self, batch, top_k, min_tags, _beam_size, _rank, width, explain):
         memory, state, vote = self._encode(batch)
+        first_state = state
         size = tf.shape(state)[0]
         logits, state, given, weights = self._prime(batch, memory, state, width)
         used = given
         finished = tf.zeros((size,), tf.bool)
-        chosen, previous, probabilities, step_weights = [], None, [], []
+        chosen, previous, probabilities, step_weights, step_logits = [], None, [], [], []
         for step in range(top_k):  # top_k is small and static: an unrolled loop compiles well
             if step > 0:  # the first step's logits come from the priming
                 logits, state, weights = self._step(previous, state, memory)
+            raw = logits
             mixed = self._step_logits(logits, vote)
             logits = tf.where(self._blocked(used, step, min_tags), _NEG_INF, mixed)
             token = tf.argmax(logits, axis=-1, output_type=tf.int32)
             token = tf.where(finished, PAD, token)
             probabilities.append(chosen_probabilities(mixed, token))
             step_weights.append(weights)
+            step_logits.append(raw)
             finished = tf.logical_or(finished, tf.equal(token, EOS))
             used = tf.logical_or(used, tf.one_hot(token, self.vocab_size, on_value=True,
                                                   off_value=False, dtype=tf.bool))
@@ -237,7 +248,9 @@ class BatchDecoder:
         ids = self._drop_given(tf.stack(chosen, axis=1), given)
         if not explain:
             return ids
-        return explained_outputs(ids, tf.stack(probabilities, axis=1), step_weights)
+        parts = mix_parts(self.neighbours, batch, first_state, given if width else None,
+                          step_logits, vote, ids)
+        return explained_outputs(ids, tf.stack(probabilities, axis=1), step_weights, parts)
 
     def _beam(self, batch, top_k, min_tags, beam_size, _rank, width, _explain):
         memory, state, vote = self._encode(batch)

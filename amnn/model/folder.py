@@ -5,8 +5,11 @@
       config.json            the effective AMNNConfig used to train it
       hashtag_vocab.json     hashtag vocabulary (PAD/BOS/EOS/UNK + tags, with counts)
       text_vectorizer.json   caption tokenizer + word vocabulary (absent for image-only)
-      neighbours.npz         the neighbour memory: training encodings and tag ids (absent
-                             when trained with --memory off), plain arrays, no pickle
+      neighbours.npz         the neighbour memory: training encodings, caption and photo
+                             vectors, tag ids and the chosen mix (absent when trained
+                             with --memory off), plain arrays, no pickle
+      memory_posts.json      the remembered training posts' captions and photo paths, so
+                             an explanation can show the posts that voted for a tag
       hashtag_words.json     caption models that read hashtags as words: the learnt
                              Korean word scores of the hashtag segmenter
       amnn_model.json        manifest: format version, sizes, file checksums; written LAST
@@ -37,6 +40,7 @@ from amnn.jsonio import read_json, write_json
 from amnn.model.folder_names import (
     CONFIG_FILE,
     MANIFEST,
+    MEMORY_POSTS_FILE,
     MODEL_FILE,
     NEIGHBOURS_FILE,
     SEGMENTER_FILE,
@@ -66,6 +70,8 @@ class TrainedAMNN:
     sizes: ModelSizes
     neighbours: Optional[NeighbourMemory] = None
     segmenter: Optional[HashtagSegmenter] = None
+    # The remembered posts, row for row with the memory: {"captions": [...], "photos": [...]}
+    memory_posts: Optional[dict] = None
 
     @property
     def network(self) -> AMNNNetwork:
@@ -101,6 +107,9 @@ def save_model_folder(folder: os.PathLike, trained: TrainedAMNN, extra: Optional
     if trained.segmenter is not None:
         write_json(folder / SEGMENTER_FILE, trained.segmenter.to_json())
         files.append(SEGMENTER_FILE)
+    if trained.neighbours is not None and trained.memory_posts is not None:
+        write_json(folder / MEMORY_POSTS_FILE, trained.memory_posts)
+        files.append(MEMORY_POSTS_FILE)
     manifest = {
         "format_version": FORMAT_VERSION,
         "amnn_version": amnn.__version__,
@@ -167,5 +176,11 @@ def load_model_folder(folder: os.PathLike) -> TrainedAMNN:
             segmenter = HashtagSegmenter.from_json(read_json(folder / SEGMENTER_FILE))
         except (ValueError, KeyError, TypeError) as error:
             raise ModelFolderError(f"{folder / SEGMENTER_FILE}: {error}") from None
+    memory_posts = None
+    if MEMORY_POSTS_FILE in manifest.get("files", {}):
+        memory_posts = read_json(folder / MEMORY_POSTS_FILE)
+        if len(memory_posts.get("captions", [])) != len(neighbours.tags):
+            raise ModelFolderError(f"{folder / MEMORY_POSTS_FILE}: one post per remembered "
+                                   "post expected; copy the folder again")
     return TrainedAMNN(model, config, HashtagVocabulary.load(folder / VOCAB_FILE),
-                       vectorizer, sizes, neighbours, segmenter)
+                       vectorizer, sizes, neighbours, segmenter, memory_posts)

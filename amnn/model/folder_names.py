@@ -14,6 +14,7 @@ CONFIG_FILE = "config.json"
 VOCAB_FILE = "hashtag_vocab.json"
 VECTORIZER_FILE = "text_vectorizer.json"
 NEIGHBOURS_FILE = "neighbours.npz"  # the neighbour memory's arrays (no pickle)
+MEMORY_POSTS_FILE = "memory_posts.json"  # the remembered posts' captions and photo paths
 SEGMENTER_FILE = "hashtag_words.json"  # caption task with hashtag_words: how tags split
 WORK_DIR = "training"             # checkpoints of an unfinished training (for --resume)
 LOG_FILE = "training_log.csv"

@@ -1,21 +1,25 @@
-"""A neighbour memory: the training posts' own encodings, voted at prediction time.
+"""A neighbour memory: the training posts, voted at prediction time.
 
 Retrieval-augmented decoding in the manner of kNN-LM (Khandelwal et al., ICLR 2020): after
 training, the network's fused encoding of every training post (the decoder's first state)
-is kept with that post's hashtags. A new post's encoding finds its `neighbors` nearest
-training posts by cosine similarity; each votes for its tags with its similarity, and the
-vote, as a distribution over hashtags, is mixed into the decoder's:
+is kept with that post's hashtags, its caption's TF-IDF word vector
+(`amnn.model.word_bags`) and its photo's pooled encoder features (`amnn.model.photo_keys`).
+A new post finds its `neighbors` nearest training posts by a similarity that mixes three
+views, each a cosine:
+
+    similarity = text_share * words + photo_share * photo
+                 + (1 - text_share - photo_share) * encoding
+
+Each neighbour votes for its tags with its similarity, and the vote, as a distribution over
+hashtags, is mixed into the decoder's:
 
     p(tag) = (1 - weight) * softmax(decoder logits) + weight * vote(tag)
 
-The vote keeps what nearest neighbours are good at (near-copies, place names, tags seen two
-or three times) while the network generalises. Because the encoding blurs exact words, the
-similarity can also take the captions' TF-IDF word vectors into account
-(`amnn.model.word_bags`):
-
-    similarity = (1 - text_share) * cos(encodings) + text_share * cos(TF-IDF word vectors)
- It is stored as plain arrays in the model
-folder (`neighbours.npz`, read with `allow_pickle=False`).
+The vote keeps what nearest neighbours are good at (near-copies, place names, the photo of
+one event) while the network generalises. The shares, `neighbors` and `weight` are chosen
+for each model when it is trained, on posts held out from training
+(`amnn.train.mix_choice`). It is stored as plain arrays in the model folder
+(`neighbours.npz`, read with `allow_pickle=False`).
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import tensorflow as tf
 
 from amnn.data.vocabulary import PAD, UNK
 from amnn.inputs.encoding import EncodedPosts, input_batches
+from amnn.model.photo_keys import PhotoKeys
 from amnn.model.word_bags import WordBags
 
 
@@ -50,7 +55,7 @@ def pad_tag_rows(tag_ids: list[list[int]]) -> np.ndarray:
 
 
 class NeighbourMemory:
-    """Training encodings and their hashtags; votes for the tags of a query's neighbours.
+    """Training posts and their hashtags; votes for the tags of a query's neighbours.
 
     Args:
         keys: float array (N, D). The fused encodings of the N training posts.
@@ -60,6 +65,8 @@ class NeighbourMemory:
         weight: float in [0, 1]. The vote's share of the mixed distribution.
         words: WordBags or None. The training captions' word vectors (text models only).
         text_share: float in [0, 1]. The word vectors' share of the similarity.
+        photos: PhotoKeys or None. The training photos' pooled features (photo models only).
+        photo_share: float in [0, 1]. The photos' share of the similarity.
 
     Example:
         >>> memory = NeighbourMemory(np.eye(3), pad_tag_rows([[4], [5], [4, 6]]),
@@ -71,23 +78,31 @@ class NeighbourMemory:
 
     def __init__(self, keys: np.ndarray, tags: np.ndarray, tag_vocab_size: int,
                  neighbors: int, weight: float, words: WordBags | None = None,
-                 text_share: float = 0.0):
+                 text_share: float = 0.0, photos: PhotoKeys | None = None,
+                 photo_share: float = 0.0):
         if len(keys) != len(tags) or len(keys) == 0:
             raise ValueError(f"need one tag row per key and at least one key, got "
                              f"{len(keys)} keys and {len(tags)} tag rows")
-        if not (0.0 <= weight <= 1.0 and 0.0 <= text_share <= 1.0) or neighbors < 1:
-            raise ValueError(f"weight and text_share must be in [0, 1] and neighbors >= 1, "
-                             f"got {weight}, {text_share}, {neighbors}")
-        if words is not None and words.rows.shape[0] != len(keys):
-            raise ValueError(f"need one caption row per key, got {words.rows.shape[0]} rows "
-                             f"for {len(keys)} keys")
+        text_share = float(text_share) if words is not None else 0.0
+        photo_share = float(photo_share) if photos is not None else 0.0
+        if not (0.0 <= weight <= 1.0 and 0.0 <= text_share and 0.0 <= photo_share
+                and text_share + photo_share <= 1.0 + 1e-6) or neighbors < 1:
+            raise ValueError(f"weight must be in [0, 1], the shares in [0, 1] with a sum of "
+                             f"at most 1, and neighbors >= 1, got {weight}, {text_share}, "
+                             f"{photo_share}, {neighbors}")
+        for name, view in (("caption", words), ("photo", photos)):
+            rows = None if view is None else (view.rows.shape[0] if name == "caption"
+                                               else len(view))
+            if rows is not None and rows != len(keys):
+                raise ValueError(f"need one {name} row per key, got {rows} rows for "
+                                 f"{len(keys)} keys")
         self.keys = _unit_rows(np.asarray(keys, np.float32))
         self.tags = np.asarray(tags, np.int32)
         self.tag_vocab_size = int(tag_vocab_size)
         self.neighbors = min(int(neighbors), len(self.keys))
         self.weight = float(weight)
-        self.words = words
-        self.text_share = float(text_share) if words is not None else 0.0
+        self.words, self.text_share = words, text_share
+        self.photos, self.photo_share = photos, photo_share
         self._keys = tf.constant(self.keys)
         self._tags = tf.constant(self.tags)
         rows, slots = np.nonzero(self.tags > UNK)  # (N, V): which post carries which tag
@@ -95,29 +110,50 @@ class NeighbourMemory:
             np.stack([rows, self.tags[rows, slots]], axis=1).astype(np.int64),
             tf.ones(len(rows)), (len(self.tags), self.tag_vocab_size)))
 
-    def similarity(self, queries, text_ids=None) -> tf.Tensor:
-        """Encodings (B, D) and padded caption ids (B, L) -> similarity (B, N) to every key."""
-        queries = tf.math.l2_normalize(tf.cast(queries, tf.float32), axis=-1)
-        similarity = tf.matmul(queries, self._keys, transpose_b=True)
-        if self.text_share > 0.0 and text_ids is not None:
-            similarity = ((1.0 - self.text_share) * similarity
-                          + self.text_share * self.words.similarity(text_ids))
-        return similarity
+    @property
+    def encoding_share(self) -> float:
+        """The network encoding's share of the similarity (what the other views leave)."""
+        return max(0.0, 1.0 - self.text_share - self.photo_share)
 
-    def vote(self, queries, text_ids=None, given=None) -> tf.Tensor:
-        """Encodings (B, D) [and caption ids] -> the neighbours' tag distribution (B, V).
+    def views(self, queries, text_ids=None, image_regions=None) -> dict[str, tf.Tensor]:
+        """Each view's cosine (B, N) to every key: "encoding", and "words" / "photo" when
+        the memory and the query both have them."""
+        queries = tf.math.l2_normalize(tf.cast(queries, tf.float32), axis=-1)
+        views = {"encoding": tf.matmul(queries, self._keys, transpose_b=True)}
+        if self.words is not None and text_ids is not None:
+            views["words"] = self.words.similarity(text_ids)
+        if self.photos is not None and image_regions is not None:
+            views["photo"] = self.photos.similarity(image_regions)
+        return views
+
+    def similarity(self, queries, text_ids=None, image_regions=None) -> tf.Tensor:
+        """Encodings (B, D), caption ids (B, L), photos (B, R, C) -> similarity (B, N)."""
+        views = self.views(queries, text_ids, image_regions)
+        shares = {"encoding": self.encoding_share, "words": self.text_share,
+                  "photo": self.photo_share}
+        return tf.add_n([shares[name] * view for name, view in views.items()])
+
+    def nearest(self, queries, text_ids=None, given=None,
+                image_regions=None) -> tuple[tf.Tensor, tf.Tensor]:
+        """(similarities (B, k), rows (B, k)) of each query's voting neighbours, nearest first.
 
         `given` (B, V) bool marks the tags each post's user already wrote: then only training
         posts that carry one of them vote, the nearest first (a co-occurrence vote weighted
-        by similarity), unless no training post carries any.
+        by similarity), unless no training post carries any. A neighbour with a negative
+        similarity votes with 0.
         """
-        similarity = self.similarity(queries, text_ids)
+        similarity = self.similarity(queries, text_ids, image_regions)
         if given is not None:
             similarity = self._towards_given(similarity, given)
         near, rows = tf.math.top_k(similarity, k=self.neighbors)
+        return tf.maximum(near, 0.0), rows
+
+    def vote(self, queries, text_ids=None, given=None, image_regions=None) -> tf.Tensor:
+        """Encodings (B, D) [and captions, photos] -> the neighbours' tag distribution (B, V)."""
+        near, rows = self.nearest(queries, text_ids, given, image_regions)
         votes = tf.gather(self._tags, rows)  # (B, k, T)
         # A neighbour votes with its similarity; padding slots vote for PAD, masked below.
-        strength = tf.broadcast_to(tf.maximum(near, 0.0)[:, :, None], tf.shape(votes))
+        strength = tf.broadcast_to(near[:, :, None], tf.shape(votes))
         flat = tf.reshape(votes, (tf.shape(votes)[0], -1))
         counts = tf.math.bincount(flat, weights=tf.reshape(strength, tf.shape(flat)),
                                   minlength=self.tag_vocab_size,
@@ -138,34 +174,67 @@ class NeighbourMemory:
 
     def mix(self, logits, vote) -> tf.Tensor:
         """Decoder logits (B, V) and a vote (B, V) -> log of the mixed distribution (B, V)."""
-        mixed = (1.0 - self.weight) * tf.nn.softmax(logits, axis=-1) + self.weight * vote
-        return tf.math.log(mixed + 1e-12)
+        return tf.math.log(mix_distributions(tf.nn.softmax(logits, axis=-1), vote,
+                                             self.weight) + 1e-12)
 
     def with_settings(self, neighbors: int | None = None, weight: float | None = None,
-                      text_share: float | None = None) -> "NeighbourMemory":
-        """The same memory with other `neighbors`, `weight` or `text_share` (None: kept)."""
+                      text_share: float | None = None,
+                      photo_share: float | None = None) -> "NeighbourMemory":
+        """The same memory with other settings (None: kept).
+
+        Changing one share alone keeps the other and gives the encoding what is left; a
+        share that would make the two sum above 1 lowers the other one to fit.
+        """
+        text = self.text_share if text_share is None else float(text_share)
+        photo = self.photo_share if photo_share is None else float(photo_share)
+        if text + photo > 1.0:  # the share the caller named wins
+            photo, text = (1.0 - text, text) if text_share is not None else (photo, 1.0 - photo)
         return NeighbourMemory(self.keys, self.tags, self.tag_vocab_size,
                                self.neighbors if neighbors is None else neighbors,
                                self.weight if weight is None else weight, self.words,
-                               self.text_share if text_share is None else text_share)
+                               text, self.photos, photo)
+
+    def settings(self) -> dict:
+        """The mix this memory applies, as plain numbers.
+
+        Example:
+            >>> NeighbourMemory(np.eye(2), pad_tag_rows([[4], [5]]), 6, 1, 0.5).settings()
+            {'neighbors': 1, 'weight': 0.5, 'text_share': 0.0, 'photo_share': 0.0}
+        """
+        return {"neighbors": self.neighbors, "weight": self.weight,
+                "text_share": self.text_share, "photo_share": self.photo_share}
 
     def save(self, path: os.PathLike) -> None:
-        """Write the arrays (and k, weight) to an .npz file."""
+        """Write the arrays (and the settings) to an .npz file."""
         with open(path, "wb") as handle:
             words = self.words.arrays() if self.words is not None else {}
+            photos = self.photos.arrays() if self.photos is not None else {}
             np.savez(handle, keys=self.keys.astype(np.float16), tags=self.tags,
                      tag_vocab_size=self.tag_vocab_size, neighbors=self.neighbors,
-                     weight=self.weight, text_share=self.text_share, **words)
+                     weight=self.weight, text_share=self.text_share,
+                     photo_share=self.photo_share, **words, **photos)
 
     @classmethod
     def load(cls, path: os.PathLike, **settings) -> "NeighbourMemory":
         """Read `save`'s file (no pickle); `settings` as in `with_settings` override it."""
         with np.load(path, allow_pickle=False) as arrays:
             words = WordBags.from_arrays(arrays) if "word_idf" in arrays else None
+            photos = PhotoKeys.from_arrays(arrays) if "photo_keys" in arrays else None
+            photo_share = float(arrays["photo_share"]) if "photo_share" in arrays else 0.0
             memory = cls(arrays["keys"], arrays["tags"], int(arrays["tag_vocab_size"]),
                          int(arrays["neighbors"]), float(arrays["weight"]), words,
-                         float(arrays["text_share"]))
+                         float(arrays["text_share"]), photos, photo_share)
         return memory.with_settings(**settings)
+
+
+def mix_distributions(network, vote, weight: float):
+    """(1 - weight) * the network's distribution + weight * the vote (arrays or tensors).
+
+    Example:
+        >>> mix_distributions(np.array([0.8, 0.2]), np.array([0.0, 1.0]), 0.25).tolist()
+        [0.6000000000000001, 0.4]
+    """
+    return (1.0 - weight) * network + weight * vote
 
 
 def encode_for_memory(network, encoded: EncodedPosts, features: np.ndarray | None,
@@ -184,16 +253,22 @@ def encode_for_memory(network, encoded: EncodedPosts, features: np.ndarray | Non
 
 def build_neighbour_memory(network, encoded: EncodedPosts, features: np.ndarray | None,
                            tag_vocab_size: int, neighbors: int, weight: float,
-                           word_vocab_size: int | None = None,
-                           text_share: float = 0.0) -> NeighbourMemory:
-    """A memory of encoded training posts (with targets): encodings, captions, known tags.
+                           word_vocab_size: int | None = None, text_share: float = 0.0,
+                           photo_share: float = 0.0,
+                           keys: np.ndarray | None = None) -> NeighbourMemory:
+    """A memory of encoded training posts (with targets): encodings, captions, photos, tags.
 
     The captions' word vectors are kept when the posts have text and `word_vocab_size` is
-    given.
+    given; the photos' pooled features when they have photos. `keys`: the posts' encodings
+    when already computed (`encode_for_memory`).
     """
     tags = [[t for t in target if t > UNK] for target in encoded.targets]
-    words = None
+    words = photos = None
     if encoded.text_ids is not None and word_vocab_size:
         words = WordBags.fit(encoded.text_ids, word_vocab_size)
-    return NeighbourMemory(encode_for_memory(network, encoded, features), pad_tag_rows(tags),
-                           tag_vocab_size, neighbors, weight, words, text_share)
+    if encoded.image_rows is not None and features is not None:
+        photos = PhotoKeys.from_features(features, encoded.image_rows)
+    if keys is None:
+        keys = encode_for_memory(network, encoded, features)
+    return NeighbourMemory(keys, pad_tag_rows(tags), tag_vocab_size, neighbors, weight,
+                           words, text_share, photos, photo_share)

@@ -33,7 +33,9 @@ class DecodedPost:
 
     ids, probabilities: (top_k,). region_weights: (top_k, R) or None (no photo used).
     word_ids: the caption's word ids as the model saw them (None: no text branch);
-    word_weights: (top_k, len(word_ids)) or None.
+    word_weights: (top_k, len(word_ids)) or None. network_probabilities, vote_probabilities
+    (top_k,), vote_weight, neighbour_rows and neighbour_similarities (n,): what each
+    probability is made of (`amnn.model.decoding_explain`).
     """
 
     ids: np.ndarray
@@ -42,6 +44,11 @@ class DecodedPost:
     word_ids: list[int] | None
     word_weights: np.ndarray | None
     shared_step: bool
+    network_probabilities: np.ndarray | None = None
+    vote_probabilities: np.ndarray | None = None
+    vote_weight: float = 0.0
+    neighbour_rows: np.ndarray | None = None
+    neighbour_similarities: np.ndarray | None = None
 
 
 class HashtagPredictor:
@@ -58,8 +65,9 @@ class HashtagPredictor:
             caption alone). `bad_images` counts them over every `predict` call.
         memory: optional bool. Mix in the model's neighbour memory (None: as trained).
         max_photo_pixels: optional int. This machine's pixel limit (None: the model's).
-        memory_neighbors, memory_weight, memory_text_share: optional overrides of the
-            memory's settings (`amnn.model.neighbours.NeighbourMemory`).
+        memory_neighbors, memory_weight, memory_text_share, memory_photo_share: optional
+            overrides of the mix chosen when the model was trained
+            (`amnn.model.neighbours.NeighbourMemory`).
 
     Example:
         >>> predictor = HashtagPredictor(load_model_folder("models/demo"))   # doctest: +SKIP
@@ -74,7 +82,8 @@ class HashtagPredictor:
                  memory_neighbors: int | None = None,
                  memory_weight: float | None = None,
                  memory_text_share: float | None = None,
-                 max_photo_pixels: int | None = None):
+                 max_photo_pixels: int | None = None,
+                 memory_photo_share: float | None = None):
         self.trained = trained
         self.config = machine_config(trained.config, cache_dir, encoder_weights, on_bad_image,
                                      max_photo_pixels)
@@ -82,11 +91,11 @@ class HashtagPredictor:
         self.bad_images = BadImageTally()
         # Given tags outside the vocabulary, over every `predict` call (one note per file).
         self.unknown_given = UnknownGivenTally()
-        # The neighbour memory as the model was trained to use it, unless told otherwise.
+        # The neighbour memory with the mix chosen when trained, unless told otherwise.
         neighbours = trained.neighbours
         if neighbours is not None and (trained.config.memory if memory is None else memory):
             neighbours = neighbours.with_settings(memory_neighbors, memory_weight,
-                                                  memory_text_share)
+                                                  memory_text_share, memory_photo_share)
         else:
             neighbours = None
         self.decoder = BatchDecoder(trained.network, len(trained.hashtag_vocab),
@@ -197,9 +206,17 @@ def _decoded_post(explained, row: int, text_ids, index: int, has_photo: bool) ->
         word_weights = explained.word_weights[row][:, :len(words)]
     # A post without its photo attended over the blank row: nothing to show.
     regions = explained.region_weights
+
+    def row_of(array):
+        return None if array is None else array[row]
+
     return DecodedPost(explained.ids[row], explained.probabilities[row],
                        regions[row] if regions is not None and has_photo else None,
-                       words, word_weights, explained.shared_step)
+                       words, word_weights, explained.shared_step,
+                       row_of(explained.network_probabilities),
+                       row_of(explained.vote_probabilities), explained.vote_weight,
+                       row_of(explained.neighbour_rows),
+                       row_of(explained.neighbour_similarities))
 
 
 def machine_config(trained, cache_dir, encoder_weights, on_bad_image: str, max_photo_pixels):

@@ -6,7 +6,8 @@ optimizer state and epoch, plus the best weights so far), so `--resume` continue
 interrupted run where it stopped; it is removed once the folder is complete. With validation
 posts, the epoch kept is the one whose recommendations ranked best (`amnn.train.ranking_stop`).
 After training, the network encodes every training post once more for the neighbour memory
-(`amnn.model.neighbours`) that prediction mixes in.
+(`amnn.model.neighbours`), and the mix of network and memory that prediction uses is chosen
+on the validation posts (`amnn.train.mix_choice`).
 
 With a tf.distribute strategy (`amnn.train.distribution.make_strategy`) the model is built in its
 scope and `config.batch_size` is per replica; Keras splits each global batch across replicas.
@@ -29,17 +30,16 @@ import tensorflow as tf
 
 from amnn.data.vocabulary import PAD
 from amnn.errors import AMNNError
-from amnn.inputs.encoding import join_posts
 from amnn.inputs.pipeline import make_dataset
 from amnn.jsonio import read_json, write_json
 from amnn.model.folder import TrainedAMNN, save_model_folder
 from amnn.model.folder_names import CURVES_FILE, LOG_FILE, WORK_DIR
 from amnn.model.losses import make_tag_loss
-from amnn.model.neighbours import build_neighbour_memory
 from amnn.model.network import AMNNNetwork, build_amnn
 from amnn.train.curves import plot_training_curves
 from amnn.train.distribution import global_batch_size, strategy_name
 from amnn.train.epoch_log import EpochLine
+from amnn.train.memory_building import remember_and_choose
 from amnn.train.preparation import PreparedData
 from amnn.train.ranking_stop import RANKING_METRIC, ValidationRanking
 from amnn.train.worker_loop import train_on_workers, uses_worker_loop, worker_folder
@@ -246,16 +246,13 @@ def _train_into(data: PreparedData, out: Path, resume: bool, verbose, strategy, 
                "strategy": strategy_name(strategy) if strategy is not None else None,
                "replicas": active.num_replicas_in_sync,
                "global_batch_size": batch}
-    neighbours = None
-    if config.memory:  # the trained network's own encodings of the training posts
-        remembered = join_posts(data.train, data.val) if validation_in_memory else data.train
-        neighbours = build_neighbour_memory(
-            AMNNNetwork.from_model(model, config), remembered, data.features, len(data.vocab),
-            config.memory_neighbors, config.memory_weight,
-            data.sizes.word_vocab_size if config.include_text else None,
-            config.memory_text_share)
+    neighbours, posts, extra = None, None, {"training": dict(summary)}
+    if config.memory:  # the memory, and the mix of network and vote chosen for this model
+        neighbours, choice, posts = remember_and_choose(model, data, validation_in_memory)
+        summary["mix"] = extra["mix"] = choice.to_json()
+        summary["mix_line"] = choice.line()
     save_model_folder(out, TrainedAMNN(model, config, data.vocab, data.vectorizer, data.sizes,
-                                       neighbours), extra={"training": summary})
+                                       neighbours, memory_posts=posts), extra=extra)
     finish_folder(out)
     return summary
 

@@ -35,6 +35,9 @@ class PreparedData:
     val: EncodedPosts
     features: Optional[np.ndarray]
     sizes: ModelSizes
+    # Each kept post's (caption, photo path), row for row with `train` and `val`.
+    train_sources: Optional[list] = None
+    val_sources: Optional[list] = None
 
 
 def prepare(config: AMNNConfig, train: Posts, val: Posts, progress: bool = True) -> PreparedData:
@@ -59,8 +62,10 @@ def prepare(config: AMNNConfig, train: Posts, val: Posts, progress: bool = True)
     if config.include_image:
         table = photo_table(list(train.image_paths) + list(val.image_paths), config, progress)
         features, rows = table.features, (table.rows[: len(train)], table.rows[len(train):])
-    encoded_train, dropped_train = keep_learnable(encode_posts(train, config, vectorizer, vocab, rows[0]))
-    encoded_val, dropped_val = keep_learnable(encode_posts(val, config, vectorizer, vocab, rows[1]))
+    full_train = encode_posts(train, config, vectorizer, vocab, rows[0])
+    full_val = encode_posts(val, config, vectorizer, vocab, rows[1])
+    (encoded_train, dropped_train), (encoded_val, dropped_val) = map(keep_learnable,
+                                                                     (full_train, full_val))
     if len(encoded_train) == 0:
         raise DataError(str(train.csv_path),
                         f"no training post has a hashtag seen at least {config.min_tag_count} "
@@ -76,6 +81,20 @@ def prepare(config: AMNNConfig, train: Posts, val: Posts, progress: bool = True)
     word_vocab = vectorizer.vocab_size if vectorizer else 2
     feature_shape = tuple(encoder_feature_shape(config.encoder))
     return PreparedData(config, vectorizer, vocab, encoded_train, encoded_val, features,
-                        ModelSizes(word_vocab, len(vocab), feature_shape))
+                        ModelSizes(word_vocab, len(vocab), feature_shape),
+                        kept_sources(train, full_train), kept_sources(val, full_val))
+
+
+def kept_sources(posts: Posts, encoded: EncodedPosts) -> list[tuple[str, str]]:
+    """(caption, photo path) of the posts `keep_learnable` keeps, in their order.
+
+    Example:
+        >>> posts = Posts.from_rows("p.csv", ["tweets", "hashtags"], [["a", "x"], ["b", "y"]],
+        ...                         [2, 3])
+        >>> kept_sources(posts, EncodedPosts(None, None, [[5, 2], [2]]))
+        [('a', '')]
+    """
+    return [(posts.texts[i], posts.image_paths[i]) for i, target in enumerate(encoded.targets)
+            if len(target) > 1]
 
 

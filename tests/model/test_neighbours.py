@@ -174,3 +174,47 @@ def test_text_share_blends_word_and_encoding_similarity(tmp_path):
     np.testing.assert_allclose(loaded.similarity(np.array([[1.0, 0.0]]), text_ids).numpy(),
                                memory.similarity(np.array([[1.0, 0.0]]), text_ids).numpy(),
                                atol=1e-3)
+
+
+def test_photo_share_finds_the_posts_of_the_same_photo(tmp_path):
+    from amnn.model.photo_keys import PhotoKeys
+
+    regions = np.zeros((3, 4, 2), np.float32)
+    regions[0, :, 0], regions[1, :, 1], regions[2, :, :] = 1.0, 1.0, 1.0
+    photos = PhotoKeys.from_features(regions, np.array([0, 1, 1, 2]))  # posts 1, 2 share
+    base = _memory()
+    memory = NeighbourMemory(base.keys, base.tags, 8, 2, 1.0, photos=photos, photo_share=1.0)
+    query = regions[[1]]  # the photo of posts 1 and 2; its encoding points at post 0
+    similarity = memory.similarity(np.array([[1.0, 0.0]]), image_regions=query).numpy()[0]
+    np.testing.assert_allclose(similarity, [0.0, 1.0, 1.0, 1 / np.sqrt(2)], atol=1e-6)
+    vote = memory.vote(np.array([[1.0, 0.0]]), image_regions=query).numpy()[0]
+    assert vote[6] > 0 and vote[4] > 0 and vote[5] == 0.0  # posts 1 (tag 6) and 2 (tag 4)
+    memory.save(tmp_path / "n.npz")
+    loaded = NeighbourMemory.load(tmp_path / "n.npz")
+    assert (loaded.photo_share, loaded.encoding_share) == (1.0, 0.0)
+    np.testing.assert_allclose(
+        loaded.vote(np.array([[1.0, 0.0]]), image_regions=query).numpy()[0], vote, atol=1e-3)
+
+
+def test_a_post_without_its_photo_is_similar_to_no_photo():
+    from amnn.model.photo_keys import PhotoKeys
+
+    photos = PhotoKeys.from_features(np.ones((1, 4, 2), np.float32), np.array([0, 0]))
+    blank = np.zeros((1, 4, 2), np.float32)  # a "text-only" post's blank feature row
+    np.testing.assert_array_equal(photos.similarity(blank).numpy(), [[0.0, 0.0]])
+
+
+def test_shares_that_would_sum_above_one_are_refused_or_fitted():
+    from amnn.model.photo_keys import PhotoKeys
+    from amnn.model.word_bags import WordBags
+
+    base = _memory()
+    words = WordBags.fit([[2], [3], [4], [5]], vocab_size=8)
+    photos = PhotoKeys.from_features(np.ones((1, 4, 2), np.float32), np.zeros(4, int))
+    with pytest.raises(ValueError, match="sum of at most 1"):
+        NeighbourMemory(base.keys, base.tags, 8, 2, 1.0, words, 0.75, photos, 0.5)
+    memory = NeighbourMemory(base.keys, base.tags, 8, 2, 1.0, words, 0.5, photos, 0.25)
+    # The share a user names wins; the other gives way, the encoding gets the rest.
+    changed = memory.with_settings(photo_share=0.75)
+    assert (changed.text_share, changed.photo_share) == (0.25, 0.75)
+    assert memory.with_settings(text_share=0.2).settings()["photo_share"] == 0.25
