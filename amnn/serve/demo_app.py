@@ -3,9 +3,9 @@
 `DemoRecommender.recommend` takes what the page sends (a photo path or None, a caption, the
 tags the user already wrote, how many tags to show), checks it, builds a one-row `Posts`
 exactly as predict.py would read it from a CSV, and asks the project's own predictor
-(through `amnn.serve.explain.explain_posts`) for the tags, their probabilities and the
-attention weights, which `amnn.serve.explain_drawing.draw_explanation` turns into an
-overlay image. A bad input raises `DemoInputError` with a message meant for the page; the
+(through `amnn.serve.explain.explain_posts`) for the tags, their probabilities, what the
+network and the neighbours' vote each gave them, the posts that voted and the network's
+attention, which `amnn.serve.explain_drawing.draw_explanation` turns into one picture. A bad input raises `DemoInputError` with a message meant for the page; the
 page itself (Gradio) is `amnn.serve.demo_page`, and `python scripts/demo.py` (`amnn.cli.demo`) serves it.
 
 Nothing heavy is imported with this module (TensorFlow, the model, Gradio): `pytest
@@ -52,7 +52,8 @@ class DemoResult:
     Args:
         scores: dict. Hashtag ('#cat') -> probability, best first (a gr.Label value).
         tags: list[str]. The recommended tags, best first, without '#'.
-        overlay: str or None. The attention overlay image's path.
+        overlay: str or None. The explanation picture's path (the mix, the voters and,
+            where the network had a share, its attention over the photo and the words).
         hashtags: str. The tags as one line to copy: '#cat #pets'.
         note: str. Anything the user should know about this answer ('' when nothing).
     """

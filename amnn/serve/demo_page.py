@@ -27,9 +27,12 @@ from amnn.serve.demo_app import NOT_A_PHOTO, DemoInputError
 
 TITLE = "AMNN hashtag recommender"
 INTRO = ("Upload a photo (or pick an example below), write its caption, and get hashtags "
-         "ranked by the model with their probabilities. Tags you already have are never "
-         "recommended back; the model continues from them. The overlay shows where the "
-         "model looked in the photo and which caption words it read most.")
+         "ranked with their probabilities: the network's own, mixed with the vote of the "
+         "most similar training posts in the share this model chose when it was trained. "
+         "Tags you already have are never recommended back; the model continues from them. "
+         "The picture says what each tag is made of, which training posts voted for it, "
+         "and, where the network had a share, where it looked in the photo and which "
+         "caption words it read most.")
 MAX_TOP_K = 20
 # Uploads over this size are refused by Gradio before they reach the model.
 MAX_FILE_SIZE = "100mb"
@@ -125,7 +128,7 @@ def build_page(recommender, examples: list[list[str]] | None = None, top_k: int 
                                   interactive=False)
                 note = gr.Markdown(elem_id="note")
                 # No label: it would cover the overlay's own title.
-                overlay = gr.Image(label="Where the model looked", show_label=False,
+                overlay = gr.Image(label="Why these hashtags", show_label=False,
                                    type="filepath", interactive=False, elem_id="overlay")
         if examples:
             gr.Examples(examples, inputs=[photo, caption], label="Example posts")

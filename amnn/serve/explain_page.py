@@ -72,14 +72,43 @@ class ExplanationFolder:
         return [self.folder / name for name, _, _ in self.entries] + [path]
 
 
+def _tag_item(why: PostExplanation, index: int) -> str:
+    """One tag's list item: its probability, the network's and the vote's, its voters."""
+    tag, p = why.tags[index], why.probabilities[index]
+    parts = []
+    if why.network_probabilities is not None and why.network_decided:
+        parts.append(f"network {why.network_probabilities[index]:.1%}")
+    if why.vote_probabilities is not None and why.vote_weight > 0:
+        parts.append(f"vote {why.vote_probabilities[index]:.1%}")
+    voters = why.voters[index] if why.voters else []
+    voted = "".join(f"<li>{html.escape(v.caption) or '<i>(no caption)</i>'} "
+                    f"(similarity {v.similarity:.2f})</li>" for v in voters)
+    return (f'<li><span class="tag">#{html.escape(tag)}</span> {p:.1%}'
+            + (f" ({', '.join(parts)})" if parts else "")
+            + (f'<ul class="voters">{voted}</ul>' if voted else "") + "</li>")
+
+
+def _mix_note(why: PostExplanation) -> str:
+    """What decided this post's tags, in words."""
+    if why.vote_probabilities is None or why.vote_weight <= 0:
+        decided = "the network alone"
+    elif why.vote_weight >= 1:
+        return "the nearest training posts' vote alone decided these tags"
+    else:
+        decided = (f"the network ({1 - why.vote_weight:.0%}) and the nearest training "
+                   f"posts' vote ({why.vote_weight:.0%})")
+    step = ("all tags ranked from one network step: one attention map for all"
+            if why.shared_step else "each tag with the network's attention at its own step")
+    return f"decided by {decided}; {step}"
+
+
 def index_html(entries) -> str:
     """The page: one section per (png name, caption, PostExplanation)."""
     sections = []
     for number, (name, caption, why) in enumerate(entries, 1):
-        tags = "".join(f'<li><span class="tag">#{html.escape(tag)}</span> {p:.1%}</li>'
-                       for tag, p in zip(why.tags, why.probabilities)) or "<li>(none)</li>"
-        step = ("all tags ranked from one decoder step: one attention map for all"
-                if why.shared_step else "each tag with the attention of its own decoder step")
+        tags = "".join(_tag_item(why, index) for index in range(len(why.tags))) \
+            or "<li>(none)</li>"
+        step = _mix_note(why)
         sections.append(
             f'<section id="post-{number}"><h2>Post {number}</h2>\n'
             f'<p class="caption">{html.escape(caption) or "<i>(no caption)</i>"}</p>\n'
@@ -93,13 +122,15 @@ def index_html(entries) -> str:
 body {{ font-family: sans-serif; max-width: 60em; margin: 2em auto; padding: 0 1em; }}
 section {{ border-top: 1px solid #ccc; padding: 1em 0; }}
 img {{ max-width: 100%; }} .caption {{ font-style: italic; }}
-.tags li {{ display: inline; margin-right: 1.2em; }} .tags {{ padding: 0; }}
+.tags li {{ margin: 0.2em 0; }} .voters {{ color: #555; font-size: 90%; }}
 .tag {{ font-weight: bold; }} .note {{ color: #666; font-size: 90%; }}
 </style></head>
 <body><h1>Why these hashtags?</h1>
-<p>For each post: the tags recommended, with their probability, and where the model's
-decoder looked in the photo (heat map over the central square the image encoder sees)
-and in the caption (shaded words) when it chose them.</p>
+<p>For each post: the tags recommended, each with its probability and what it is made of:
+the network's own probability and the vote of the nearest training posts, mixed as the
+model chose when it was trained, with the posts that voted. Where the network had a share,
+the picture shows where it looked in the photo (heat map over the central square the image
+encoder sees) and in the caption (shaded words).</p>
 {body}
 </body></html>
 """

@@ -53,11 +53,50 @@ def test_explained_tags_are_predicts_tags(trained, memory, rank, given):
         np.testing.assert_allclose(why.word_weights.sum(axis=1), 1.0, atol=1e-5)
 
 
-def test_words_are_the_tokens_the_model_saw_unknown_ones_as_such(trained):
+def test_words_are_as_written_and_the_unknown_ones_are_marked(trained):
     predictor = HashtagPredictor(trained, progress=False)
     why = explain_posts(predictor, _posts(), top_k=2)
-    assert why[0].words == ["<unk>", "beach", "<unk>"]  # "beach" is the one seen twice
-    assert why[1].words == ["coffee", "in", "the", "morning"]
+    assert why[0].words == ["sunny", "beach", "day"]  # not "<unk>": the user's own words
+    assert why[0].known_words == [False, True, False]  # "beach" is the one seen twice
+    assert why[1].words == ["coffee", "in", "the", "morning"] and all(why[1].known_words)
+
+
+@pytest.mark.parametrize("rank", [True, False], ids=["rank", "greedy"])
+def test_each_probability_is_the_network_and_the_vote_in_the_chosen_mix(trained, rank):
+    """What an explanation says a tag is made of adds up to what decided it."""
+    explained = explain_posts(HashtagPredictor(trained, progress=False), _posts(), top_k=3,
+                              rank=rank)
+    for why in explained:
+        assert why.vote_weight == pytest.approx(0.4) and why.network_decided
+        mixed = [(1 - why.vote_weight) * n + why.vote_weight * v for n, v in
+                 zip(why.network_probabilities, why.vote_probabilities)]
+        np.testing.assert_allclose(mixed, why.probabilities, atol=1e-4)
+
+
+def test_the_voters_are_remembered_posts_carrying_the_tag(trained):
+    posts = {"captions": [f"training post {i}" for i in range(len(TAGS))],
+             "photos": [""] * len(TAGS)}
+    with_posts = dataclasses.replace(trained, memory_posts=posts)
+    explained = explain_posts(HashtagPredictor(with_posts, progress=False), _posts(), top_k=3)
+    shown = 0
+    for why in explained:
+        for tag, voters, vote in zip(why.tags, why.voters, why.vote_probabilities):
+            rows = [posts["captions"].index(v.caption) for v in voters]
+            assert all(tag in TAGS[row] for row in rows)  # each voter carries the tag
+            assert bool(voters) == (vote > 0)  # a tag with a vote has a voter to show
+            shown += len(voters)
+    assert shown > 0
+
+
+def test_without_the_networks_share_no_attention_is_drawn(trained, tmp_path):
+    vote_only = HashtagPredictor(trained, progress=False, memory_weight=1.0)
+    why = explain_posts(vote_only, _posts(), top_k=2)[0]
+    assert not why.network_decided
+    with_share = explain_posts(HashtagPredictor(trained, progress=False), _posts(), top_k=2)[0]
+    small = draw_explanation(why, None, "sunny beach day", tmp_path / "vote.png")
+    large = draw_explanation(with_share, None, "sunny beach day", tmp_path / "mix.png")
+    # The mix's picture holds the caption words' attention rows; the vote's does not.
+    assert Image.open(small).size[1] < Image.open(large).size[1]
 
 
 def test_a_stopping_greedy_list_keeps_one_probability_per_tag(trained):
