@@ -4,14 +4,13 @@
     python -m benchmarks.quality --seeds 1 --sets mediaeval   # a quicker look
 
 Reads `../shared/data` (or --data-root / $AMNN_SHARED_DATA): on `mediaeval` (train -> val)
-every baseline, on `tweeteval` (train -> val, no photos) the text baselines; on both, AMNN
-as `scripts/train.py --data TRAIN --out M` and `scripts/predict.py` give it with no other
-flag (the headline row), the same models decoded without the neighbour memory and tag
-after tag, and the ablations: no lexical branch, and the paper preset. Every setting is
-the defaults' (the memory setting they ship is the one `python -m benchmarks.tune` chose on
-folds of the training posts; this benchmark stops if they differ) or, for the baselines,
-the neighbours and text weight the folds chose (benchmarks/results/tune.json). Val only
-scores those choices. A `ceiling` row gives the most any recommender trained on those posts
+every baseline, on `tweeteval` and `korean` (train -> val, no photos) the text baselines;
+on each, AMNN as `scripts/train.py --data TRAIN --out M` and `scripts/predict.py` give it
+with no other flag (the headline row: the mix of network and neighbours' vote that each
+model chose on its own held-out training posts), the same models with the vote alone, the
+network alone (`--memory off`) and tag after tag, and the ablations: no lexical branch, and
+the paper preset. Every setting is the defaults' or, for the baselines, the neighbours and
+text weight the folds chose (benchmarks/results/tune.json). Val only scores those choices. A `ceiling` row gives the most any recommender trained on those posts
 can score (each val post's own true tags that training has). Baselines have no randomness,
 so they run once; AMNN runs once per seed.
 
@@ -46,7 +45,8 @@ from amnn.config import PRESETS, AMNNConfig  # noqa: E402
 # AMNN variants: config changes from the defaults, and decodings of each trained model
 # ("" = as predict.py decodes with no flag; the others cost seconds, not a training).
 AMNN_VARIANTS = {
-    "AMNN": ({}, {"": {}, " · memory off": {"memory": False},
+    "AMNN": ({}, {"": {}, " · vote alone": {"memory_weight": 1.0},
+                  " · memory off": {"memory": False},
                   " · sequence": {"rank": False},
                   " · sequence, memory off": {"rank": False, "memory": False}}),
     "AMNN lexical off": ({"lexical_text": False}, {"": {}}),
@@ -56,6 +56,7 @@ PLAN = {
     "mediaeval": {"baselines": ["popular", "text-knn", "image-knn", "multimodal-knn"],
                   "amnn": list(AMNN_VARIANTS)},
     "tweeteval": {"baselines": ["popular", "text-knn"], "amnn": list(AMNN_VARIANTS)},
+    "korean": {"baselines": ["popular", "text-knn"], "amnn": list(AMNN_VARIANTS)},
 }
 TUNE_RESULTS = ROOT / "benchmarks" / "results" / "tune.json"  # written by benchmarks.tune
 
@@ -78,26 +79,6 @@ def fold_choices(path: Path, data_set: str) -> dict:
     return {method: entry["settings"] for method, entry in results[data_set]["chosen"].items()}
 
 
-def check_shipped_memory(path: Path) -> None:
-    """Stop unless AMNNConfig's memory defaults are the setting the folds chose.
-
-    The headline row is the defaults; this keeps them and the tune results in step.
-    """
-    from benchmarks.tune_runs import MEMORY_GRID, memory_label
-
-    choice = json.loads(path.read_text(encoding="utf-8")).get("memory choice", {})
-    shipped = AMNNConfig()
-    ours = memory_label(shipped.memory_neighbors, shipped.memory_weight,
-                        shipped.memory_text_share)
-    if choice.get("candidate") != ours:
-        chosen = dict(zip((memory_label(*s) for s in MEMORY_GRID), MEMORY_GRID)).get(
-            choice.get("candidate"))
-        raise SystemExit(f"error: amnn/config.py ships {ours}, but the folds chose "
-                         f"{choice.get('candidate')} ({path}); set memory_neighbors, "
-                         f"memory_weight, memory_text_share to {chosen}, or rerun "
-                         "python -m benchmarks.tune")
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The benchmark's flags.
 
@@ -108,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data-root", type=Path,
                         default=Path(os.environ.get("AMNN_SHARED_DATA", ROOT.parent / "shared" / "data")),
-                        help="folder holding mediaeval/ and tweeteval/")
+                        help="folder holding mediaeval/, tweeteval/ and korean/")
     parser.add_argument("--sets", nargs="+", choices=sorted(PLAN), default=sorted(PLAN))
     parser.add_argument("--seeds", nargs="+", type=int, default=[1, 2, 3],
                         help="seeds of the headline AMNN (the defaults)")
@@ -154,7 +135,6 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     if missing_sets(args.data_root, args.sets):
         return 2
-    check_shipped_memory(args.tune)
     log = RunLog(args.work / "runs.jsonl", restart=args.restart)
     started = time.perf_counter()
     records, reused = [], 0.0

@@ -26,7 +26,8 @@ from benchmarks.quality_report import CEILING
 from benchmarks.script_training import train_as_train_py
 
 MAX_K = 5
-MEMORY_SETTINGS = ("memory", "memory_neighbors", "memory_weight", "memory_text_share")
+MEMORY_SETTINGS = ("memory", "memory_neighbors", "memory_weight", "memory_text_share",
+                   "memory_photo_share")
 
 
 @dataclass
@@ -107,7 +108,8 @@ def score_amnn(label: str, config: AMNNConfig, train: Posts, evaluation: Posts, 
         work: Path. A scratch folder for the model, removed afterwards.
         decodings: dict of name suffix -> options: `HashtagPredictor.predict`'s (`rank`,
             `beam_size`, `min_tags`) and the predictor's memory settings (`memory`,
-            `memory_neighbors`, `memory_weight`, `memory_text_share`).
+            `memory_neighbors`, `memory_weight`, `memory_text_share`,
+            `memory_photo_share`), which override the mix the model chose.
 
     Example:
         >>> runs = score_amnn("AMNN", AMNNConfig(seed=1), train, val, Path("/tmp/w"),
@@ -127,7 +129,8 @@ def score_amnn(label: str, config: AMNNConfig, train: Posts, evaluation: Posts, 
         predictions = predictor.predict(evaluation, top_k=MAX_K, **decoding)
         table = metrics_at_k(predictions, evaluation.hashtags, MAX_K)
         details = {"epochs_run": summary["epochs_run"], "train_seconds": round(trained_seconds, 1),
-                   "decode": options, "settings": changed_settings(config)}
+                   "decode": options, "settings": changed_settings(config),
+                   "mix": summary.get("mix")}
         runs.append(ScoredRun(label + suffix, config.seed, table,
                               trained_seconds + time.perf_counter() - begun, details))
     shutil.rmtree(folder, ignore_errors=True)

@@ -6,8 +6,8 @@
 For each data set, `SET/train` is cut into --folds folds by photo (`amnn.data.splits.
 photo_folds`: a photo and its copies never straddle folds). Every candidate is fitted on the
 other folds and scored on the held-out one: AMNN per setting group after every epoch, with
-sequence (greedy) and rank decoding; each baseline over its grid of neighbours and text
-weight. A candidate's score is the mean over folds of [P@1, R@5, A@5] of its top 5, and
+its own mix of network and vote chosen inside the fold, and the network alone in sequence
+(greedy) and rank decoding; each baseline over its grid of neighbours and text weight. A candidate's score is the mean over folds of [P@1, R@5, A@5] of its top 5, and
 the objective is the mean of those three. The best candidate of each method is its choice.
 `SET/val` is never read here: the quality benchmark scores each choice on it once.
 
@@ -44,9 +44,9 @@ AMNN_VARIANTS = {"defaults": {}, "lexical off": {"lexical_text": False},
 # In each run's key, so runs made under an older protocol never mix in. A run's key holds
 # the variant's changes, not AMNNConfig's defaults: change this string whenever a default
 # that training reads changes, or old runs are reused as if made with the new default.
-PROTOCOL = "train.py defaults, ranking stop, memory of all training posts"
+PROTOCOL = "train.py defaults, ranking stop, mix chosen per model on its stopping split"
 SETS = ("korean", "mediaeval", "tweeteval")
-NEIGHBOURS = (5, 10, 20, 40, 80, 160)  # up to the memory grid's largest k and beyond
+NEIGHBOURS = (5, 10, 20, 40, 80, 160)  # as the mix choice's grid, and 5 below it
 BASELINE_GRID = {
     "popular": [{}],
     "text-knn": [{"n_neighbors": k} for k in NEIGHBOURS],
@@ -72,8 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--folds", type=int, default=3)
     parser.add_argument("--variants", nargs="+", choices=list(AMNN_VARIANTS),
                         default=list(AMNN_VARIANTS),
-                        help="AMNN variants to train on the folds (the defaults choose the "
-                             "memory setting; the others are ablations)")
+                        help="AMNN variants to train on the folds (the defaults are the "
+                             "headline; the others are ablations)")
     parser.add_argument("--seed", type=int, default=1, help="AMNN's weights and shuffling")
     parser.add_argument("--work", type=Path, default=ROOT / "runs" / "tune")
     parser.add_argument("--docs", type=Path, default=ROOT / "docs")
@@ -139,17 +139,20 @@ def _fold_runs(data_set: str, train, folds, args, log: RunLog):
 def _amnn_candidate(variant: str, label: str):
     """(method, settings) of one way to decode one AMNN variant, or (None, None) to skip.
 
-    The defaults compete over the memory settings ("AMNN"); their memory-off and sequence
-    decodings, and the other variants at the defaults' decoding, are the ablation rows.
+    Each model chooses its own mix of network and vote when trained ("chosen mix", what
+    predict.py gives); the defaults' "AMNN" is that, and their vote-alone, memory-off and
+    sequence decodings, and the other variants' chosen mix, are the ablation rows.
+
+    Example:
+        >>> _amnn_candidate("defaults", "chosen mix"), _amnn_candidate("defaults", "vote alone")
+        (('AMNN', {}), ('AMNN vote alone', {}))
     """
-    if variant == "defaults" and label.startswith("memory k="):
-        return "AMNN", {"memory_setting": label}
     if variant == "defaults":
-        return f"AMNN {label}", {}
+        return ("AMNN", {}) if label == "chosen mix" else (f"AMNN {label}", {})
     if variant == "paper preset":  # the published decoding: greedy, no memory
         return ("AMNN paper preset", {}) if label == "memory off, sequence" else (None, None)
-    if label.startswith("memory k=") or label == "memory off":
-        return f"AMNN {variant}", {"memory_setting": label}
+    if label == "chosen mix":
+        return f"AMNN {variant}", {}
     return None, None
 
 
@@ -185,52 +188,15 @@ def _summary(entry: dict) -> dict:
                                         "epochs_run") if key in entry}
 
 
-def choose_memory(results: dict) -> dict:
-    """One memory setting for every set: the best mean ratio to each set's best baseline.
-
-    The defaults are one configuration, so the memory setting that `AMNNConfig` ships is the
-    candidate whose fold objective, divided by the best baseline's on the same set, is
-    highest on average over the sets. Each set's "AMNN" choice (and the lexical-off
-    ablation's) becomes that setting. Returns {"candidate", "ratios"}.
-
-    Example:
-        >>> entry = lambda method, label, o: {"method": method, "candidate": label,
-        ...     "settings": {}, "mean": [o] * 3, "objective": o}
-        >>> results = {"s": {"candidates": [entry("popular", "{}", 0.5),
-        ...     entry("AMNN", "a", 0.6), entry("AMNN", "b", 0.55)], "chosen": {}}}
-        >>> choose_memory(results)["candidate"]
-        'a'
-    """
-    ratios: dict[str, dict[str, float]] = {}
-    for data_set, result in results.items():
-        baselines = [c["objective"] for c in result["candidates"]
-                     if not c["method"].startswith("AMNN")]
-        for entry in result["candidates"]:
-            if entry["method"] == "AMNN" and baselines:
-                ratios.setdefault(entry["candidate"], {})[data_set] = round(
-                    entry["objective"] / max(baselines), 4)
-    complete = {label: r for label, r in ratios.items() if len(r) == len(results)}
-    best = max(complete, key=lambda label: sum(complete[label].values()))
-    for result in results.values():
-        for entry in result["candidates"]:
-            if entry["candidate"] == best and entry["method"] in ("AMNN", "AMNN lexical off",
-                                                                   "AMNN stop on val loss"):
-                result["chosen"][entry["method"]] = _summary(entry)
-    return {"candidate": best, "ratios": complete[best]}
-
-
 def markdown(results: dict, args) -> str:
     """The `tune` block of docs/BENCHMARKS.md: each method's choice per set."""
     lines = [f"Chosen by `python -m benchmarks.tune --folds {args.folds}` on {args.folds} folds "
              "of each set's training posts, grouped by photo; val was not read. Scores are "
              "means over folds of the held-out posts' top 5.", ""]
-    choice = results["memory choice"]
-    lines += [f"The neighbour memory's setting, one for every set: **{choice['candidate']}** "
-              "(the best mean ratio of AMNN's objective to the best baseline's: "
-              + ", ".join(f"{s} {r:.3f}" for s, r in choice["ratios"].items()) + ").", ""]
+    lines += ["AMNN's mix of network and neighbours' vote is not chosen here: every model "
+              "chooses its own on the posts it held out for early stopping "
+              "(`amnn/train/mix_choice.py`), inside each fold.", ""]
     for data_set, result in results.items():
-        if data_set == "memory choice":
-            continue
         lines += [f"**{data_set}** ({result['posts']} training posts)", "",
                   "| method | chosen | P@1 | R@5 | A@5 | objective | epochs (stopped) |",
                   "|---|---|---|---|---|---|---|"]
@@ -249,9 +215,8 @@ def main(argv=None) -> int:
         return 2
     log = RunLog(args.work / "runs.jsonl")
     previous = json.loads(args.results.read_text()) if args.results.is_file() else {}
-    previous.pop("memory choice", None)
+    previous.pop("memory choice", None)  # from before each model chose its own mix
     previous.update({data_set: tune_set(data_set, args, log) for data_set in args.sets})
-    previous["memory choice"] = choose_memory(previous)
     write_json(args.results, previous)
     replace_block(args.docs / "BENCHMARKS.md", "tune", markdown(previous, args))
     print(f"wrote {args.results} and the tune block of {args.docs / 'BENCHMARKS.md'}",

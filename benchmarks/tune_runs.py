@@ -15,7 +15,6 @@ import numpy as np
 
 from amnn.config import AMNNConfig
 from amnn.data.posts import Posts
-from amnn.data.vocabulary import BOS, UNK
 from amnn.evaluate.baselines import make_baseline
 from amnn.evaluate.metrics import metrics_at_k
 from amnn.inputs.encoding import padded_model_inputs
@@ -49,69 +48,34 @@ def decoded_scores(decoder: BatchDecoder, inputs: dict, held: Posts, vocab,
     return headline([vocab.decode(row) for row in ids], held.hashtags)
 
 
-# The neighbour memory's candidates: (neighbours, weight of the vote, caption words' share).
-MEMORY_GRID = [(k, w, t) for k in (20, 40, 80) for w in (0.5, 0.75, 1.0)
-               for t in (0.0, 0.5, 0.75, 1.0)]
-
-
-def memory_label(neighbors: int, weight: float, text_share: float) -> str:
-    """The candidate's name in the tables.
-
-    Example:
-        >>> memory_label(40, 0.75, 0.5)
-        'memory k=40 weight=0.75 text share=0.5'
-    """
-    return f"memory k={neighbors} weight={weight} text share={text_share}"
-
-
-def _first_steps(trained, inputs: dict):
-    """Per batch: (inputs, first decoder states, first-step logits) of the posts."""
-    network = trained.network
-    size = len(next(iter(inputs.values())))
-    for start in range(0, size, DECODE_BATCH):
-        batch = {name: value[start:start + DECODE_BATCH] for name, value in inputs.items()}
-        memory, state = network.encode(batch.get("text_ids"), batch.get("image_regions"))
-        previous = np.full((len(state), 1), BOS, "int32")
-        logits, _ = network.decode(previous, state, memory)
-        yield batch, state, logits[:, 0, :]
-
-
-def _ranked(steps, vocab, neighbours=None) -> list[list[str]]:
-    """Top-K tags by the (memory-mixed) first step, as `BatchDecoder`'s rank mode gives them."""
-    banned = np.arange(len(vocab)) <= UNK  # PAD, BOS, EOS, UNK: never recommended
-    rows = []
-    for batch, state, logits in steps:
-        if neighbours is not None:
-            logits = neighbours.mix(logits, neighbours.vote(state, batch.get("text_ids")))
-        scores = np.where(banned, -np.inf, np.asarray(logits))
-        rows.extend(np.argsort(-scores, axis=1, kind="stable")[:, :K])
-    return [vocab.decode(row) for row in rows]
-
-
 def amnn_fold_scores(changes: dict, seed: int, train: Posts, held: Posts,
                      work: Path) -> dict:
     """Train AMNN as `train.py --data TRAIN` does (with `changes`); score `held` many ways.
 
     The model stops early on a by-photo split of `train`, exactly like the defaults of
-    train.py; then the held-out posts are ranked by the first decoder step with the
-    memory off and with every `MEMORY_GRID` setting, and decoded tag after tag (sequence)
-    with the memory off. Returns {"epochs_run", "scores": {label: [P@1, R@5, A@5]}}.
+    train.py, and chooses its mix of network and neighbours' vote on that split
+    (`amnn.train.mix_choice`). The held-out posts are then ranked with that mix ("chosen
+    mix", what predict.py gives), with the vote alone (its weight 1), with the network
+    alone ("memory off"), and decoded tag after tag by the network alone. Returns
+    {"epochs_run", "mix", "scores": {label: [P@1, R@5, A@5]}}.
     """
     folder = work / "fold_model"
     summary = train_as_train_py(AMNNConfig(seed=seed, **changes), train, folder)
     trained = load_model_folder(folder)
     inputs = padded_model_inputs(held, trained.config, trained.vectorizer)
-    steps = list(_first_steps(trained, inputs))
-    vocab, truths = trained.hashtag_vocab, held.hashtags
-    scores = {"memory off": headline(_ranked(steps, vocab), truths)}
-    sequence = BatchDecoder(trained.network, len(vocab))
-    scores["memory off, sequence"] = decoded_scores(sequence, inputs, held, vocab, rank=False)
+    vocab, size = trained.hashtag_vocab, len(trained.hashtag_vocab)
+    network = trained.network
+    scores = {"memory off": decoded_scores(BatchDecoder(network, size), inputs, held, vocab,
+                                           rank=True),
+              "memory off, sequence": decoded_scores(BatchDecoder(network, size), inputs,
+                                                     held, vocab, rank=False)}
     if trained.neighbours is not None:
-        for setting in MEMORY_GRID:
-            scores[memory_label(*setting)] = headline(
-                _ranked(steps, vocab, trained.neighbours.with_settings(*setting)), truths)
+        for label, memory in (("chosen mix", trained.neighbours),
+                              ("vote alone", trained.neighbours.with_settings(weight=1.0))):
+            scores[label] = decoded_scores(BatchDecoder(network, size, neighbours=memory),
+                                           inputs, held, vocab, rank=True)
     shutil.rmtree(folder, ignore_errors=True)
-    return {"epochs_run": summary["epochs_run"], "scores": scores}
+    return {"epochs_run": summary["epochs_run"], "mix": summary.get("mix"), "scores": scores}
 
 
 def baseline_scores(name: str, options: dict, train: Posts, held: Posts) -> list[float]:

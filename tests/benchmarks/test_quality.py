@@ -42,11 +42,13 @@ def test_quality_benchmark_scores_every_method_and_resumes(tmp_path):
     result = json.loads((tmp_path / "results" / "quality.json").read_text(encoding="utf-8"))
     methods = result["results"]["mediaeval"]
     assert set(methods) == {"ceiling", "popular", "text-knn", "image-knn", "multimodal-knn", "AMNN",
-                            "AMNN · memory off", "AMNN · sequence",
+                            "AMNN · vote alone", "AMNN · memory off", "AMNN · sequence",
                             "AMNN · sequence, memory off", "AMNN lexical off",
                             "AMNN paper preset", "AMNN paper preset · rank"}
     assert methods["AMNN"]["seeds"] == [1, 2] and methods["popular"]["seeds"] == [0]
     assert methods["AMNN"]["settings"] == {}  # the headline row is the defaults
+    assert len(methods["AMNN"]["mixes"]) == 2  # what each seed's train.py chose is kept
+    assert {c["data_set"] for c in result["network_check"]} == {"mediaeval"}
     for entry in methods.values():
         assert 0.0 <= entry["mean"]["P@1"] <= 1.0 and entry["mean"]["A@5"] >= entry["mean"]["A@1"]
     # No method can score above the ceiling: a method over it would be a scoring bug.
