@@ -80,7 +80,7 @@ def recommend_in_browser(url: str, chromium: str, photo, caption: str,
                          screenshot: Path) -> tuple[list[str], str]:
     """Upload `photo`, type `caption`, press the button: (tags shown, the scores' text).
 
-    Saves a full-page screenshot once the attention overlay is shown.
+    Saves a full-page screenshot once the explanation picture is shown.
     """
     from playwright.sync_api import sync_playwright
 

@@ -25,7 +25,6 @@ if __name__ == "__main__" and not __package__:  # python benchmarks/NAME.py: run
 
 import argparse
 import json
-import os
 import shutil
 import sys
 import time
@@ -45,10 +44,8 @@ from amnn.train.preparation import prepare
 from benchmarks.report import replace_block
 from benchmarks.run_log import RunLog, missing_sets
 from benchmarks.script_training import train_as_train_py
-from benchmarks.tune import FOLD_SEED
+from benchmarks.tune import FOLD_SEED, SETS, add_fold_flags
 
-ROOT = Path(__file__).resolve().parents[1]
-SETS = ("korean", "mediaeval", "tweeteval")
 
 
 def _landscape(network, memory, encoded, features) -> dict[str, float]:
@@ -184,15 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
         3
     """
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data-root", type=Path, default=Path(os.environ.get(
-        "AMNN_SHARED_DATA", ROOT.parent / "shared" / "data")))
-    parser.add_argument("--sets", nargs="+", default=list(SETS))
-    parser.add_argument("--folds", type=int, default=3)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--work", type=Path, default=ROOT / "runs" / "mix_rules")
-    parser.add_argument("--docs", type=Path, default=ROOT / "docs")
-    parser.add_argument("--results", type=Path,
-                        default=ROOT / "benchmarks" / "results" / "mix_rules.json")
+    add_fold_flags(parser, "mix_rules")
     return parser
 
 
@@ -206,7 +195,7 @@ def main(argv=None) -> int:
         train = read_posts(args.data_root / data_set / "train")
         folds = []
         for fold, (fit, held) in enumerate(photo_folds(train, args.folds, FOLD_SEED)):
-            key = json.dumps([data_set, fold, args.seed, "mix rules v1"])
+            key = json.dumps([data_set, fold, args.seed, "mix rules v2: votes mixed per view"])
             if log.get(key) is None:
                 started = time.perf_counter()
                 log.add(key, fold_landscapes(train, fit, held, args.seed, args.work))

@@ -3,7 +3,8 @@
     python -m benchmarks.readme_images      # after the README's quick-start command
 
 - docs/images/explain_example.png: `scripts/predict.py --explain` on the first test_dataset
-  post (the photo with the decoder's attention, the caption's words shaded);
+  post (each tag's network and vote shares, the training posts that voted, the network's
+  attention over the photo and the caption's words);
 - docs/images/demo_page.png: `scripts/demo.py` in headless Chromium after uploading that
   post's photo and typing its caption (`benchmarks.demo_browser`).
 """

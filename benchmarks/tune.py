@@ -65,21 +65,27 @@ def build_parser() -> argparse.ArgumentParser:
         3
     """
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    add_fold_flags(parser, "tune")
+    parser.add_argument("--variants", nargs="+", choices=list(AMNN_VARIANTS),
+                        default=list(AMNN_VARIANTS),
+                        help="AMNN variants to train on the folds (the defaults are the "
+                             "headline; the others are ablations)")
+    return parser
+
+
+def add_fold_flags(parser: argparse.ArgumentParser, name: str) -> None:
+    """The flags of a benchmark on folds of the training posts; `name` names its scratch
+    folder (runs/NAME) and its results (benchmarks/results/NAME.json)."""
     parser.add_argument("--data-root", type=Path, default=Path(os.environ.get(
         "AMNN_SHARED_DATA", ROOT.parent / "shared" / "data")))
     parser.add_argument("--sets", nargs="+", default=list(SETS),
                         help="data set folders under --data-root")
     parser.add_argument("--folds", type=int, default=3)
-    parser.add_argument("--variants", nargs="+", choices=list(AMNN_VARIANTS),
-                        default=list(AMNN_VARIANTS),
-                        help="AMNN variants to train on the folds (the defaults are the "
-                             "headline; the others are ablations)")
     parser.add_argument("--seed", type=int, default=1, help="AMNN's weights and shuffling")
-    parser.add_argument("--work", type=Path, default=ROOT / "runs" / "tune")
+    parser.add_argument("--work", type=Path, default=ROOT / "runs" / name)
     parser.add_argument("--docs", type=Path, default=ROOT / "docs")
     parser.add_argument("--results", type=Path,
-                        default=ROOT / "benchmarks" / "results" / "tune.json")
-    return parser
+                        default=ROOT / "benchmarks" / "results" / f"{name}.json")
 
 
 def objective(scores: list[float]) -> float:

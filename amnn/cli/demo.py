@@ -6,7 +6,8 @@ Examples:
 
 The page takes a photo (upload one or pick an example post of --examples) and a caption,
 optionally the hashtags the post already has, and shows the recommended hashtags with
-their probabilities and where the model looked. Predictions are predict.py's (same model
+their probabilities and why: the network's and the neighbours' vote's share of each, the
+training posts that voted, and where the network looked. Predictions are predict.py's (same model
 folder, same settings from config.py). The server listens on 127.0.0.1 only and is never
 shared publicly; uploads, overlays and the photo feature cache live in a temporary folder
 removed when the server stops (--cache-dir keeps the features in a folder of yours).

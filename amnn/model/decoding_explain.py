@@ -10,8 +10,9 @@ call that picks the tags, so what it shows is what decided them, not a second op
 - vote_probabilities and vote_weight: its share of the neighbours' vote, and the vote's
   weight in the mix (None and 0.0 without a memory): probability = (1 - vote_weight) *
   network + vote_weight * vote.
-- neighbour_rows, neighbour_similarities (B, n): the remembered posts that voted, nearest
-  first, and how similar each is (None without a memory).
+- neighbour_rows, neighbour_similarities (B, n): the remembered posts that voted (each
+  view's neighbours in turn, a photo by its first post) and each one's weight, its
+  similarity times its view's share (None without a memory).
 - region_weights (B, K, R) and word_weights (B, K, L): the decoder's attention over the
   photo's regions and the caption's words at that step (padding words get 0).
 
@@ -88,8 +89,8 @@ def mix_parts(neighbours, batch, state, given, step_logits, vote, ids) -> dict:
     if vote is not None:
         parts["vote_probabilities"] = tf.stack(
             [chosen_values(vote, ids[:, k]) for k in range(len(step_logits))], axis=1)
-        near, rows = neighbours.nearest(state, batch.get("text_ids"), given=given,
-                                        image_regions=batch.get("image_regions"))
+        near, rows = neighbours.voters(state, batch.get("text_ids"), given=given,
+                                       image_regions=batch.get("image_regions"))
         parts["neighbour_rows"], parts["neighbour_similarities"] = rows, near
     return parts
 

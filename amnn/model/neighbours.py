@@ -4,14 +4,16 @@ Retrieval-augmented decoding in the manner of kNN-LM (Khandelwal et al., ICLR 20
 training, the network's fused encoding of every training post (the decoder's first state)
 is kept with that post's hashtags, its caption's TF-IDF word vector
 (`amnn.model.word_bags`) and its photo's pooled encoder features (`amnn.model.photo_keys`).
-A new post finds its `neighbors` nearest training posts by a similarity that mixes three
-views, each a cosine:
+Each view finds a new post's `neighbors` nearest items by its own cosine and they vote for
+their tags with their similarity (`amnn.model.votes`): the training posts by caption words
+and by encoding, the distinct training photos by photo (each with its posts' tag shares, so
+copies of a photo count once). The views' votes are mixed by their shares, as the
+multimodal-kNN baseline mixes its text and image votes:
 
-    similarity = text_share * words + photo_share * photo
-                 + (1 - text_share - photo_share) * encoding
+    vote = text_share * vote(words) + photo_share * vote(photo)
+           + (1 - text_share - photo_share) * vote(encoding)
 
-Each neighbour votes for its tags with its similarity, and the vote, as a distribution over
-hashtags, is mixed into the decoder's:
+and the vote, a distribution over hashtags, is mixed into the decoder's:
 
     p(tag) = (1 - weight) * softmax(decoder logits) + weight * vote(tag)
 
@@ -32,6 +34,7 @@ import tensorflow as tf
 from amnn.data.vocabulary import PAD, UNK
 from amnn.inputs.encoding import EncodedPosts, input_batches
 from amnn.model.photo_keys import PhotoKeys
+from amnn.model.votes import as_sparse_tensor, carrier_matrix, top_k_vote, towards_given
 from amnn.model.word_bags import WordBags
 
 
@@ -104,11 +107,13 @@ class NeighbourMemory:
         self.words, self.text_share = words, text_share
         self.photos, self.photo_share = photos, photo_share
         self._keys = tf.constant(self.keys)
-        self._tags = tf.constant(self.tags)
-        rows, slots = np.nonzero(self.tags > UNK)  # (N, V): which post carries which tag
-        self._carriers = tf.sparse.reorder(tf.sparse.SparseTensor(
-            np.stack([rows, self.tags[rows, slots]], axis=1).astype(np.int64),
-            tf.ones(len(rows)), (len(self.tags), self.tag_vocab_size)))
+        carriers = carrier_matrix(self.tags, self.tag_vocab_size)  # (N, V)
+        self._carriers = {"encoding": as_sparse_tensor(carriers)}
+        self._carriers["words"] = self._carriers["encoding"]
+        self._items = {"encoding": len(self.tags), "words": len(self.tags)}  # static counts
+        if photos is not None:  # (P, V): photos vote with their posts' tag shares
+            self._carriers["photo"] = as_sparse_tensor(photos.tag_shares(carriers))
+            self._items["photo"] = len(photos.keys)
 
     @property
     def encoding_share(self) -> float:
@@ -116,8 +121,8 @@ class NeighbourMemory:
         return max(0.0, 1.0 - self.text_share - self.photo_share)
 
     def views(self, queries, text_ids=None, image_regions=None) -> dict[str, tf.Tensor]:
-        """Each view's cosine (B, N) to every key: "encoding", and "words" / "photo" when
-        the memory and the query both have them."""
+        """Each view's cosine to its items: "encoding" (B, N), and "words" (B, N) and
+        "photo" (B, P) when the memory and the query both have them."""
         queries = tf.math.l2_normalize(tf.cast(queries, tf.float32), axis=-1)
         views = {"encoding": tf.matmul(queries, self._keys, transpose_b=True)}
         if self.words is not None and text_ids is not None:
@@ -126,51 +131,53 @@ class NeighbourMemory:
             views["photo"] = self.photos.similarity(image_regions)
         return views
 
-    def similarity(self, queries, text_ids=None, image_regions=None) -> tf.Tensor:
-        """Encodings (B, D), caption ids (B, L), photos (B, R, C) -> similarity (B, N)."""
-        views = self.views(queries, text_ids, image_regions)
-        shares = {"encoding": self.encoding_share, "words": self.text_share,
-                  "photo": self.photo_share}
-        return tf.add_n([shares[name] * view for name, view in views.items()])
+    def shares(self) -> dict[str, float]:
+        """Each view's share of the vote."""
+        return {"encoding": self.encoding_share, "words": self.text_share,
+                "photo": self.photo_share}
 
-    def nearest(self, queries, text_ids=None, given=None,
-                image_regions=None) -> tuple[tf.Tensor, tf.Tensor]:
-        """(similarities (B, k), rows (B, k)) of each query's voting neighbours, nearest first.
+    def view_votes(self, queries, text_ids=None, given=None, image_regions=None) -> dict:
+        """Per view with a share: (vote (B, V), similarities (B, k), item rows (B, k)).
 
-        `given` (B, V) bool marks the tags each post's user already wrote: then only training
-        posts that carry one of them vote, the nearest first (a co-occurrence vote weighted
-        by similarity), unless no training post carries any. A neighbour with a negative
-        similarity votes with 0.
+        `given` (B, V) bool marks the tags each post's user already wrote: then only items
+        that carry one of them vote, the nearest first (a co-occurrence vote weighted by
+        similarity), unless no item carries any.
         """
-        similarity = self.similarity(queries, text_ids, image_regions)
-        if given is not None:
-            similarity = self._towards_given(similarity, given)
-        near, rows = tf.math.top_k(similarity, k=self.neighbors)
-        return tf.maximum(near, 0.0), rows
+        votes = {}
+        for name, similarity in self.views(queries, text_ids, image_regions).items():
+            if self.shares()[name] <= 0:
+                continue
+            carriers = self._carriers[name]
+            if given is not None:
+                similarity = towards_given(similarity, carriers, given)
+            k = min(self.neighbors, self._items[name])
+            votes[name] = top_k_vote(similarity, k, carriers)
+        return votes
 
     def vote(self, queries, text_ids=None, given=None, image_regions=None) -> tf.Tensor:
         """Encodings (B, D) [and captions, photos] -> the neighbours' tag distribution (B, V)."""
-        near, rows = self.nearest(queries, text_ids, given, image_regions)
-        votes = tf.gather(self._tags, rows)  # (B, k, T)
-        # A neighbour votes with its similarity; padding slots vote for PAD, masked below.
-        strength = tf.broadcast_to(near[:, :, None], tf.shape(votes))
-        flat = tf.reshape(votes, (tf.shape(votes)[0], -1))
-        counts = tf.math.bincount(flat, weights=tf.reshape(strength, tf.shape(flat)),
-                                  minlength=self.tag_vocab_size,
-                                  maxlength=self.tag_vocab_size, axis=-1)
-        counts.set_shape([queries.shape[0], self.tag_vocab_size])  # bincount drops the batch
-        counts = counts * tf.cast(tf.range(self.tag_vocab_size) != PAD, tf.float32)
-        return tf.math.divide_no_nan(counts, tf.reduce_sum(counts, axis=-1, keepdims=True))
+        votes = self.view_votes(queries, text_ids, given, image_regions)
+        if not votes:  # every share on a view this query lacks: no vote
+            return tf.zeros((tf.shape(queries)[0], self.tag_vocab_size))
+        shares = self.shares()
+        mixed = tf.add_n([shares[name] * vote for name, (vote, _, _) in votes.items()])
+        return tf.math.divide_no_nan(mixed, tf.reduce_sum(mixed, axis=-1, keepdims=True))
 
-    def _towards_given(self, similarity, given) -> tf.Tensor:
-        """Similarity (B, N) with the posts carrying none of a row's given tags pushed last."""
-        # (N, V) x (V, B): how many of row b's given tags training post n carries.
-        shared = tf.sparse.sparse_dense_matmul(self._carriers,
-                                               tf.cast(given, tf.float32), adjoint_b=True)
-        carries = tf.transpose(shared) > 0
-        any_carrier = tf.reduce_any(carries, axis=1, keepdims=True)
-        # Below any cosine: such posts come last and vote with weight 0 (clipped below).
-        return tf.where(tf.logical_and(any_carrier, tf.logical_not(carries)), -2.0, similarity)
+    def voters(self, queries, text_ids=None, given=None,
+               image_regions=None) -> tuple[tf.Tensor, tf.Tensor]:
+        """(weights (B, M), remembered post rows (B, M)) of every item that voted: each
+        view's neighbours, their similarity times the view's share; a photo is shown by
+        its first post."""
+        weights, rows = [], []
+        for name, (_, near, items) in self.view_votes(queries, text_ids, given,
+                                                       image_regions).items():
+            weights.append(self.shares()[name] * near)
+            rows.append(tf.gather(self.photos.representatives, items) if name == "photo"
+                        else tf.cast(items, tf.int64))
+        if not weights:
+            empty = tf.zeros((tf.shape(queries)[0], 0))
+            return empty, tf.cast(empty, tf.int64)
+        return tf.concat(weights, axis=1), tf.concat(rows, axis=1)
 
     def mix(self, logits, vote) -> tf.Tensor:
         """Decoder logits (B, V) and a vote (B, V) -> log of the mixed distribution (B, V)."""

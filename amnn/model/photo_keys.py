@@ -4,17 +4,20 @@ On MediaEval the photo is what tells one news event from another, and the image-
 baseline (cosine of mean-pooled region features) beat the memory that compared only
 captions and the network's fused encoding (docs/BENCHMARKS.md). So the memory keeps, for
 every distinct training photo, its region features averaged and scaled to unit length, and
-for every remembered post the row of its photo. A query's photo is pooled the same way;
-the cosine to each remembered post is the cosine to that post's photo. A post without a
-photo (a blank feature row) pools to zeros and so is similar to nothing by this view.
+for every remembered post the row of its photo. A query's photo is pooled the same way.
 
-Many posts share a photo (retweets), so the keys are stored once per distinct photo.
+Many posts share a photo (retweets), and copies repeat a photo's tags, they are not more
+evidence: in this view the items that vote are the distinct photos, each with its tag shares
+(`tag_shares`), as the image-kNN baseline votes. A post without a photo (a blank feature
+row) pools to zeros and so is similar to nothing by this view.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import tensorflow as tf
+from scipy import sparse
+from sklearn.preprocessing import normalize
 
 _POOL_CHUNK = 1024  # photos pooled at a time: a streamed table is read in pieces
 
@@ -34,8 +37,10 @@ class PhotoKeys:
     Example:
         >>> regions = np.array([[[1.0, 0.0], [1.0, 0.0]], [[0.0, 2.0], [0.0, 2.0]]])
         >>> photos = PhotoKeys.from_features(regions, np.array([0, 1, 0]))
-        >>> photos.similarity(tf.constant([[[3.0, 0.0]]])).numpy().tolist()
-        [[1.0, 0.0, 1.0]]
+        >>> photos.similarity(tf.constant([[[3.0, 0.0]]])).numpy().tolist()  # per photo
+        [[1.0, 0.0]]
+        >>> photos.representatives.tolist()  # each photo's first post
+        [0, 1]
     """
 
     def __init__(self, keys: np.ndarray, rows: np.ndarray):
@@ -44,7 +49,11 @@ class PhotoKeys:
         if len(self.rows) and (self.rows.min() < 0 or self.rows.max() >= len(self.keys)):
             raise ValueError(f"photo rows must index the {len(self.keys)} photo keys")
         self._keys = tf.constant(self.keys)
-        self._rows = tf.constant(self.rows)
+        # Each photo's first remembered post stands for it in an explanation.
+        first = np.full(len(self.keys), -1, np.int64)
+        for post in range(len(self.rows) - 1, -1, -1):
+            first[self.rows[post]] = post
+        self.representatives = first
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -65,9 +74,24 @@ class PhotoKeys:
         return tf.math.l2_normalize(pooled, axis=-1)
 
     def similarity(self, image_regions) -> tf.Tensor:
-        """Cosine (B, N) of each query photo to each remembered post's photo."""
-        by_photo = tf.matmul(self.pool(image_regions), self._keys, transpose_b=True)
-        return tf.gather(by_photo, self._rows, axis=1)
+        """Cosine (B, P) of each query photo to each remembered photo."""
+        return tf.matmul(self.pool(image_regions), self._keys, transpose_b=True)
+
+    def tag_shares(self, post_carriers: sparse.spmatrix) -> sparse.csr_matrix:
+        """(P, V): the share of each photo's posts that carry each tag.
+
+        `post_carriers` (N, V) has a 1 where a remembered post carries a tag.
+
+        Example:
+            >>> photos = PhotoKeys(np.eye(2), np.array([0, 0, 1]))
+            >>> tags = sparse.csr_matrix(np.array([[1, 0], [1, 1], [0, 1]], np.float32))
+            >>> photos.tag_shares(tags).toarray().tolist()
+            [[1.0, 0.5], [0.0, 1.0]]
+        """
+        posts = sparse.csr_matrix((np.ones(len(self.rows), np.float32),
+                                   (self.rows, np.arange(len(self.rows)))),
+                                  shape=(len(self.keys), len(self.rows)))
+        return (normalize(posts, "l1") @ post_carriers).tocsr()
 
     def joined(self, other: "PhotoKeys") -> "PhotoKeys":
         """These posts, then `other`'s (their photos appended, not merged)."""

@@ -4,8 +4,8 @@ After training, the tags a user gets are
 
     (1 - weight) * the network's first-step distribution + weight * the neighbours' vote
 
-and the vote's neighbours are found by a similarity that mixes three views: the caption's
-TF-IDF words, the photo's pooled encoder features and the network's fused encoding
+and the vote mixes the votes of three views' nearest neighbours: by the caption's TF-IDF
+words, by the photo's pooled encoder features and by the network's fused encoding
 (`amnn.model.neighbours`). Which mix works depends on the data: on MediaEval the photo
 finds a post's event, on TweetEval the exact words do, on the Korean posts one tag
 dominates. So every model chooses its own, on the posts it held out: `train.py --val`'s
@@ -13,8 +13,8 @@ posts, or without `--val` the by-photo split of the training posts that early st
 watched. Those posts never enter the memory the choice is scored with.
 
 The grid is small and nothing is retrained: the held-out posts are encoded once, each view's
-similarity to every remembered post is computed once, and each candidate only re-weighs
-them (`score_grid`). Candidates are scored as early stopping scores epochs: the mean of
+similarities and votes are computed once per neighbour count, and each candidate only
+re-weighs them (`score_grid`). Candidates are scored as early stopping scores epochs: the mean of
 P@1, R@5 and A@5 of the ranked tags (`amnn.train.ranking_stop.ranking_objective`). On a
 tie the earlier candidate in the grid wins; the grid lists the network alone first, so a
 vote must help to be mixed in.
@@ -32,6 +32,7 @@ from scipy import sparse
 from amnn.data.vocabulary import BOS, EOS, PAD, UNK
 from amnn.inputs.encoding import EncodedPosts, input_batches
 from amnn.model.neighbours import NeighbourMemory, mix_distributions
+from amnn.model.votes import carrier_matrix
 from amnn.train.ranking_stop import ranking_objective
 
 WEIGHTS = (0.0, 0.1, 0.25, 0.5, 0.75, 0.9, 1.0)  # the vote's share; 0: the network alone
@@ -134,11 +135,13 @@ def held_out_views(memory: NeighbourMemory, network, encoded: EncodedPosts, feat
             {name: np.concatenate(parts) for name, parts in views.items()})
 
 
-def _carriers(memory: NeighbourMemory) -> sparse.csr_matrix:
-    """(N, V): a 1 where remembered post n carries tag v."""
-    rows, slots = np.nonzero(memory.tags > UNK)
-    return sparse.csr_matrix((np.ones(len(rows), np.float32), (rows, memory.tags[rows, slots])),
-                             shape=(len(memory.tags), memory.tag_vocab_size))
+def _carriers(memory: NeighbourMemory) -> dict[str, sparse.csr_matrix]:
+    """Per view, (items, V): the tags its items carry (posts: 1s; photos: tag shares)."""
+    posts = carrier_matrix(memory.tags, memory.tag_vocab_size)
+    carriers = {"encoding": posts, "words": posts}
+    if memory.photos is not None:
+        carriers["photo"] = memory.photos.tag_shares(posts)
+    return carriers
 
 
 def _nearest_first(similarity: np.ndarray, widest: int) -> np.ndarray:
@@ -173,29 +176,37 @@ def _score(distribution: np.ndarray, truths) -> float:
     return ranking_objective(ranked, truths, _K)
 
 
+def _view_votes(views: dict[str, np.ndarray], carriers: dict, neighbor_grid: list[int]):
+    """Per neighbour count k, each view's normalised vote (H, V), as `NeighbourMemory`."""
+    orders = {name: _nearest_first(view, min(max(neighbor_grid), view.shape[1]))
+              for name, view in views.items()}
+    for k in neighbor_grid:
+        yield k, {name: _votes(view, orders[name], min(k, view.shape[1]), carriers[name])
+                  for name, view in views.items()}
+
+
 def score_grid(probabilities: np.ndarray, views: dict[str, np.ndarray],
                memory: NeighbourMemory, truths: list[list[int]], fixed: dict) -> list[dict]:
     """Every candidate mix with its held-out score, in grid order.
 
     `fixed` views' shares and neighbours are not varied; every weight of `WEIGHTS` (and a
     fixed one) is scored, so the network alone and the vote alone are always there to
-    compare with. Each view's similarity is re-weighed, never recomputed.
+    compare with. Each view's votes are computed once per neighbour count and re-weighed.
     """
-    carriers = _carriers(memory)
     neighbor_grid = [fixed["neighbors"]] if "neighbors" in fixed else list(NEIGHBORS)
     neighbor_grid = sorted({min(k, len(memory.tags)) for k in neighbor_grid})
     weights = sorted(set(WEIGHTS) | ({fixed["weight"]} if "weight" in fixed else set()))
     network_score = _score(probabilities, truths)
     fixed_shares = {v: fixed[key] for v, key in (("words", "text_share"),
                                                  ("photo", "photo_share")) if key in fixed}
+    grid = share_grid(list(views), fixed_shares)
     candidates = []
-    for shares in share_grid(list(views), fixed_shares):
-        encoding = 1.0 - sum(shares.values())
-        similarity = encoding * views["encoding"] + sum(
-            share * views[name] for name, share in shares.items())
-        order = _nearest_first(similarity, max(neighbor_grid))
-        for k in neighbor_grid:
-            vote = _votes(similarity, order, k, carriers)
+    for k, votes in _view_votes(views, _carriers(memory), neighbor_grid):
+        for shares in grid:
+            shares = {"encoding": 1.0 - sum(shares.values()), **shares}
+            mixed = sum(share * votes[name] for name, share in shares.items() if share > 0)
+            totals = mixed.sum(axis=1, keepdims=True)
+            vote = np.divide(mixed, totals, out=np.zeros_like(mixed), where=totals > 0)
             for weight in weights:  # 0 first: on a tie, no vote is mixed in
                 score = network_score if weight == 0 else _score(
                     mix_distributions(probabilities, vote, weight), truths)

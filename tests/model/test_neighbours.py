@@ -157,38 +157,42 @@ def test_word_bags_match_scikit_learns_sublinear_tfidf():
                                atol=1e-5)
 
 
-def test_text_share_blends_word_and_encoding_similarity(tmp_path):
+def test_text_share_mixes_the_word_and_the_encoding_votes(tmp_path):
     from amnn.model.word_bags import WordBags
 
     words = WordBags.fit([[2, 3], [4], [5], [6]], vocab_size=8)
-    memory = _memory().with_settings(text_share=0.0)
-    memory = NeighbourMemory(memory.keys, memory.tags, 8, 1, 1.0, words, text_share=0.75)
-    text_ids = tf.constant([[4, 0]])  # the words of key 1, the encoding of key 0
-    near_words = memory.similarity(np.array([[1.0, 0.0]]), text_ids).numpy()[0]
-    np.testing.assert_allclose(near_words, 0.25 * (memory.keys @ [1.0, 0.0])
-                               + 0.75 * np.array([0, 1, 0, 0]), atol=1e-6)
-    assert np.argmax(memory.vote(np.array([[1.0, 0.0]]), text_ids).numpy()[0]) == 6
+    base = _memory()
+    memory = NeighbourMemory(base.keys, base.tags, 8, 1, 1.0, words, text_share=0.75)
+    query, text_ids = np.array([[1.0, 0.0]]), tf.constant([[4, 0]])
+    # The words find key 1 (tag 6), the encoding key 0 (tags 4 and 5): each view votes
+    # alone, then the votes are mixed by their shares.
+    vote = memory.vote(query, text_ids).numpy()[0]
+    np.testing.assert_allclose(vote[[4, 5, 6]], [0.125, 0.125, 0.75], atol=1e-6)
     memory.save(tmp_path / "n.npz")
     loaded = NeighbourMemory.load(tmp_path / "n.npz")
     assert loaded.text_share == 0.75
-    np.testing.assert_allclose(loaded.similarity(np.array([[1.0, 0.0]]), text_ids).numpy(),
-                               memory.similarity(np.array([[1.0, 0.0]]), text_ids).numpy(),
-                               atol=1e-3)
+    np.testing.assert_allclose(loaded.vote(query, text_ids).numpy(), [vote], atol=1e-3)
 
 
-def test_photo_share_finds_the_posts_of_the_same_photo(tmp_path):
+def test_photos_vote_once_each_with_their_posts_tag_shares(tmp_path):
     from amnn.model.photo_keys import PhotoKeys
 
     regions = np.zeros((3, 4, 2), np.float32)
     regions[0, :, 0], regions[1, :, 1], regions[2, :, :] = 1.0, 1.0, 1.0
-    photos = PhotoKeys.from_features(regions, np.array([0, 1, 1, 2]))  # posts 1, 2 share
+    # Posts 1 and 2 share photo 1 (tags 6 and 4); post 0 has photo 0, post 3 photo 2.
+    photos = PhotoKeys.from_features(regions, np.array([0, 1, 1, 2]))
     base = _memory()
-    memory = NeighbourMemory(base.keys, base.tags, 8, 2, 1.0, photos=photos, photo_share=1.0)
+    memory = NeighbourMemory(base.keys, base.tags, 8, 1, 1.0, photos=photos, photo_share=1.0)
     query = regions[[1]]  # the photo of posts 1 and 2; its encoding points at post 0
-    similarity = memory.similarity(np.array([[1.0, 0.0]]), image_regions=query).numpy()[0]
-    np.testing.assert_allclose(similarity, [0.0, 1.0, 1.0, 1 / np.sqrt(2)], atol=1e-6)
     vote = memory.vote(np.array([[1.0, 0.0]]), image_regions=query).numpy()[0]
-    assert vote[6] > 0 and vote[4] > 0 and vote[5] == 0.0  # posts 1 (tag 6) and 2 (tag 4)
+    np.testing.assert_allclose(vote[[4, 5, 6, 7]], [0.5, 0.0, 0.5, 0.0], atol=1e-6)
+    two = memory.with_settings(neighbors=2).vote(np.array([[1.0, 0.0]]),
+                                                 image_regions=query).numpy()[0]
+    # Photo 2 (cosine 0.71, tag 7) is the second nearest photo: its one post counts as much
+    # as photo 1's two posts together.
+    assert two[7] == pytest.approx(1 / np.sqrt(2) / (1 + 1 / np.sqrt(2)), abs=1e-5)
+    weights, rows = memory.voters(np.array([[1.0, 0.0]]), image_regions=query)
+    assert rows.numpy().tolist() == [[1]]  # photo 1 is shown by its first post
     memory.save(tmp_path / "n.npz")
     loaded = NeighbourMemory.load(tmp_path / "n.npz")
     assert (loaded.photo_share, loaded.encoding_share) == (1.0, 0.0)
@@ -201,7 +205,7 @@ def test_a_post_without_its_photo_is_similar_to_no_photo():
 
     photos = PhotoKeys.from_features(np.ones((1, 4, 2), np.float32), np.array([0, 0]))
     blank = np.zeros((1, 4, 2), np.float32)  # a "text-only" post's blank feature row
-    np.testing.assert_array_equal(photos.similarity(blank).numpy(), [[0.0, 0.0]])
+    np.testing.assert_array_equal(photos.similarity(blank).numpy(), [[0.0]])
 
 
 def test_shares_that_would_sum_above_one_are_refused_or_fitted():
