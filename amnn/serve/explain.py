@@ -44,7 +44,8 @@ VOTERS_SHOWN = 3  # per tag: the nearest remembered posts that voted for it
 
 @dataclasses.dataclass
 class Voter:
-    """A remembered training post that voted for a tag: its caption, photo and similarity."""
+    """A remembered training post that voted for a tag: its caption, photo, and its weight in
+    the vote (`similarity`: its cosine in the view that found it, times that view's share)."""
 
     caption: str
     photo: str

@@ -172,8 +172,7 @@ def _tag_lines(why, strip) -> list[str]:
             parts.append(f"network {why.network_probabilities[index]:.0%}")
         if why.vote_probabilities is not None and why.vote_weight > 0:
             parts.append(f"vote {why.vote_probabilities[index]:.0%}")
-        line = f"#{tag} {p:.0%}" + (f" = {' + '.join(parts)} (mixed)" if len(parts) > 1
-                                     else f" ({parts[0]})" if parts else "")
+        line = f"#{tag} {p:.0%}" + (f" ({', '.join(parts)})" if parts else "")
         voters = [numbers[(v.caption, v.photo)] for v in (why.voters[index] if why.voters
                                                          else []) if (v.caption, v.photo) in numbers]
         if voters:
@@ -185,7 +184,7 @@ def _tag_lines(why, strip) -> list[str]:
 def _draw_voters(fig, strip, top, width, height) -> None:
     """The voting posts in a row: number, similarity, photo (when it is still there), caption."""
     fig.text(0.1 / width, 1 - top / height, "nearest training posts that voted (number: "
-             "similarity)", fontsize=8, color="dimgray", va="center")
+             "similarity × its view's share)", fontsize=8, color="dimgray", va="center")
     for number, voter in enumerate(strip, 1):
         left = 0.1 + (number - 1) * VOTER_W
         photo = _photo(voter.photo) if voter.photo else None

@@ -82,7 +82,7 @@ def _tag_item(why: PostExplanation, index: int) -> str:
         parts.append(f"vote {why.vote_probabilities[index]:.1%}")
     voters = why.voters[index] if why.voters else []
     voted = "".join(f"<li>{html.escape(v.caption) or '<i>(no caption)</i>'} "
-                    f"(similarity {v.similarity:.2f})</li>" for v in voters)
+                    f"(weight {v.similarity:.2f})</li>" for v in voters)
     return (f'<li><span class="tag">#{html.escape(tag)}</span> {p:.1%}'
             + (f" ({', '.join(parts)})" if parts else "")
             + (f'<ul class="voters">{voted}</ul>' if voted else "") + "</li>")
