@@ -40,7 +40,10 @@ ROOT = Path(__file__).resolve().parents[1]
 FOLD_SEED = 0
 # AMNN variants (changes from the defaults), each trained once per fold as train.py does.
 AMNN_VARIANTS = {"defaults": {}, "lexical off": {"lexical_text": False},
-                 "paper preset": dict(PRESETS["paper"]), "stop on val loss": {"stop_on": "loss"}}
+                 "paper preset": dict(PRESETS["paper"]), "stop on val loss": {"stop_on": "loss"},
+                 # A lever for the network alone: its first step, which rank decoding
+                 # reads, trained on every tag of a post instead of the first one.
+                 "remaining loss": {"tag_loss": "remaining"}}
 # In each run's key, so runs made under an older protocol never mix in. A run's key holds
 # the variant's changes, not AMNNConfig's defaults: change this string whenever a default
 # that training reads changes, or old runs are reused as if made with the new default.
@@ -159,6 +162,8 @@ def _amnn_candidate(variant: str, label: str):
         return ("AMNN paper preset", {}) if label == "memory off, sequence" else (None, None)
     if label == "chosen mix":
         return f"AMNN {variant}", {}
+    if label == "memory off":  # what a variant does for the network alone
+        return f"AMNN {variant}, memory off", {}
     return None, None
 
 

@@ -38,7 +38,9 @@ def test_tune_chooses_on_folds_of_train_without_reading_val(tmp_path):
     assert set(result["chosen"]) == {"popular", "text-knn", "image-knn", "multimodal-knn",
                                      "AMNN", "AMNN vote alone", "AMNN memory off",
                                      "AMNN memory off, sequence", "AMNN lexical off",
-                                     "AMNN paper preset", "AMNN stop on val loss"}
+                                     "AMNN lexical off, memory off", "AMNN paper preset",
+                                     "AMNN stop on val loss", "AMNN stop on val loss, memory off",
+                                     "AMNN remaining loss", "AMNN remaining loss, memory off"}
     amnn = [c for c in result["candidates"] if c["method"] == "AMNN"]
     assert len(amnn) == 1  # each fold's model chose its own mix: one candidate
     assert "memory choice" not in results
