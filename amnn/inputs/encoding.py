@@ -111,12 +111,22 @@ def encode_posts(posts: Posts, config: AMNNConfig, vectorizer: Optional[TextVect
     return EncodedPosts(text_ids, image_rows if config.include_image else None, targets)
 
 
+def learnable_rows(targets: Sequence[Sequence[int]]) -> list[int]:
+    """The rows whose target holds a known tag before its EOS (what `keep_learnable` keeps).
+
+    Example:
+        >>> learnable_rows([[7, 2], [2], [8, 9, 2]])
+        [0, 2]
+    """
+    return [i for i, target in enumerate(targets) if len(target) > 1]
+
+
 def keep_learnable(encoded: EncodedPosts) -> tuple[EncodedPosts, int]:
     """Drop posts whose tags are all unknown (target is EOS alone).
 
     Training on them would teach the decoder to stop at once, which no user wants.
     """
-    keep = [i for i, target in enumerate(encoded.targets) if len(target) > 1]
+    keep = learnable_rows(encoded.targets)
     dropped = len(encoded.targets) - len(keep)
 
     def pick(part):

@@ -93,11 +93,10 @@ class NeighbourMemory:
             raise ValueError(f"weight must be in [0, 1], the shares in [0, 1] with a sum of "
                              f"at most 1, and neighbors >= 1, got {weight}, {text_share}, "
                              f"{photo_share}, {neighbors}")
-        for name, view in (("caption", words), ("photo", photos)):
-            rows = None if view is None else (view.rows.shape[0] if name == "caption"
-                                               else len(view))
-            if rows is not None and rows != len(keys):
-                raise ValueError(f"need one {name} row per key, got {rows} rows for "
+        for name, view_rows in (("caption", None if words is None else words.rows.shape[0]),
+                                ("photo", None if photos is None else len(photos))):
+            if view_rows is not None and view_rows != len(keys):
+                raise ValueError(f"need one {name} row per key, got {view_rows} rows for "
                                  f"{len(keys)} keys")
         self.keys = _unit_rows(np.asarray(keys, np.float32))
         self.tags = np.asarray(tags, np.int32)
@@ -107,27 +106,31 @@ class NeighbourMemory:
         self.words, self.text_share = words, text_share
         self.photos, self.photo_share = photos, photo_share
         self._keys = tf.constant(self.keys)
-        carriers = carrier_matrix(self.tags, self.tag_vocab_size)  # (N, V)
-        self._carriers = {"encoding": as_sparse_tensor(carriers)}
-        self._carriers["words"] = self._carriers["encoding"]
-        self._items = {"encoding": len(self.tags), "words": len(self.tags)}  # static counts
-        if photos is not None:  # (P, V): photos vote with their posts' tag shares
-            self._carriers["photo"] = as_sparse_tensor(photos.tag_shares(carriers))
-            self._items["photo"] = len(photos.keys)
+        posts = carrier_matrix(self.tags, self.tag_vocab_size)  # (N, V)
+        # Per view, which tags its items carry (scipy); photos: their posts' tag shares.
+        self.carriers = {"encoding": posts, "words": posts}
+        if photos is not None:
+            self.carriers["photo"] = photos.tag_shares(posts)
+        posts_tensor = as_sparse_tensor(posts)
+        self._carriers = {name: posts_tensor if matrix is posts else as_sparse_tensor(matrix)
+                          for name, matrix in self.carriers.items()}
 
     @property
     def encoding_share(self) -> float:
         """The network encoding's share of the similarity (what the other views leave)."""
         return max(0.0, 1.0 - self.text_share - self.photo_share)
 
-    def views(self, queries, text_ids=None, image_regions=None) -> dict[str, tf.Tensor]:
-        """Each view's cosine to its items: "encoding" (B, N), and "words" (B, N) and
+    def views(self, queries, text_ids=None, image_regions=None,
+              names=("encoding", "words", "photo")) -> dict[str, tf.Tensor]:
+        """Each named view's cosine to its items: "encoding" (B, N), and "words" (B, N) and
         "photo" (B, P) when the memory and the query both have them."""
-        queries = tf.math.l2_normalize(tf.cast(queries, tf.float32), axis=-1)
-        views = {"encoding": tf.matmul(queries, self._keys, transpose_b=True)}
-        if self.words is not None and text_ids is not None:
+        views = {}
+        if "encoding" in names:
+            queries = tf.math.l2_normalize(tf.cast(queries, tf.float32), axis=-1)
+            views["encoding"] = tf.matmul(queries, self._keys, transpose_b=True)
+        if "words" in names and self.words is not None and text_ids is not None:
             views["words"] = self.words.similarity(text_ids)
-        if self.photos is not None and image_regions is not None:
+        if "photo" in names and self.photos is not None and image_regions is not None:
             views["photo"] = self.photos.similarity(image_regions)
         return views
 
@@ -144,13 +147,12 @@ class NeighbourMemory:
         similarity), unless no item carries any.
         """
         votes = {}
-        for name, similarity in self.views(queries, text_ids, image_regions).items():
-            if self.shares()[name] <= 0:
-                continue
+        voting = [name for name, share in self.shares().items() if share > 0]
+        for name, similarity in self.views(queries, text_ids, image_regions, voting).items():
             carriers = self._carriers[name]
             if given is not None:
                 similarity = towards_given(similarity, carriers, given)
-            k = min(self.neighbors, self._items[name])
+            k = min(self.neighbors, self.carriers[name].shape[0])
             votes[name] = top_k_vote(similarity, k, carriers)
         return votes
 

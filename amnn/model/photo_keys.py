@@ -50,10 +50,9 @@ class PhotoKeys:
             raise ValueError(f"photo rows must index the {len(self.keys)} photo keys")
         self._keys = tf.constant(self.keys)
         # Each photo's first remembered post stands for it in an explanation.
-        first = np.full(len(self.keys), -1, np.int64)
-        for post in range(len(self.rows) - 1, -1, -1):
-            first[self.rows[post]] = post
-        self.representatives = first
+        photos, first_posts = np.unique(self.rows, return_index=True)
+        self.representatives = np.full(len(self.keys), -1, np.int64)
+        self.representatives[photos] = first_posts
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -92,11 +91,6 @@ class PhotoKeys:
                                    (self.rows, np.arange(len(self.rows)))),
                                   shape=(len(self.keys), len(self.rows)))
         return (normalize(posts, "l1") @ post_carriers).tocsr()
-
-    def joined(self, other: "PhotoKeys") -> "PhotoKeys":
-        """These posts, then `other`'s (their photos appended, not merged)."""
-        return PhotoKeys(np.concatenate([self.keys, other.keys]),
-                         np.concatenate([self.rows, other.rows + len(self.keys)]))
 
     def arrays(self) -> dict[str, np.ndarray]:
         """Plain arrays for an .npz file (see `from_arrays`)."""

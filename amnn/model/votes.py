@@ -8,7 +8,7 @@ similar items vote for their tags with their similarity; the vote is that, summe
 scaled to a distribution.
 
 Example:
-    >>> carriers = tag_carriers(np.array([[4, 0], [5, 4]]), tag_vocab_size=6)
+    >>> carriers = as_sparse_tensor(carrier_matrix(np.array([[4, 0], [5, 4]]), 6))
     >>> vote, near, rows = top_k_vote(tf.constant([[1.0, 0.5]]), 2, carriers)
     >>> [round(float(v), 2) for v in vote[0]]
     [0.0, 0.0, 0.0, 0.0, 0.75, 0.25]
@@ -35,11 +35,6 @@ def as_sparse_tensor(matrix: sparse.spmatrix) -> tf.sparse.SparseTensor:
     coo = sparse.coo_matrix(matrix, dtype=np.float32)
     return tf.sparse.reorder(tf.sparse.SparseTensor(
         np.stack([coo.row, coo.col], axis=1).astype(np.int64), coo.data, coo.shape))
-
-
-def tag_carriers(tags: np.ndarray, tag_vocab_size: int) -> tf.sparse.SparseTensor:
-    """Padded tag ids (items, T) -> (items, V) SparseTensor of 1s."""
-    return as_sparse_tensor(carrier_matrix(tags, tag_vocab_size))
 
 
 def towards_given(similarity, carriers: tf.sparse.SparseTensor, given) -> tf.Tensor:

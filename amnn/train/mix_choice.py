@@ -32,7 +32,6 @@ from scipy import sparse
 from amnn.data.vocabulary import BOS, EOS, PAD, UNK
 from amnn.inputs.encoding import EncodedPosts, input_batches
 from amnn.model.neighbours import NeighbourMemory, mix_distributions
-from amnn.model.votes import carrier_matrix
 from amnn.train.ranking_stop import ranking_objective
 
 WEIGHTS = (0.0, 0.1, 0.25, 0.5, 0.75, 0.9, 1.0)  # the vote's share; 0: the network alone
@@ -121,7 +120,7 @@ def share_grid(views: list[str], fixed: dict) -> list[dict]:
 def held_out_views(memory: NeighbourMemory, network, encoded: EncodedPosts, features,
                    batch_size: int = 256) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """The network's first-step distribution (H, V) of held-out posts, and each view's
-    similarity (H, N) to the remembered posts."""
+    similarity to its items (`NeighbourMemory.views`: (H, N) posts, (H, P) photos)."""
     probabilities, views = [], {}
     for inputs in input_batches(encoded, features, batch_size):
         states, state = network.encode(inputs.get("text_ids"), inputs.get("image_regions"))
@@ -133,15 +132,6 @@ def held_out_views(memory: NeighbourMemory, network, encoded: EncodedPosts, feat
             views.setdefault(name, []).append(view.numpy())
     return (np.concatenate(probabilities),
             {name: np.concatenate(parts) for name, parts in views.items()})
-
-
-def _carriers(memory: NeighbourMemory) -> dict[str, sparse.csr_matrix]:
-    """Per view, (items, V): the tags its items carry (posts: 1s; photos: tag shares)."""
-    posts = carrier_matrix(memory.tags, memory.tag_vocab_size)
-    carriers = {"encoding": posts, "words": posts}
-    if memory.photos is not None:
-        carriers["photo"] = memory.photos.tag_shares(posts)
-    return carriers
 
 
 def _nearest_first(similarity: np.ndarray, widest: int) -> np.ndarray:
@@ -201,7 +191,7 @@ def score_grid(probabilities: np.ndarray, views: dict[str, np.ndarray],
                                                  ("photo", "photo_share")) if key in fixed}
     grid = share_grid(list(views), fixed_shares)
     candidates = []
-    for k, votes in _view_votes(views, _carriers(memory), neighbor_grid):
+    for k, votes in _view_votes(views, memory.carriers, neighbor_grid):
         for shares in grid:
             shares = {"encoding": 1.0 - sum(shares.values()), **shares}
             mixed = sum(share * votes[name] for name, share in shares.items() if share > 0)

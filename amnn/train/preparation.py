@@ -20,7 +20,7 @@ from amnn.data.vocabulary import HashtagVocabulary
 from amnn.errors import DataError
 from amnn.features.encoders import encoder_feature_shape
 from amnn.features.photo_table import photo_table
-from amnn.inputs.encoding import EncodedPosts, encode_posts, keep_learnable
+from amnn.inputs.encoding import EncodedPosts, encode_posts, keep_learnable, learnable_rows
 from amnn.model.network import ModelSizes
 
 
@@ -94,7 +94,6 @@ def kept_sources(posts: Posts, encoded: EncodedPosts) -> list[tuple[str, str]]:
         >>> kept_sources(posts, EncodedPosts(None, None, [[5, 2], [2]]))
         [('a', '')]
     """
-    return [(posts.texts[i], posts.image_paths[i]) for i, target in enumerate(encoded.targets)
-            if len(target) > 1]
+    return [(posts.texts[i], posts.image_paths[i]) for i in learnable_rows(encoded.targets)]
 
 
