@@ -40,6 +40,8 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks.run_log import shared_data_root
+
 ROOT = Path(__file__).resolve().parents[1]
 SETS = ("demo", "korean", "mediaeval")
 INPUTS = {"both": {}, "photo": {"caption_from_hashtags": False},
@@ -58,8 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
         2
     """
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data-root", type=Path, default=Path(os.environ.get(
-        "AMNN_SHARED_DATA", ROOT.parent / "shared" / "data")),
+    parser.add_argument("--data-root", type=Path, default=shared_data_root(),
         help="folder holding korean/ and mediaeval/")
     parser.add_argument("--sets", nargs="+", choices=SETS, default=list(SETS))
     parser.add_argument("--folds", type=int, default=2, choices=range(1, FOLDS + 1),

@@ -39,6 +39,7 @@ import time
 from pathlib import Path
 
 from amnn.evaluate.cooccurrence import CooccurrenceCompleter
+from benchmarks.run_log import shared_data_root
 
 ROOT = Path(__file__).resolve().parents[1]
 SETS = ("korean", "mediaeval", "tweeteval")
@@ -57,8 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
         ['korean', 'mediaeval', 'tweeteval']
     """
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data-root", type=Path, default=Path(os.environ.get(
-        "AMNN_SHARED_DATA", ROOT.parent / "shared" / "data")),
+    parser.add_argument("--data-root", type=Path, default=shared_data_root(),
         help="folder holding korean/, mediaeval/ and tweeteval/")
     parser.add_argument("--sets", nargs="+", choices=SETS, default=list(SETS))
     parser.add_argument("--work", type=Path, default=ROOT / "runs" / "completion",

@@ -20,7 +20,6 @@ if __name__ == "__main__" and not __package__:  # python benchmarks/NAME.py: run
 import argparse
 import ast
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -37,6 +36,7 @@ from amnn.train.preparation import prepare  # noqa: E402
 from amnn.data.splits import split_by_image  # noqa: E402
 from amnn.train.fitting import compile_model  # noqa: E402
 from amnn.config import AMNNConfig  # noqa: E402
+from benchmarks.run_log import shared_data_root
 from benchmarks.tune_runs import decoded_scores  # noqa: E402
 
 
@@ -61,7 +61,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("set", help="a data set folder name under --data-root")
     parser.add_argument("--data-root", type=Path,
-                        default=Path(os.environ.get("AMNN_SHARED_DATA", ROOT.parent / "shared" / "data")))
+                        default=shared_data_root())
     parser.add_argument("--epochs", type=int, default=4)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--early-stopping-split", action="store_true",

@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 from amnn.data.posts import read_posts  # noqa: E402
 from benchmarks.quality_report import CEILING, write_outputs  # noqa: E402
-from benchmarks.run_log import RunLog, missing_sets  # noqa: E402
+from benchmarks.run_log import RunLog, missing_sets, shared_data_root  # noqa: E402
 from amnn.config import PRESETS, AMNNConfig  # noqa: E402
 
 # AMNN variants: config changes from the defaults, and decodings of each trained model
@@ -88,7 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     """
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data-root", type=Path,
-                        default=Path(os.environ.get("AMNN_SHARED_DATA", ROOT.parent / "shared" / "data")),
+                        default=shared_data_root(),
                         help="folder holding mediaeval/, tweeteval/ and korean/")
     parser.add_argument("--sets", nargs="+", choices=sorted(PLAN), default=sorted(PLAN))
     parser.add_argument("--seeds", nargs="+", type=int, default=[1, 2, 3],

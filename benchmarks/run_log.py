@@ -18,6 +18,7 @@ Example:
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any, Optional, Sequence
@@ -47,6 +48,17 @@ class RunLog:
         self._values[key] = value
         with self.path.open("a", encoding="utf-8") as stream:
             stream.write(json.dumps({"key": key, "value": value}) + "\n")
+
+
+def shared_data_root() -> Path:
+    """The team's real posts: $AMNN_SHARED_DATA, else `../shared/data` beside the checkout.
+
+    Example:
+        >>> shared_data_root().name
+        'data'
+    """
+    default = Path(__file__).resolve().parents[2] / "shared" / "data"
+    return Path(os.environ.get("AMNN_SHARED_DATA", default))
 
 
 def missing_sets(data_root: Path, sets: Sequence[str]) -> bool:

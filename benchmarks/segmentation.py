@@ -32,6 +32,7 @@ from typing import NamedTuple
 
 from benchmarks.segmentation_coverage import coverage_sentence, unseen_word_tags
 from benchmarks.segmentation_notes import CHOICES
+from benchmarks.run_log import shared_data_root
 
 ROOT = Path(__file__).resolve().parents[1]
 LABELS = ROOT / "tests" / "data" / "hashtag_segmentation_labels.tsv"
@@ -234,8 +235,7 @@ def build_parser() -> argparse.ArgumentParser:
         True
     """
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data-root", type=Path, default=Path(os.environ.get(
-        "AMNN_SHARED_DATA", ROOT.parent / "shared" / "data")),
+    parser.add_argument("--data-root", type=Path, default=shared_data_root(),
         help="folder holding tweeteval/, mediaeval/ and korean/ with their train splits")
     parser.add_argument("--labels", type=Path, default=LABELS)
     parser.add_argument("--results", type=Path,

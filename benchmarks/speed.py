@@ -36,6 +36,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 from amnn.jsonio import write_json  # noqa: E402
+from benchmarks.run_log import shared_data_root
 from benchmarks.report import replace_block  # noqa: E402
 from benchmarks.speed_report import speed_markdown  # noqa: E402
 
@@ -56,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     """
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data-root", type=Path,
-                        default=Path(os.environ.get("AMNN_SHARED_DATA", ROOT.parent / "shared" / "data")))
+                        default=shared_data_root())
     parser.add_argument("--work", type=Path, default=ROOT / "runs" / "speed")
     parser.add_argument("--docs", type=Path, default=ROOT / "docs")
     parser.add_argument("--results", type=Path, default=ROOT / "benchmarks" / "results" / "speed.json")

@@ -33,6 +33,7 @@ from pathlib import Path
 
 import tensorflow as tf
 
+from benchmarks.run_log import shared_data_root
 from amnn.features.encode_loop import _dataset
 from amnn.features.encoders import get_encoder
 from amnn.features.extraction import MAX_PIXELS, ensure_features
@@ -107,10 +108,9 @@ def measure_extraction(image_paths: list[str], encoder_name: str = "efficientnet
 def main(argv=None) -> int:
     """Measure on the mediaeval training photos of ../shared/data; print the figures as JSON."""
     from amnn.data.posts import read_posts
-    from benchmarks.speed import build_parser as speed_parser
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data-root", type=Path, default=speed_parser().parse_args([]).data_root)
+    parser.add_argument("--data-root", type=Path, default=shared_data_root())
     parser.add_argument("--images", type=int, default=96)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--encoder", default="efficientnet_lite0")

@@ -24,7 +24,6 @@ if __name__ == "__main__" and not __package__:  # python benchmarks/NAME.py: run
 
 import argparse
 import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -34,7 +33,7 @@ from amnn.data.posts import read_posts
 from amnn.data.splits import photo_folds
 from amnn.jsonio import write_json
 from benchmarks.report import replace_block
-from benchmarks.run_log import RunLog, missing_sets
+from benchmarks.run_log import RunLog, missing_sets, shared_data_root
 
 ROOT = Path(__file__).resolve().parents[1]
 FOLD_SEED = 0
@@ -79,8 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
 def add_fold_flags(parser: argparse.ArgumentParser, name: str) -> None:
     """The flags of a benchmark on folds of the training posts; `name` names its scratch
     folder (runs/NAME) and its results (benchmarks/results/NAME.json)."""
-    parser.add_argument("--data-root", type=Path, default=Path(os.environ.get(
-        "AMNN_SHARED_DATA", ROOT.parent / "shared" / "data")))
+    parser.add_argument("--data-root", type=Path, default=shared_data_root())
     parser.add_argument("--sets", nargs="+", default=list(SETS),
                         help="data set folders under --data-root")
     parser.add_argument("--folds", type=int, default=3)
