@@ -16,7 +16,7 @@ not adopted: their attrs name only the encoder, so nothing proves which weights 
 (a run with `--encoder-weights` wrote the same file name as a run with the defaults).
 Extracting again costs minutes; silently mixing two encoders' features would cost a
 model. `ensure_features` notes such a file once, when it starts the new one, so its space
-can be reclaimed.
+can be reclaimed. A file HDF5 cannot read is moved aside, never deleted (`set_aside`).
 
 Example:
     >>> from types import SimpleNamespace
@@ -27,14 +27,17 @@ Example:
 
 from __future__ import annotations
 
+import os
 import re
+import sys
+from datetime import datetime
 from pathlib import Path
 
 from amnn.errors import DataError
 from amnn.features.cache_folder import cache_root
 
 __all__ = ["FORMAT_VERSION", "check_identity", "feature_cache_file", "is_cache_file",
-           "older_cache_note"]
+           "older_cache_note", "set_aside"]
 
 FORMAT_VERSION = 2  # 2: one encoder fingerprint per file (1: keyed by the name alone)
 FINGERPRINT_DIGITS = 12  # of the fingerprint in the file name: 48 bits, no clash in practice
@@ -107,3 +110,23 @@ def check_identity(path, attrs, encoder_name: str, feature_shape, fingerprint,
                         "(each encoder's weights get their own file, "
                         "features/<encoder>-<fingerprint>.h5)")
     return stored
+
+
+def set_aside(path: Path, writing: bool, err: Exception) -> None:
+    """Move a cache file HDF5 cannot read aside (never delete a user's file), or say why not.
+
+    Called with the file's `amnn.features.cache_lock.CacheLock` held, so no AMNN process has
+    it open; HDF5's own lock failing means another program has.
+    """
+    if "unable to lock file" in str(err):
+        raise DataError(path, "the feature cache is open in a program other than AMNN (h5py, "
+                        "HDFView, an older AMNN); close it, or set AMNN_CACHE_DIR to another "
+                        "folder") from err
+    if not writing or not os.access(path, os.R_OK | os.W_OK):
+        raise DataError(path, f"cannot read the feature cache ({err}); run the feature "
+                        "extraction to rebuild it") from err
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+    aside = path.with_name(f"{path.name}.corrupt-{stamp}")
+    path.rename(aside)
+    print(f"warning: the feature cache {path} could not be read ({err}); moved it to "
+          f"{aside} and starting a new one", file=sys.stderr)

@@ -130,9 +130,12 @@ def encode_into(cache, paths: list[str], encoder, batch_size: int, progress: boo
                                "check the encoder's weights")
         done[pos] = True
         bar.update(len(pos))
+        # Progress for a process waiting for this cache: it waits while the count moves.
+        cache.note(f"encoding {encoder.name} features, {int(done.sum())}/{len(paths)} photos")
 
     # Leaving the executor waits for the batch being written, whatever ended the loop.
     with bar, _kill_as_interrupt(), ThreadPoolExecutor(1, "amnn-feature-writer") as writer:
+        cache.note(f"encoding {encoder.name} features, 0/{len(paths)} photos")
         pending = None
         for pos, images, data in _dataset(paths, encoder, batch_size, max_pixels):
             # TensorFlow casts on its thread pool, faster than numpy on one core.

@@ -26,6 +26,12 @@ checked against a pixel limit by `amnn.features.photo_reading`) give another fin
 so another file. Each batch is flushed as it is written, so an interrupted run (Ctrl-C, kill)
 keeps its work; an unreadable file is moved aside to `<name>.corrupt-<time>`, never deleted.
 
+Processes share the file (`amnn.features.cache_lock`): the photos are first looked up as a
+reader, alongside any other reader, and only photos the cache lacks make this process a
+writer, which waits for the others and has the file alone. Two workers of one training on
+one machine therefore extract the photos once: the first to get the file encodes them, the
+other waits, showing what for, and then finds them all cached.
+
 Example:
     With a tiny untrained encoder (8 channels), registered under its name as the built-in
     ones are; real runs use `get_encoder("efficientnet_lite0")`, features (49, 1280).
@@ -63,6 +69,7 @@ import numpy as np
 from amnn.config import AMNNConfig
 from amnn.errors import DataError
 from amnn.features.cache_identity import feature_cache_file, older_cache_note
+from amnn.features.cache_lock import CacheBusyError
 from amnn.features.cache_rows import _unique, distinct_photos
 from amnn.features.encode_loop import encode_into, listing
 from amnn.features.photo_reading import HOW_TO_RAISE, decode_failure, pixel_problem
@@ -99,14 +106,41 @@ def _store(paths: list[str], encoder, cache_dir: str | None, batch_size: int,
     note = older_cache_note(path)
     if note:
         print(note, file=sys.stderr)
-    with FeatureCache(path, encoder.name, encoder.feature_shape,
-                      fingerprint=encoder.fingerprint) as cache:
+    todo, touched = _lacking(path, paths, encoder)
+    if not todo and not touched:
+        return []
+    try:  # only sizes and mtimes to save: not worth waiting for the file
+        cache = FeatureCache(path, encoder.name, encoder.feature_shape,
+                             fingerprint=encoder.fingerprint, wait=None if todo else 0)
+    except CacheBusyError:
+        if todo:
+            raise
+        return []  # a later run saves them; the photos' bytes were the same
+    with cache:
         todo = cache.missing(paths)
         args = (encoder, batch_size, progress, max_pixels)
         try:
             return encode_into(cache, todo, *args) if todo else []
         except DamagedCache:  # moved aside, a new file opened: it needs every photo
             return encode_into(cache, cache.missing(paths), *args)
+
+
+def _lacking(path: Path, paths: list[str], encoder) -> tuple[list[str], int]:
+    """(photos the cache lacks, rows touched but unchanged), looked up as a reader.
+
+    A cache that cannot be read as it is (absent, damaged) lacks everything: the writer
+    creates it or moves it aside.
+    """
+    if not path.is_file():
+        return paths, 0
+    try:
+        with FeatureCache(path, encoder.name, encoder.feature_shape, mode="r",
+                          fingerprint=encoder.fingerprint) as cache:
+            return cache.missing(paths), cache.unrefreshed
+    except CacheBusyError:
+        raise
+    except DataError:  # damaged, or another fingerprint: the writer says which
+        return paths, 0
 
 
 def ensure_features(image_paths, encoder, cache_dir: str | None = None, batch_size: int = 32,

@@ -6,7 +6,9 @@ ResNet50): 57,000 photos, the size of a public Instagram hashtag set, would take
 (`rows[[3, 0, 3]]`), so every caller that takes a batch of rows works with either, and
 it reads only the rows asked for, in bounded slices (`amnn.features.cache_rows._blocks`).
 What it reads goes through the OS page cache, which does not count against the process.
-`amnn.features.photo_table.photo_table` chooses between the two by size.
+`amnn.features.photo_table.photo_table` chooses between the two by size. It holds the
+cache's shared lock (`amnn.features.cache_lock`) until closed, so no process rewrites the
+rows under it; readers of the same cache are not held up by it.
 
 Example:
     >>> import os, tempfile
@@ -17,6 +19,7 @@ Example:
     >>> rows = CachedFeatureRows(path, np.array([2, 0]))  # table row 0 is cache row 2
     >>> rows.shape, rows[[1, 2, 0]][:, 0, 0].tolist()  # row 2: the blank last row
     ((3, 2, 4), [0.0, 0.0, 16.0])
+    >>> rows.close()  # a writer may come in
 """
 
 from __future__ import annotations
@@ -24,9 +27,9 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-import h5py
 import numpy as np
 
+from amnn.features.cache_lock import CacheLock, open_h5
 from amnn.features.cache_rows import _blocks
 
 
@@ -39,17 +42,24 @@ class CachedFeatureRows:
     Args:
         path: str or Path. The HDF5 feature cache (`amnn.features.store.FeatureCache`).
         cache_rows: int array (U,). The file row of each distinct photo.
+        lock: a held shared `CacheLock` of `path` to keep (and release on `close`), or None
+            to take one.
     """
 
     dtype = np.dtype(np.float16)
 
-    def __init__(self, path, cache_rows: np.ndarray) -> None:
+    def __init__(self, path, cache_rows: np.ndarray, lock: CacheLock | None = None) -> None:
         self.path = Path(path)
         self.cache_rows = np.asarray(cache_rows, np.int64)
-        with h5py.File(self.path, "r") as f:
-            self.row_shape = tuple(int(d) for d in f["features"].shape[1:])
-        self._lock = threading.Lock()  # tf.data may call from several threads
         self._file = None
+        self._cache_lock = lock or CacheLock(self.path, exclusive=False).acquire()
+        try:
+            with open_h5(self.path, "r") as f:
+                self.row_shape = tuple(int(d) for d in f["features"].shape[1:])
+        except BaseException:
+            self._cache_lock.release()
+            raise
+        self._lock = threading.Lock()  # tf.data may call from several threads
 
     @property
     def shape(self) -> tuple:
@@ -82,13 +92,22 @@ class CachedFeatureRows:
     def _features(self):
         # Opened on first use and kept: opening an HDF5 file costs more than a batch read.
         if self._file is None:
-            self._file = h5py.File(self.path, "r")
+            self._file = open_h5(self.path, "r")
         return self._file["features"]
 
     def close(self) -> None:
+        """Close the file and give back the cache's lock; rows can no longer be read."""
         if self._file is not None:
             self._file.close()
             self._file = None
+        if hasattr(self, "_cache_lock"):
+            self._cache_lock.release()
+
+    def __del__(self) -> None:  # predict.py drops a chunk's table without closing it
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001 - at interpreter exit the modules may be gone
+            pass
 
     def __getstate__(self):
         raise TypeError("CachedFeatureRows reads an open HDF5 file; build one per process")
@@ -109,7 +128,9 @@ def cached_feature_rows(image_paths, encoder, cache_dir=None) -> tuple[CachedFea
 
     unique, index = distinct_photos(image_paths)
     path = feature_cache_file(encoder, cache_dir)
+    # The rows found must stay the rows read: hold the lock from finding them on.
     with FeatureCache(path, encoder.name, encoder.feature_shape, mode="r",
                       fingerprint=encoder.fingerprint) as cache:
         rows = cache.file_rows(unique)
-    return CachedFeatureRows(path, rows), index
+        lock = CacheLock(path, exclusive=False).acquire()  # counted: it stays when cache closes
+    return CachedFeatureRows(path, rows, lock), index

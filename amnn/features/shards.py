@@ -48,7 +48,6 @@ import re
 from collections import namedtuple
 from pathlib import Path
 
-import h5py
 import numpy as np
 
 from amnn.errors import DataError
@@ -58,6 +57,7 @@ from amnn.features.cache_identity import (
     feature_cache_file,
     is_cache_file,
 )
+from amnn.features.cache_lock import CacheLock, open_h5
 from amnn.features.shard_plan import parse_shard, shard_cache_dir, shard_paths
 from amnn.features.store import FeatureCache
 
@@ -99,7 +99,7 @@ def _shard_files(item, encoder_name: str) -> list[Path]:
 def _check_shard(path: Path, encoder_name: str, shape: tuple) -> str:
     """Refuse a shard that is not a feature cache of this encoder; return its fingerprint."""
     try:
-        with h5py.File(path, "r") as f:
+        with CacheLock(path, exclusive=False), open_h5(path, "r") as f:
             attrs = dict(f.attrs)
             complete = "features" in f and "complete" in f
     except OSError as err:
@@ -121,7 +121,8 @@ def _stat(size, mtime_ns) -> os.stat_result:
 
 def _copy(path: Path, main: FeatureCache, counts: dict) -> None:
     """Copy the complete, finite rows of one shard file that `main` lacks, block by block."""
-    with h5py.File(path, "r") as f:
+    # A shard still being extracted on this machine is waited for, not read half-written.
+    with CacheLock(path, exclusive=False), open_h5(path, "r") as f:
         keys = f["keys"].asstr()[:]
         sizes, mtimes, digests, done = (f[name][:] for name in
                                         ("sizes", "mtimes", "digests", "complete"))

@@ -4,35 +4,23 @@ The layout and the content check are described in `amnn.features.extraction`, wh
 file with the encoder's features; nothing here needs TensorFlow. A file holds the features of
 one encoder fingerprint (`ImageEncoder.fingerprint`: weights, preprocessing, photo reading),
 stored in its attrs and checked on every open, so no file is ever read for other weights.
+Processes share a file through `amnn.features.cache_lock`: readers together, a writer alone;
+one that must wait says so and waits its turn.
 
-Example:
-    >>> import os, tempfile
-    >>> import numpy as np
-    >>> from PIL import Image
-    >>> folder = tempfile.mkdtemp()
-    >>> photos = [os.path.join(folder, name) for name in ("a.jpg", "b.png")]
-    >>> for photo in photos:
-    ...     Image.new("RGB", (8, 8)).save(photo)
-    >>> h5 = os.path.join(folder, "lite0.h5")
-    >>> with FeatureCache(h5, "efficientnet_lite0", (49, 1280), fingerprint="ab" * 32) as cache:
-    ...     todo = cache.missing(photos)  # both photos: the cache is new
-    ...     not_finite = cache.write(todo, np.zeros((len(todo), 49, 1280)))
-    ...     cache.missing(photos), cache.read(photos[:1]).shape
-    ([], (1, 49, 1280))
+Example: see `FeatureCache`.
 """
 
 from __future__ import annotations
 
 import os
-import sys
-from datetime import datetime
 from pathlib import Path
 
 import h5py
 import numpy as np
 
 from amnn.errors import AMNNError, DataError
-from amnn.features.cache_identity import FORMAT_VERSION, check_identity
+from amnn.features.cache_identity import FORMAT_VERSION, check_identity, set_aside
+from amnn.features.cache_lock import CacheLock, open_h5
 from amnn.features.cache_rows import _blocks, _keys, _sha1, _unique
 
 # How `amnn.features.photo_reading` turns a file into pixels; change it with that reading.
@@ -59,10 +47,13 @@ class FeatureCache:
         path: str or Path. The .h5 file; created with its folder when absent (mode "a").
         encoder_name: str. Must match the file's `encoder` attribute.
         feature_shape: tuple. (49, C); must match the file's `feature_shape` attribute.
-        mode: str. "a" to read and write, "r" to read only (several readers may share it).
+        mode: str. "a" to read and write, "r" to read only (several readers may share it;
+            a writer waits for them, and they for it: `amnn.features.cache_lock`).
         fingerprint: str, keyword only. The encoder's fingerprint (`encoder.fingerprint`,
             sha256 hex of its weights and preprocessing); stored in a new file, and a file
             holding another one raises DataError: features of other weights are never read.
+        wait: float or None, keyword only. Seconds to wait for another process holding the
+            file without progress; None: `cache_wait_seconds()` (AMNN_CACHE_WAIT).
 
     Example:
         >>> import os, tempfile
@@ -80,7 +71,7 @@ class FeatureCache:
     """
 
     def __init__(self, path, encoder_name: str, feature_shape, mode: str = "a", *,
-                 fingerprint: str) -> None:
+                 fingerprint: str, wait: float | None = None) -> None:
         if mode not in ("a", "r"):
             raise ValueError(f"mode must be 'a' or 'r', got {mode!r}")
         if not isinstance(fingerprint, str) or not fingerprint:
@@ -89,38 +80,38 @@ class FeatureCache:
         self.path, self.encoder_name, self.mode = Path(path), encoder_name, mode
         self.fingerprint = fingerprint
         self.feature_shape = tuple(int(d) for d in feature_shape)
+        self.unrefreshed = 0  # rows `missing` found touched but unchanged, not saved in "r"
         if mode == "r" and not self.path.is_file():
             raise DataError(self.path, "no feature cache here; extract the image features first")
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = CacheLock(self.path, exclusive=mode == "a", wait=wait).acquire()
         try:
-            self._file = h5py.File(self.path, mode)
+            self._open()
+        except BaseException:
+            self._lock.release()
+            raise
+
+    def _open(self) -> None:
+        if not self.path.is_file() and self.mode == "r":  # removed while this one waited
+            raise DataError(self.path, "no feature cache here; extract the image features first")
+        try:
+            self._file = open_h5(self.path, self.mode)
         except OSError as err:
             self._unreadable(err)
-            self._file = h5py.File(self.path, mode)
+            self._file = open_h5(self.path, self.mode)
         try:
             self._load()
         except (OSError, KeyError) as err:  # the file opens but its datasets are damaged
             self._file.close()
             self._unreadable(err)
-            self._file = h5py.File(self.path, mode)
+            self._file = open_h5(self.path, self.mode)
             self._load()
         except BaseException:
             self._file.close()
             raise
 
     def _unreadable(self, err: Exception) -> None:
-        """Move a damaged cache aside (never delete a user's file), or say why it cannot be."""
-        if "unable to lock file" in str(err):
-            raise DataError(self.path, "the feature cache is open in another AMNN process; "
-                            "wait for it to end, or set AMNN_CACHE_DIR to another folder") from err
-        if self.mode == "r" or not os.access(self.path, os.R_OK | os.W_OK):
-            raise DataError(self.path, f"cannot read the feature cache ({err}); run the feature "
-                            "extraction to rebuild it") from err
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-        aside = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
-        self.path.rename(aside)
-        print(f"warning: the feature cache {self.path} could not be read ({err}); moved it to "
-              f"{aside} and starting a new one", file=sys.stderr)
+        set_aside(self.path, self.mode == "a", err)
 
     def _load(self) -> None:
         """Create the datasets of a new file, or check an old one's; index its rows."""
@@ -143,9 +134,14 @@ class FeatureCache:
         self._rows = {k: i for i, k in enumerate(f["keys"].asstr()[:]) if k}
 
     def close(self) -> None:
-        """Flush and close the file (also done by leaving a `with` block)."""
+        """Flush and close the file, then let the next process in (also done by `with`)."""
         if self._file.id.valid:
             self._file.close()
+        self._lock.release()
+
+    def note(self, doing: str) -> None:
+        """Tell processes waiting for this writer what it does, e.g. "encoding 3/9 photos"."""
+        self._lock.note(doing)
 
     def __enter__(self) -> "FeatureCache":
         return self
@@ -192,6 +188,7 @@ class FeatureCache:
             for row, stat in refresh:
                 f["sizes"][row], f["mtimes"][row] = stat.st_size, stat.st_mtime_ns
             f.flush()
+        self.unrefreshed = len(refresh) if self.mode == "r" else 0
         return [path for key, path in wanted.items() if key in todo]
 
     def write(self, paths, features, *, stats=None, digests=None) -> list[str]:
@@ -222,7 +219,7 @@ class FeatureCache:
             # written (h5py: "bad heap index"): move it aside and start a new one.
             self._file.close()
             self._unreadable(err)
-            self._file = h5py.File(self.path, self.mode)
+            self._file = open_h5(self.path, self.mode)
             self._load()
             raise DamagedCache(str(self.path)) from err
 

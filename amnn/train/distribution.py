@@ -11,13 +11,22 @@
 `config.batch_size` is the batch of ONE replica; a step consumes `global_batch_size` posts.
 TensorFlow is imported inside the functions, not here, so scripts can validate a
 `--strategy` flag against STRATEGY_NAMES before paying seconds for TensorFlow.
+
+When one worker of a multi-worker run fails, every worker stops with one line: the code
+that may fail runs `with worker_failures():`, which names the worker in its error and
+reports it to the cluster (TensorFlow's coordination service), so the others' next
+collective step is aborted with it and they say which worker failed and why, instead of
+a collective op's traceback. `workers_ready()` is such a step, taken once the data are
+ready, before the model's variables are broadcast.
 """
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import json
 import os
+import re
 
 from amnn.errors import AMNNError
 
@@ -31,6 +40,10 @@ _TPU_HELP = ("no TPU found; on Colab choose Runtime > Change runtime type > TPU,
              "Cloud run on a TPU VM or set TPU_NAME")
 # Environment variables through which Colab, GKE and Cloud TPU nodes announce a TPU.
 _TPU_ENV = ("COLAB_TPU_ADDR", "TPU_NAME", "KUBE_GOOGLE_CLOUD_TPU_ENDPOINTS", "TPU_CONFIG")
+_RUN: dict = {}  # this process's multi-worker run of 2+ workers: "strategy", "label"
+# How TensorFlow words a collective step aborted for another task's failure.
+_PEER_SIGNS = ("Error reported from", "aborted by", "unhealthy", "heartbeat",
+               "Agent must be in CONNECTED state")
 
 
 def make_strategy(name: str):
@@ -97,15 +110,125 @@ def is_chief_task(tf_config: str | None = None) -> bool:
 def _multi_worker():
     """MultiWorkerMirroredStrategy from $TF_CONFIG, checked first. On 2+ machines
     `amnn.train.fitting.train_model` trains with `amnn.train.worker_loop`, not fit."""
-    _tf_config()
+    spec = _tf_config()
     import tensorflow as tf
 
     try:
-        return tf.distribute.MultiWorkerMirroredStrategy()
+        strategy = tf.distribute.MultiWorkerMirroredStrategy()
     except (RuntimeError, ValueError) as error:
         # Collective ops are configured when the runtime starts, so it must come first.
         raise AMNNError(f"could not start multi-worker training ({error}); create the "
                         "strategy before any other TensorFlow work") from None
+    task = spec["task"]
+    if sum(len(spec["cluster"].get(job) or ()) for job in ("chief", "worker")) > 1:
+        _RUN.update(strategy=strategy, spec=spec, task=(task["type"], task["index"]),
+                    label=task_label(spec, task["type"], task["index"]))
+    return strategy
+
+
+def task_label(spec: dict, job: str, index: int) -> str:
+    """How a line names a task of TF_CONFIG's cluster `spec`.
+
+    Example:
+        >>> task_label({"cluster": {"worker": ["a:1", "b:1"]}}, "worker", 1)
+        'worker 1 of 2 (b:1)'
+    """
+    hosts = spec["cluster"].get(job) or []
+    where = f" ({hosts[index]})" if index < len(hosts) else ""
+    return f"{job} {index} of {len(hosts)}{where}" if job == "worker" else f"{job}{where}"
+
+
+class WorkerError(AMNNError):
+    """A multi-worker run stopped: this worker failed (named), or another one did."""
+
+
+def peer_failure(message: str, spec: dict, job: str, index: int) -> str:
+    """The line of task `job` `index` whose collective step TensorFlow aborted with `message`.
+
+    Example:
+        >>> spec = {"cluster": {"worker": ["a:1", "b:1"]}}
+        >>> peer_failure("Collective ops is aborted by: Error reported from /job:worker/"
+        ...              "task:1: <amnn>worker 1 of 2 (b:1) failed: bad.csv: no posts</amnn>",
+        ...              spec, "worker", 0)
+        'worker 0 of 2 (a:1): stopped because worker 1 of 2 (b:1) failed: bad.csv: no posts'
+    """
+    label = task_label(spec, job, index)
+    said = re.search(r"<amnn>(.*?)</amnn>", message, re.S)
+    if said:
+        return f"{label}: stopped because {' '.join(said.group(1).split())}"
+    # Without our word, the tasks TensorFlow names (which stopped sending heartbeats, or
+    # which found out) other than this one.
+    tasks = [(found, int(at)) for found, at in
+             re.findall(r"/job:(\w+)/(?:replica:\d+/)?task:(\d+)", message)]
+    peers = [task for task in tasks if task != (job, index)]
+    peer = task_label(spec, *peers[-1]) if peers else "another worker"
+    return (f"{label}: stopped because {peer} stopped without saying why (interrupted, "
+            "killed, out of memory, or an error in its own output); start every worker again")
+
+
+def _report(text: str) -> None:
+    """Abort the other workers' collective steps with `text` (best effort)."""
+    try:  # TensorFlow has no public call for this; without it, heartbeats tell in seconds
+        import tensorflow as tf
+        from tensorflow.python.eager import context
+
+        context.context().report_error_to_cluster(tf.errors.ABORTED, f"<amnn>{text}</amnn>")
+    except Exception:  # noqa: BLE001 - the others then notice the missing heartbeats
+        pass
+
+
+@contextlib.contextmanager
+def worker_failures():
+    """In a multi-worker run, make a failure in the block stop every worker with one line.
+
+    This worker's AMNNError is raised again as a WorkerError naming this worker, and
+    reported to the others; another exception (a bug) is reported and raised as it is.
+    Ctrl-C is not reported: a worker may stop and resume in one process (the tests do), and
+    one that ends is missed by the others within seconds all the same. A collective step
+    aborted because another worker failed raises a WorkerError naming that worker and its
+    error. Off a multi-worker run, the block runs as it is.
+
+    Example:
+        >>> with worker_failures():  # one process: nothing to tell
+        ...     print("prepared")
+        prepared
+    """
+    label = _RUN.get("label")
+    if label is None:
+        yield
+        return
+    import tensorflow as tf
+
+    try:
+        yield
+    except WorkerError:
+        raise  # named and reported where it was raised
+    except tf.errors.OpError as error:
+        if not any(sign in str(error) for sign in _PEER_SIGNS):
+            _report(f"{label} failed: {type(error).__name__}: {error.message[:300]}")
+            raise
+        raise WorkerError(peer_failure(str(error), _RUN["spec"], *_RUN["task"])) from None
+    except AMNNError as error:
+        _report(f"{label} failed: {error}")
+        raise WorkerError(f"{label}: {error}") from error
+    except Exception as error:
+        _report(f"{label} failed: {type(error).__name__}: {error}")
+        raise
+
+
+def workers_ready() -> None:
+    """Return once every worker of a multi-worker run got here; off one, at once.
+
+    A worker that failed before (`worker_failures`) makes this a WorkerError naming it.
+    """
+    strategy = _RUN.get("strategy")
+    if strategy is None:
+        return
+    import tensorflow as tf
+
+    with worker_failures():
+        tf.function(lambda: strategy.run(lambda: tf.distribute.get_replica_context()
+                                         .all_reduce("SUM", tf.constant(1.0))))()
 
 
 def _on_tpu_host() -> bool:

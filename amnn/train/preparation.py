@@ -3,6 +3,11 @@
 Training fits the caption vectorizer and the hashtag vocabulary on the training split alone
 (the validation split is never looked at), then encodes every split with them
 (`amnn.inputs.encoding`, which prediction uses too) and sizes the network.
+
+Under multi-worker every worker prepares its own copy; the photos are extracted once per
+machine (the first worker to take the feature cache encodes them, the others wait for it:
+`amnn.features.cache_lock`), and no worker starts training before all are prepared, so a
+worker that failed stops the others with one line (`amnn.train.distribution.workers_ready`).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from amnn.features.encoders import encoder_feature_shape
 from amnn.features.photo_table import photo_table
 from amnn.inputs.encoding import EncodedPosts, encode_posts, keep_learnable, learnable_rows
 from amnn.model.network import ModelSizes
+from amnn.train.distribution import worker_failures, workers_ready
 
 
 @dataclass
@@ -45,7 +51,16 @@ def prepare(config: AMNNConfig, train: Posts, val: Posts, progress: bool = True)
 
     A bad photo raises DataError here; scripts/train.py applies --on-bad-image first
     (`amnn.features.photo_check.check_post_photos`), so only usable photos reach this point.
+    Under multi-worker, an error names this worker and stops the others too, and this
+    returns once every worker has prepared its data.
     """
+    with worker_failures():
+        data = _prepare(config, train, val, progress)
+    workers_ready()
+    return data
+
+
+def _prepare(config: AMNNConfig, train: Posts, val: Posts, progress: bool) -> PreparedData:
     if config.include_image and not train.has_images:
         # A text-only data set (all image_names empty) trains the text-only model by itself.
         print("note: the training posts have no photos; training the text-only model",

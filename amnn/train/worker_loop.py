@@ -17,6 +17,9 @@ early stopping, rate schedule, CSV log) called once per epoch.
 - Files: only the chief writes the model folder; the others write theirs to a temporary
   folder that is removed (`worker_folder`). On --resume the chief restores its backup
   and sends its weights, optimizer state and epoch to every worker.
+- Failures: a worker that fails with an error tells the others, which stop with one line
+  naming it and its error instead of a collective op's traceback; one that is interrupted
+  or killed is missed within seconds (`amnn.train.distribution.worker_failures`).
 
 Example (on each machine, with its own TF_CONFIG task index):
     >>> strategy = make_strategy("multi-worker")  # doctest: +SKIP
@@ -39,6 +42,7 @@ import keras
 import tensorflow as tf
 
 from amnn.data.vocabulary import PAD
+from amnn.train.distribution import worker_failures
 from amnn.train.epoch_log import EpochLine
 
 
@@ -231,6 +235,12 @@ def train_on_workers(model: keras.Model, strategy, make_batches, batch_size: int
         epochs: int. The last epoch (a restored backup starts later).
         verbose: 0 silent, else one line per epoch.
     """
+    with worker_failures():
+        return _train(model, strategy, make_batches, batch_size, val_ds, callbacks, epochs,
+                      verbose)
+
+
+def _train(model, strategy, make_batches, batch_size, val_ds, callbacks, epochs, verbose):
     dataset = worker_batches(strategy, make_batches, batch_size)
     step = _compiled_step(model, strategy, dataset.element_spec)
     predict = tf.function(lambda inputs: model(inputs, training=False), reduce_retracing=True)

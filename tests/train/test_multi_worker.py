@@ -4,6 +4,8 @@ Three processes run tests/train/multi_worker_child.py side by side: a two-worker
 (2 replicas x 4 posts) and a one-worker cluster (1 replica x 8 posts, the reference), each
 training with `amnn.train.worker_loop`, killed after epoch 2 of 3 and resumed. This file
 compares what they wrote, loading the model folders here, where no strategy was made.
+The workers get their features made up, not from photos: two real train.py workers sharing
+one photo feature cache are tested in tests/faults/test_cache_sharing.py.
 """
 
 import json
