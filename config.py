@@ -9,8 +9,9 @@ max_photo_pixels, on_bad_image): a trained model keeps the settings it was train
 This file is read by scripts/*.py (executed, never imported as a module named `config`).
 The settings themselves, and their checks, are `amnn.config.AMNNConfig` (amnn/config.py);
 installed commands (amnn-train, ...) use those defaults and their flags alone.
-A name that is not a setting, or a value it cannot take, stops the scripts with an error
-naming this file.
+A value a setting cannot take, or a misspelt name that looks like a setting the script
+uses, stops that script with an error naming this file (with "did you mean ..."); a script
+that uses none of the settings named here says so in one note and goes on.
 """
 
 # --- task -------------------------------------------------------------------------------

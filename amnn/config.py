@@ -16,6 +16,9 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import functools
+import numbers
+import typing
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
@@ -143,7 +146,9 @@ class AMNNConfig:
         self.validate()
 
     def validate(self) -> None:
-        """Raise ValueError naming the field when a value is impossible."""
+        """Raise ValueError naming the field when a value is impossible or of the wrong type."""
+        for item in dataclasses.fields(self):
+            check_type(item.name, getattr(self, item.name))
         if self.tokenizer not in TOKENIZER_NAMES:
             raise ValueError(f"tokenizer must be one of {TOKENIZER_NAMES}, got {self.tokenizer!r}")
         if self.task not in TASKS:
@@ -212,3 +217,48 @@ class AMNNConfig:
     def replace(self, **changes: Any) -> "AMNNConfig":
         """A copy with some fields changed (validated again)."""
         return dataclasses.replace(self, **changes)
+
+
+@functools.lru_cache(maxsize=None)
+def _field_types() -> dict[str, Any]:
+    return typing.get_type_hints(AMNNConfig)
+
+
+def _accepts(kind, value) -> bool:
+    if typing.get_origin(kind) is typing.Union:  # Optional[X]
+        return any(_accepts(option, value) for option in typing.get_args(kind))
+    if kind is type(None):
+        return value is None
+    if kind is bool:
+        return isinstance(value, bool)
+    if kind in (int, float):  # numpy's numbers count; True is not a number here
+        wanted = numbers.Integral if kind is int else numbers.Real
+        return isinstance(value, wanted) and not isinstance(value, bool)
+    return isinstance(value, typing.get_origin(kind) or kind)
+
+
+def _describe(kind) -> str:
+    if typing.get_origin(kind) is typing.Union:
+        return " or ".join(_describe(option) for option in typing.get_args(kind))
+    return {bool: "True or False", int: "a whole number", float: "a number",
+            str: "text in quotes", type(None): "None"}.get(kind, "a dict")
+
+
+def check_type(name: str, value: Any) -> None:
+    """Raise ValueError when `value` is not of setting `name`'s type; it names the type.
+
+    Example:
+        >>> check_type("top_k", "five")
+        Traceback (most recent call last):
+        ...
+        ValueError: top_k must be a whole number (e.g. top_k = 5), got 'five' (str)
+        >>> check_type("epochs", None)
+    """
+    kind = _field_types()[name]
+    if _accepts(kind, value):
+        return
+    default = next(f.default for f in dataclasses.fields(AMNNConfig) if f.name == name)
+    example = f" (e.g. {name} = {default!r})" if default not in (None, dataclasses.MISSING) \
+        else ""
+    raise ValueError(f"{name} must be {_describe(kind)}{example}, got {value!r} "
+                     f"({type(value).__name__})")

@@ -46,3 +46,13 @@ class ModelFolderError(AMNNError):
 
 class EncoderError(AMNNError):
     """An image encoder that cannot be built (unknown name, weights unavailable)."""
+
+
+class OutputExistsError(AMNNError):
+    """An output file that exists, or that another run wrote first, and --overwrite was not
+    given: the file there is kept (see `amnn.atomic_files.publish`)."""
+
+
+class OutputWriteError(AMNNError):
+    """An output file that cannot be written (a full disk, a read-only folder); the old file,
+    if any, is kept."""

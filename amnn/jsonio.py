@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any, Union
+from typing import Any, Optional, Union
 
 from amnn.atomic_files import atomic_output
 from amnn.errors import ModelFolderError
@@ -25,16 +25,20 @@ from amnn.errors import ModelFolderError
 PathLike = Union[str, "os.PathLike[str]"]
 
 
-def write_json(path: PathLike, value: Any) -> None:
+def write_json(path: PathLike, value: Any, replace: bool = True,
+               flag: Optional[str] = None) -> None:
     """Write `value` as UTF-8 JSON to `path`, replacing any old file in one step.
 
-    Non-ASCII text (Hangul, emoji) is written as is, so the files stay readable.
+    Non-ASCII text (Hangul, emoji) is written as is, so the files stay readable. A user's
+    output passes `replace=args.overwrite` (and the `flag` that named it): an existing file
+    is then kept and `amnn.errors.OutputExistsError` raised (`amnn.atomic_files`). Files of
+    a folder the program owns (a model folder) keep the default.
 
     Example:
         >>> import tempfile, os
         >>> write_json(os.path.join(tempfile.mkdtemp(), "x.json"), [1, 2])
     """
-    with atomic_output(path) as temporary:
+    with atomic_output(path, replace=replace, flag=flag) as temporary:
         with temporary.open("w", encoding="utf-8") as stream:
             json.dump(value, stream, ensure_ascii=False, indent=1)
             stream.write("\n")

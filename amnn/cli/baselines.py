@@ -25,6 +25,7 @@ methods (image-knn, multimodal-knn, retrieval-photo, retrieval-both) load Tensor
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from pathlib import Path
 from typing import Optional, Sequence
@@ -41,6 +42,7 @@ METHODS = ("popular", "text-knn", "image-knn", "multimodal-knn")  # amnn.evaluat
 CAPTION_METHODS = ("frequent", "retrieval-photo", "retrieval-tags", "retrieval-both")
 IMAGE_METHODS = ("image-knn", "multimodal-knn", "retrieval-photo", "retrieval-both")
 CHUNK_SIZE = 20000  # posts recommended and written at a time, as in predict.py
+PHOTO_SETTINGS = ("encoder", "encoder_weights", "cache_dir")  # all it takes from config.py
 
 
 def unit_interval(text: str) -> float:
@@ -135,17 +137,33 @@ def baseline_options(args: argparse.Namespace, user_defaults: dict | None = None
 def main(argv: Optional[Sequence[str]] = None, defaults_file=None) -> int:
     """Fit the baseline and write its predictions; `defaults_file` is the user's config.py."""
     args = parse_args(argv)
-    user_defaults = read_user_defaults(defaults_file)
+    user_defaults = read_user_defaults(defaults_file, uses=PHOTO_SETTINGS)
     train_csv, source = resolve_csv_path(args.train), resolve_csv_path(args.data)
     out = Path(args.out)
     check_output([train_csv, source], out, args.overwrite)
 
+    quiet_decoder = contextlib.nullcontext()
+    if args.method in IMAGE_METHODS:
+        load_tensorflow(args.verbose)  # the photo encoder needs it
+        from amnn.features.photo_reading import decoder_messages_hidden
+
+        # libjpeg warns about damaged photos straight on stderr; AMNN reports them itself.
+        quiet_decoder = decoder_messages_hidden(enabled=not args.verbose)
+    with quiet_decoder:
+        written, column = _fit_and_write(args, user_defaults, train_csv, source, out)
+    if not args.quiet:
+        print(f"wrote {written} posts with {column} ({args.method}) to {out}", file=sys.stderr)
+    return 0
+
+
+def _fit_and_write(args, user_defaults: dict, train_csv: Path, source: Path,
+                   out: Path) -> tuple[int, str]:
+    """Fit the baseline on `train_csv`, write its predictions for `source` to `out`; return
+    the rows written and the column."""
     # scikit-learn loads here, after the checks
     from amnn.evaluate.baselines import make_baseline
     from amnn.evaluate.caption_baselines import make_caption_baseline
 
-    if args.method in IMAGE_METHODS:
-        load_tensorflow(args.verbose)  # the photo encoder needs it
     options = baseline_options(args, user_defaults)
     if args.task == "caption":
         baseline = make_caption_baseline(args.method, **options)
@@ -154,16 +172,15 @@ def main(argv: Optional[Sequence[str]] = None, defaults_file=None) -> int:
                                 columns=args.columns))
         column = CAPTION_COLUMN
         written = write_predictions(source, out, baseline.predict, CHUNK_SIZE,
-                                    column=column, require_text=False, columns=args.columns)
+                                    column=column, require_text=False, columns=args.columns,
+                                    overwrite=args.overwrite)
     else:
         baseline = make_baseline(args.method, **options)
         baseline.fit(read_posts(train_csv, require_hashtags=True, columns=args.columns))
         column = PREDICTION_COLUMN
         written = write_predictions(source, out, lambda chunk: baseline.recommend(chunk, args.k),
-                                    CHUNK_SIZE, columns=args.columns)
-    if not args.quiet:
-        print(f"wrote {written} posts with {column} ({args.method}) to {out}", file=sys.stderr)
-    return 0
+                                    CHUNK_SIZE, columns=args.columns, overwrite=args.overwrite)
+    return written, column
 
 
 if __name__ == "__main__":

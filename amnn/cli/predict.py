@@ -33,12 +33,16 @@ may lack a `hashtags` column. The published code's layouts are read as they are 
 which when needed); the output is always a comma CSV under the input's header names.
 New photos are encoded once through the feature cache. The CSV is read and written in
 chunks (--chunk-size rows), so memory stays bounded; the output appears only when complete,
-and never replaces the input or an existing file unless --overwrite is given.
+and never replaces the input or an existing file unless --overwrite is given: not even one
+that another run wrote while this one worked (the one that finishes second stops with an
+error and writes nothing).
 
 A post whose photo is missing, unreadable, not an image or outside the data folder stops
 the run with one error listing them all (--on-bad-image error, the default); with
 --on-bad-image skip its row is written with an empty predicted_hashtags, with text-only it
-is predicted from its caption alone. Either way every input row is in the output.
+is predicted from its caption alone. Either way every input row is in the output; the
+counts printed say how many posts were predicted, and a file whose every post was skipped
+is an error, not an output of empty cells.
 
 --explain DIR also draws, for the first --explain-limit posts, where the decoder looked in
 the photo and the caption when it chose each tag (DIR/post_0001.png ..., listed in
@@ -54,12 +58,18 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from amnn.cli.args import add_columns_flag, add_config_flags, config_from_args, positive_int
+from amnn.cli.args import (
+    PREDICT_SETTINGS,
+    add_columns_flag,
+    add_config_flags,
+    config_from_args,
+    positive_int,
+)
 from amnn.errors import AMNNError
 from amnn.cli.runner import add_verbose_flag, cli_main, load_tensorflow
 from amnn.cli.user_defaults import read_user_defaults
 from amnn.data.posts import PREDICTION_COLUMN, resolve_csv_path
-from amnn.serve.prediction_csv import check_output, write_predictions
+from amnn.serve.prediction_csv import PredictionCounts, check_output, write_predictions
 
 # What became of posts with a bad photo, for the note line (--on-bad-image).
 _OUTCOMES = {"skip": f"were written with an empty {PREDICTION_COLUMN}",
@@ -97,7 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None, defaults_file: Path | None = None) -> int:
     """Predict and write the CSV; `defaults_file` is the user's config.py, if any."""
     args = build_parser().parse_args(argv)
-    user_defaults = read_user_defaults(defaults_file)
+    user_defaults = read_user_defaults(defaults_file, uses=PREDICT_SETTINGS)
     source, out = resolve_csv_path(args.data), Path(args.out)
     check_output([source], out, args.overwrite)
     if args.explain:
@@ -108,6 +118,15 @@ def main(argv: Sequence[str] | None = None, defaults_file: Path | None = None) -
                             "several tag lists at once; drop --beam or --explain")
     load_tensorflow(args.verbose)
 
+    from amnn.features.photo_reading import decoder_messages_hidden
+
+    # libjpeg warns about damaged photos straight on stderr; AMNN reports them itself.
+    with decoder_messages_hidden(enabled=not args.verbose):
+        return _predict(args, user_defaults, source, out)
+
+
+def _predict(args, user_defaults: dict, source: Path, out: Path) -> int:
+    """Load the model, predict every post of `source` and write `out`; the exit status."""
     from amnn.features.photo_check import raise_for_bad_images
     from amnn.model.folder import load_model_folder
     from amnn.serve.predictor import HashtagPredictor
@@ -157,18 +176,21 @@ def main(argv: Sequence[str] | None = None, defaults_file: Path | None = None) -
             tags += predictor.predict(rest, beam_size=config.beam_size, **options)
         return tags
 
+    counts = PredictionCounts(predictor.bad_images, config.on_bad_image, source)
+
     def report(count):
         if not args.quiet:
-            print(f"predicted {count} posts", file=sys.stderr)
+            print(f"predicted {counts.progress(count)}", file=sys.stderr)
 
     written = write_predictions(source, out, recommend, args.chunk_size, on_chunk=report,
-                                columns=args.columns)
+                                columns=args.columns, overwrite=args.overwrite,
+                                finish=counts.require_some)
     if predictor.bad_images.count:  # one line for the whole file, not one per chunk
         print(predictor.bad_images.note(config.on_bad_image, _OUTCOMES[config.on_bad_image],
                                         source.name), file=sys.stderr)
     if predictor.unknown_given.tags:
         print(f"note: {predictor.unknown_given.note()}", file=sys.stderr)
-    print(f"wrote {written} posts with {PREDICTION_COLUMN} to {out}", file=sys.stderr)
+    print(counts.summary(written, out), file=sys.stderr)
     if explained is not None:
         files = explained.finish()
         print(f"wrote {len(files) - 1} explanations ({explained.folder}/post_0001.png ...) "
@@ -200,18 +222,21 @@ def _predict_captions(trained, config, source: Path, out: Path, args) -> int:
     def write(chunk):
         return predictor.predict(chunk, beam_size=beam, batch_size=config.predict_batch_size)
 
+    counts = PredictionCounts(predictor.bad_images, config.on_bad_image, source)
+
     def report(count):
         if not args.quiet:
-            print(f"wrote captions for {count} posts", file=sys.stderr)
+            print(f"wrote captions for {counts.progress(count)}", file=sys.stderr)
 
     written = write_predictions(source, out, write, args.chunk_size, on_chunk=report,
-                                column=CAPTION_COLUMN, require_text=False, columns=args.columns)
+                                column=CAPTION_COLUMN, require_text=False, columns=args.columns,
+                                overwrite=args.overwrite, finish=counts.require_some)
     if predictor.bad_images.count:
         outcome = {"skip": f"were written with an empty {CAPTION_COLUMN}",
                    "text-only": "were written without their photo"}[config.on_bad_image]
         print(predictor.bad_images.note(config.on_bad_image, outcome, source.name),
               file=sys.stderr)
-    print(f"wrote {written} posts with {CAPTION_COLUMN} to {out}", file=sys.stderr)
+    print(counts.summary(written, out, CAPTION_COLUMN), file=sys.stderr)
     return 0
 
 

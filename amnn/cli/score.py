@@ -23,7 +23,10 @@ Examples:
     python scripts/result_accuracy.py runs/val_captions.csv
 
 By default the metrics go next to the predictions: <name>_metrics.csv, <name>_metrics.json
-and <name>_metrics.png. Exit status 2 means a problem with the input, explained on stderr.
+and <name>_metrics.png. None of them replaces an existing file unless --overwrite is given
+(checked before scoring, and again as each is written: a run that finds a file written by
+another run meanwhile stops and keeps it). Exit status 2 means a problem with the input,
+explained on stderr.
 """
 
 from __future__ import annotations
@@ -33,10 +36,9 @@ import sys
 from pathlib import Path
 from typing import Optional, Sequence
 
-from amnn.atomic_files import atomic_output
 from amnn.cli.args import add_columns_flag, positive_int
 from amnn.cli.runner import cli_main
-from amnn.cli.score_captions import score_captions
+from amnn.cli.score_captions import check_outputs, score_captions, write_outputs
 from amnn.cli.user_defaults import read_user_defaults
 from amnn.config import AMNNConfig
 from amnn.data.csv_records import read_header, read_records
@@ -55,7 +57,6 @@ from amnn.errors import AMNNError, DataError
 from amnn.evaluate.caption_metrics import BLEU_TOKENIZERS
 from amnn.evaluate.metrics import MetricsTable, metrics_at_k
 from amnn.evaluate.plots import plot_metrics_at_k
-from amnn.jsonio import write_json
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -84,6 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--json", type=Path, metavar="OUT", help="default <PRED>_metrics.json")
     parser.add_argument("--csv", type=Path, metavar="OUT", help="default <PRED>_metrics.csv")
     parser.add_argument("--plot", type=Path, metavar="OUT", help="default <PRED>_metrics.png")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace existing metrics files (--csv, --json, --plot)")
     add_columns_flag(parser, "--truth (or of PRED.csv, its last column left out)")
     return parser
 
@@ -167,6 +170,7 @@ def main(argv: Optional[Sequence[str]] = None, defaults_file: Optional[Path] = N
     args = build_parser().parse_args(argv)
     pred_path = args.predictions
     predicted = read_columns(pred_path)
+    check_outputs(args, [pred_path, args.truth])  # before scoring, not after it
     # A hashtag column wins: a hashtag model's output re-run through a caption model is
     # still scored as before.
     captions = PREDICTION_COLUMN not in predicted and CAPTION_COLUMN in predicted
@@ -190,7 +194,8 @@ def main(argv: Optional[Sequence[str]] = None, defaults_file: Optional[Path] = N
         raise AMNNError(f"--bleu-tokenize scores captions; {pred_path} holds hashtags "
                         f"({PREDICTION_COLUMN!r}): leave --bleu-tokenize out")
     if args.k is None:
-        args.k = read_user_defaults(defaults_file).get("top_k", AMNNConfig.top_k)
+        args.k = read_user_defaults(defaults_file, uses=["top_k"]).get("top_k",
+                                                                      AMNNConfig.top_k)
     column = truth_column(truth, truth_path, hint, "hashtags", separator, args.columns)
 
     # Both sides are normalised alike, so a prediction '#Sandy' from another tool is 'sandy'.
@@ -202,17 +207,11 @@ def main(argv: Optional[Sequence[str]] = None, defaults_file: Optional[Path] = N
     table = metrics_at_k(predictions, truths, args.k)
     print_table(table)
 
-    # with_name, not with_suffix: a stem such as "val.v2" must keep its dot.
-    csv_path = args.csv or pred_path.with_name(f"{pred_path.stem}_metrics.csv")
-    json_path = args.json or pred_path.with_name(f"{pred_path.stem}_metrics.json")
-    plot_path = args.plot or pred_path.with_name(f"{pred_path.stem}_metrics.png")
-    with atomic_output(csv_path) as tmp:
-        table.to_frame().to_csv(tmp, index=False, encoding="utf-8")
     report = {"predictions_csv": str(pred_path), "truth_csv": str(truth_path),
               "truth_column": column, **table.to_dict()}
-    write_json(json_path, report)
-    plot_metrics_at_k({pred_path.stem: table}, plot_path)
-    print(f"wrote {csv_path}, {json_path} and {plot_path}")
+    written = write_outputs(args, table.to_frame(), report,
+                            lambda path: plot_metrics_at_k({pred_path.stem: table}, path))
+    print(f"wrote {', '.join(map(str, written[:2]))} and {written[2]}")
     return 0
 
 

@@ -18,11 +18,60 @@ from typing import Optional
 import pandas as pd
 from matplotlib.figure import Figure
 
-from amnn.atomic_files import atomic_output, save_png
+from amnn.atomic_files import atomic_output, check_new_output, save_png
 from amnn.data.posts import CAPTION_COLUMN, TEXT_COLUMN
 from amnn.errors import AMNNError, DataError
 from amnn.evaluate.caption_metrics import CaptionScores, caption_scores
 from amnn.jsonio import write_json
+
+
+def output_paths(args: argparse.Namespace) -> tuple[Path, Path, Path]:
+    """result_accuracy.py's (CSV, JSON, PNG): --csv, --json, --plot, else beside PRED.csv.
+
+    Example:
+        >>> flags = argparse.Namespace(predictions=Path("runs/val.v2.csv"), csv=None,
+        ...                            json=Path("m.json"), plot=None)
+        >>> [path.name for path in output_paths(flags)]
+        ['val.v2_metrics.csv', 'm.json', 'val.v2_metrics.png']
+    """
+    pred_path = args.predictions
+    # with_name, not with_suffix: a stem such as "val.v2" must keep its dot.
+    return (args.csv or pred_path.with_name(f"{pred_path.stem}_metrics.csv"),
+            args.json or pred_path.with_name(f"{pred_path.stem}_metrics.json"),
+            args.plot or pred_path.with_name(f"{pred_path.stem}_metrics.png"))
+
+
+OUTPUT_FLAGS = ("--csv", "--json", "--plot")  # the flag naming each of output_paths
+
+
+def check_outputs(args: argparse.Namespace, inputs) -> None:
+    """Before any work: refuse an output that is an input, or exists without --overwrite.
+
+    Writing decides again (`atomic_output`): another run may create a file meanwhile.
+    """
+    sources = {Path(path).resolve() for path in inputs if path is not None}
+    for path, flag in zip(output_paths(args), OUTPUT_FLAGS):
+        if path.resolve() in sources:
+            raise AMNNError(f"{flag} {path} is an input file; the metrics never replace an "
+                            f"input, choose another {flag}")
+        check_new_output(path, args.overwrite, flag)
+
+
+def write_outputs(args: argparse.Namespace, frame: pd.DataFrame, report: dict,
+                  draw) -> tuple[Path, Path, Path]:
+    """Write the metrics CSV, the JSON `report` and the PNG `draw(path)` draws.
+
+    Each file appears complete or not at all; without --overwrite an existing one (even
+    one another run has just written) is kept and `OutputExistsError` raised.
+    """
+    paths = output_paths(args)
+    (csv_path, json_path, plot_path), replace = paths, args.overwrite
+    with atomic_output(csv_path, replace=replace, flag="--csv") as tmp:
+        frame.to_csv(tmp, index=False, encoding="utf-8")
+    write_json(json_path, report, replace=replace, flag="--json")
+    with atomic_output(plot_path, replace=replace, flag="--plot") as tmp:
+        draw(tmp)
+    return paths
 
 
 def truth_column(columns: dict, path: Path, hint: str) -> str:
@@ -81,7 +130,8 @@ def score_captions(args: argparse.Namespace, predicted: dict, truth: dict,
     """Score `predicted`'s captions against `truth`'s text; print and write the reports.
 
     Args:
-        args: result_accuracy.py's flags (predictions, json, csv, plot, bleu_tokenize, k).
+        args: result_accuracy.py's flags (predictions, json, csv, plot, overwrite,
+            bleu_tokenize, k).
         predicted, truth: column name -> cells, as `amnn.cli.score.read_columns` reads; the
             row counts are already checked equal.
         truth_path: the file `truth` came from, for messages.
@@ -101,17 +151,12 @@ def score_captions(args: argparse.Namespace, predicted: dict, truth: dict,
         raise DataError(str(truth_path), f"{error}", column=column) from None
     print_captions_table(scores)
 
-    csv_path = args.csv or pred_path.with_name(f"{pred_path.stem}_metrics.csv")
-    json_path = args.json or pred_path.with_name(f"{pred_path.stem}_metrics.json")
-    plot_path = args.plot or pred_path.with_name(f"{pred_path.stem}_metrics.png")
     frame = pd.DataFrame(scores.rows(), columns=["metric", "score"])
     with_counts = frame.assign(n_posts=scores.n_posts, n_skipped=scores.n_skipped)
-    with atomic_output(csv_path) as tmp:
-        with_counts.to_csv(tmp, index=False, encoding="utf-8")
-    write_json(json_path, {"task": "caption", "predictions_csv": str(pred_path),
-                           "truth_csv": str(truth_path), "truth_column": column,
-                           **scores.to_dict()})
-    plot_caption_scores(scores, pred_path.stem, plot_path)
-    print(f"wrote {csv_path}, {json_path} and {plot_path}")
+    report = {"task": "caption", "predictions_csv": str(pred_path),
+              "truth_csv": str(truth_path), "truth_column": column, **scores.to_dict()}
+    written = write_outputs(args, with_counts, report,
+                            lambda path: plot_caption_scores(scores, pred_path.stem, path))
+    print(f"wrote {', '.join(map(str, written[:2]))} and {written[2]}")
     return 0
 

@@ -10,6 +10,11 @@ Pillow's `ImageOps.exif_transpose` would. Every path from a photo to features
 `PHOTO_READING` names this way of reading; the feature cache stores it, so features made
 by an older reading are encoded again rather than mixed with new ones.
 
+libjpeg, inside TensorFlow's decoder, prints its own warnings about a damaged photo
+("Corrupt JPEG data: 198 extraneous bytes before marker 0xd9") on stderr from C; a program
+hides them with `decoder_messages_hidden` while it reads photos, and AMNN reports a photo
+it cannot use in its own words.
+
 Example:
     A photo stored sideways with Orientation 6 ("turn 90 degrees clockwise to view"):
 
@@ -33,9 +38,13 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import io
+import os
 import re
+import sys
 import warnings
+from typing import Iterator
 
 import numpy as np
 import tensorflow as tf
@@ -46,7 +55,7 @@ from amnn.features.store import (
 )
 
 __all__ = ["ORIENTATION", "PHOTO_READING", "PhotoTooLarge", "decode_failure", "decode_photo",
-           "photo_header", "pixel_problem", "upright"]
+           "decoder_messages_hidden", "photo_header", "pixel_problem", "upright"]
 
 ORIENTATION = 0x0112  # the EXIF Orientation tag (PIL.ExifTags.Base.Orientation)
 HOW_TO_RAISE = "raise the limit with --max-photo-pixels N (or max_photo_pixels in config.py)"
@@ -54,6 +63,7 @@ HOW_TO_RAISE = "raise the limit with --max-photo-pixels N (or max_photo_pixels i
 # AMNN checks every photo against its own limit (max_photo_pixels) before decoding, so
 # Pillow's warning about large images only repeats what the check then says.
 warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
+_hiding = False  # whether a decoder_messages_hidden block is running (they nest)
 
 
 class PhotoTooLarge(ValueError):
@@ -172,6 +182,52 @@ def decode_photo(data: tf.Tensor, max_pixels: int) -> tf.Tensor:
     return upright(image, orientation)
 
 
+@contextlib.contextmanager
+def decoder_messages_hidden(enabled: bool = True) -> Iterator[None]:
+    """Hide what C code writes on stderr (libjpeg's warnings) while the block runs.
+
+    File descriptor 2 points at /dev/null; Python's `sys.stderr`, when it writes to that
+    descriptor, is pointed at a copy of the real one, so progress bars, notes and errors
+    still show (a Python error propagates after the descriptor is back). What C writes is
+    lost for the block: TensorFlow's own messages are hidden anyway unless --verbose, which
+    passes `enabled=False`. A block inside another changes nothing.
+
+    Example:
+        >>> with decoder_messages_hidden():
+        ...     _ = os.write(2, b"Corrupt JPEG data: premature end of data segment\\n")  # lost
+        ...     print("shown", file=sys.stderr)  # still on the terminal
+    """
+    global _hiding
+    if not enabled or _hiding:
+        yield
+        return
+    sys.stderr.flush()
+    python_stderr = sys.stderr
+    try:
+        swap = python_stderr.fileno() == 2
+    except (AttributeError, OSError, ValueError):  # pytest's capture, a StringIO
+        swap = False
+    real = os.dup(2)
+    copy = None
+    if swap:  # line-buffered like a terminal's stderr, so each line shows as it is written
+        copy = open(real, "w", encoding=python_stderr.encoding or "utf-8",
+                    errors="backslashreplace", buffering=1, closefd=False)
+        sys.stderr = copy
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+    _hiding = True
+    try:
+        yield
+    finally:
+        _hiding = False
+        if copy is not None:
+            copy.close()  # flushes; `real` stays open until the descriptor is back
+        sys.stderr = python_stderr
+        os.dup2(real, 2)
+        os.close(real)
+
+
 def decode_failure(path: str, max_pixels: int, prepare=None) -> str:
     """Why the photo at `path` cannot be used, in one sentence for the user.
 
@@ -188,9 +244,10 @@ def decode_failure(path: str, max_pixels: int, prepare=None) -> str:
     if too_large:
         return too_large
     try:
-        image = decode_photo(tf.io.read_file(path), max_pixels)
-        if prepare is not None:
-            prepare(image)
+        with decoder_messages_hidden():  # libjpeg's words, then ours, would say it twice
+            image = decode_photo(tf.io.read_file(path), max_pixels)
+            if prepare is not None:
+                prepare(image)
         return "it failed inside the tf.data pipeline"
     except (tf.errors.OpError, ValueError) as err:  # the user needs its own message
         return re.sub(r"\{\{.*?\}\}|\[Op:.*", "", getattr(err, "message", str(err))).strip()

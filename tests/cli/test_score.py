@@ -64,6 +64,25 @@ def test_default_outputs_match_metrics_at_k(script, pred_csv, capsys):
     assert not [p for p in pred_csv.parent.iterdir() if p.name.endswith(".tmp")]
 
 
+def test_metrics_never_replace_a_file_without_overwrite_nor_an_input(script, pred_csv,
+                                                                     capsys):
+    assert script.main([str(pred_csv), "--k", "3"]) == 0
+    stem = pred_csv.parent / "val.preds_metrics"
+    before = {suffix: Path(f"{stem}{suffix}").read_bytes() for suffix in (".csv", ".json", ".png")}
+    capsys.readouterr()
+    assert script.main([str(pred_csv), "--k", "1"]) == 2  # checked before scoring
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err == (
+        f"error: {stem}.csv exists; pass --overwrite to replace it or choose another --csv\n")
+    assert {s: Path(f"{stem}{s}").read_bytes() for s in before} == before
+    assert script.main([str(pred_csv), "--k", "1", "--overwrite"]) == 0
+    assert all(Path(f"{stem}{s}").read_bytes() != before[s] for s in before)
+    capsys.readouterr()
+    assert script.main([str(pred_csv), "--csv", str(pred_csv), "--overwrite"]) == 2
+    assert "is an input file" in capsys.readouterr().err
+    assert "predicted_hashtags" in pred_csv.read_text()
+
+
 def test_explicit_outputs_and_truth_from_another_file(script, tmp_path, capsys):
     POSTS[["predicted_hashtags"]].to_csv(tmp_path / "pred.csv", index=False)
     # utf-8-sig: a byte-order mark (Excel's UTF-8) must not rename the first column.

@@ -143,3 +143,57 @@ def test_memory_flags_of_predict(tmp_path):
     assert (config.memory, config.memory_weight, config.memory_neighbors) == (True, 1.0, 7)
     with pytest.raises(SystemExit):
         parser.parse_args(base + ["--memory-weight", "1.5"])
+
+
+def test_a_misspelt_setting_is_answered_with_the_closest_name_not_the_whole_list(tmp_path):
+    user = tmp_path / "config.py"
+    user.write_text("epoch = 30\n")
+    with pytest.raises(AMNNError) as info:
+        read_user_defaults(user)
+    message = str(info.value)
+    assert message.startswith(f"{user}: epoch is not a setting; did you mean epochs?")
+    assert "max_photo_pixels" not in message  # no longer all 52 names on one line
+    user.write_text("epoch = 30\ntopk = 3\ncolour = 'red'\n")
+    with pytest.raises(AMNNError) as info:
+        read_user_defaults(user)
+    assert str(info.value).startswith(f"{user}: colour, epoch, topk are not settings; did you "
+                                      "mean epochs for epoch, top_k for topk?")
+
+
+@pytest.mark.parametrize("text, words", [
+    ("top_k = 'five'\n", "top_k must be a whole number (e.g. top_k = 5), got 'five' (str)"),
+    ("epochs = '30'\n", "epochs must be a whole number or None, got '30' (str)"),
+    ("memory = 'off'\n", "memory must be True or False (e.g. memory = True), got 'off' "
+                          "(str)"),
+    ("dropout = True\n", "dropout must be a number (e.g. dropout = 0.3), got True (bool)"),
+    ("cache_dir = 3\n", "cache_dir must be text in quotes or None, got 3 (int)"),
+])
+def test_a_value_of_the_wrong_type_names_the_type_expected(tmp_path, text, words):
+    user = tmp_path / "config.py"
+    user.write_text(text)
+    with pytest.raises(AMNNError) as info:
+        read_user_defaults(user)
+    assert str(info.value) == f"{user}: {words}"
+
+
+def test_each_program_checks_only_the_settings_it_uses(tmp_path, capsys):
+    from amnn.cli import score
+    from amnn.cli.args import PREDICT_SETTINGS
+
+    user = tmp_path / "config.py"
+    user.write_text("epoch = 30\ndropout = 1.5\ntop_k = 2\n")  # two mistakes of training
+    with pytest.raises(AMNNError, match="epoch is not a setting; did you mean epochs"):
+        read_user_defaults(user)  # train.py uses every setting: it stops
+    assert read_user_defaults(user, uses=PREDICT_SETTINGS) == {"top_k": 2}
+    capsys.readouterr()
+    pred = tmp_path / "pred.csv"
+    pred.write_text("hashtags,predicted_hashtags\nsea,sea sun\n")
+    assert score.main([str(pred)], defaults_file=user) == 0  # result_accuracy.py scores
+    captured = capsys.readouterr()
+    assert captured.err == (f"note: {user}: epoch is not a setting; did you mean epochs? "
+                            "(ignored here; train.py stops on it)\n")
+    assert [line.split()[0] for line in captured.out.splitlines()[1:3]] == ["1", "2"]
+
+    user.write_text("topk = 2\n")  # meant for a setting result_accuracy.py does use
+    assert score.main([str(pred), "--overwrite"], defaults_file=user) == 2
+    assert "topk is not a setting; did you mean top_k?" in capsys.readouterr().err

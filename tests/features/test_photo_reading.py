@@ -10,6 +10,7 @@ import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import shutil  # noqa: E402
+import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import h5py  # noqa: E402
@@ -35,7 +36,9 @@ from amnn.features.extraction import (  # noqa: E402
 from amnn.features.photo_check import check_post_photos  # noqa: E402
 from amnn.features.photo_reading import (  # noqa: E402
     ORIENTATION,
+    decode_failure,
     decode_photo,
+    decoder_messages_hidden,
     upright,
 )
 from amnn.features.shards import merge_shards, shard_cache_dir  # noqa: E402
@@ -198,3 +201,50 @@ def test_a_shard_made_before_fingerprints_is_not_merged(tiny, tmp_path):
     with pytest.raises(DataError, match="refusing to merge: a feature cache made by an older"):
         merge_shards([shard], NAME, cache_dir=str(tmp_path))
     assert not feature_cache_file(tiny, str(tmp_path)).exists()
+
+
+def _damaged_jpeg(tmp_path) -> str:
+    """A JPEG with bytes after its data, as a broken upload leaves: it still decodes, and
+    libjpeg prints "Corrupt JPEG data: ... extraneous bytes" from C while it does."""
+    data = (IMAGES / "coffee.jpg").read_bytes()
+    path = tmp_path / "damaged.jpg"
+    path.write_bytes(data[:-2] + b"\x00" * 198 + data[-2:])
+    return str(path)
+
+
+def _decode_in_tf_data(path: str) -> tuple:
+    photos = tf.data.Dataset.from_tensor_slices([path]).map(
+        lambda p: decode_photo(tf.io.read_file(p), 40_000_000))
+    return tuple(next(iter(photos)).shape)
+
+
+def test_libjpeg_noise_is_hidden_and_python_messages_are_not(tmp_path, capfd):
+    damaged = _damaged_jpeg(tmp_path)
+    assert _decode_in_tf_data(damaged) == (400, 600, 3)
+    assert "Corrupt JPEG data" in capfd.readouterr().err  # what users saw before
+    with decoder_messages_hidden():
+        assert _decode_in_tf_data(damaged) == (400, 600, 3)
+        print("note: still shown", file=sys.stderr)
+        with decoder_messages_hidden():  # nested: changes nothing
+            os.write(2, b"Corrupt JPEG data: premature end of data segment\n")
+    os.write(2, b"C writes show again\n")
+    err = capfd.readouterr().err
+    assert "Corrupt JPEG data" not in err
+    assert "note: still shown" in err and "C writes show again" in err
+    with decoder_messages_hidden(enabled=False):  # --verbose
+        _decode_in_tf_data(damaged)
+    assert "Corrupt JPEG data" in capfd.readouterr().err
+
+
+def test_a_photo_that_cannot_be_decoded_is_reported_in_our_words_only(tmp_path, capfd):
+    data = bytearray((IMAGES / "coffee.jpg").read_bytes())
+    third = len(data) // 3
+    data[third:third + 400] = b"\xff\xd0" * 200  # a damaged segment, then cut short
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(bytes(data[:int(len(data) * 0.8)]))
+    with pytest.raises(tf.errors.InvalidArgumentError):
+        decode_photo(tf.io.read_file(str(broken)), 40_000_000)
+    assert "Corrupt JPEG data" in capfd.readouterr().err  # libjpeg's words, unasked
+    reason = decode_failure(str(broken), 40_000_000)
+    assert "Invalid JPEG data" in reason and "Op:" not in reason
+    assert capfd.readouterr().err == ""  # ours come from the caller, in one line
