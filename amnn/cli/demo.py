@@ -7,19 +7,28 @@ Examples:
 The page takes a photo (upload one or pick an example post of --examples) and a caption,
 optionally the hashtags the post already has, and shows the recommended hashtags with
 their probabilities and why: the network's and the neighbours' vote's share of each, the
-training posts that voted, and where the network looked. Predictions are predict.py's (same model
-folder, same settings from config.py). The server listens on 127.0.0.1 only and is never
-shared publicly; uploads, overlays and the photo feature cache live in a temporary folder
-removed when the server stops (--cache-dir keeps the features in a folder of yours).
+training posts that voted, and where the network looked. A caption model (train.py --task
+caption) gets a page that takes a photo and hashtags and writes the caption. Answers are
+predict.py's (same model folder, same settings from config.py). The server listens on
+127.0.0.1 only and is never shared publicly; uploads, overlays and the photo feature cache
+live in a temporary folder removed when the server stops, by Ctrl-C (exit status 130) or
+SIGTERM (`kill`, `timeout`, a service manager: 143); --cache-dir keeps the features in a
+folder of yours.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import logging
 import os
+import shutil
+import signal
 import sys
 import tempfile
-from collections.abc import Sequence
+import threading
+import time
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from amnn.cli.args import config_from_args, positive_int
@@ -32,6 +41,20 @@ DEFAULT_MODEL = "models/demo"
 TRAIN_HINT = ("python scripts/train.py --data dataset --out models/demo --val-fraction 0 "
               "--epochs 20 --overwrite")
 HOST = "127.0.0.1"  # this machine only: the demo has no login
+# On a stop, the answer in progress may finish (its files are in the temporary folder)
+# for this long before the folder is removed anyway.
+LAST_ANSWER_S = 20.0
+
+
+class Stopped(KeyboardInterrupt):
+    """A stop signal (Ctrl-C's SIGINT, or SIGTERM) arrived; `signum` says which.
+
+    A KeyboardInterrupt, as Ctrl-C's own: no `except Exception` of a library swallows it.
+    """
+
+    def __init__(self, signum: int):
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -67,9 +90,43 @@ def _missing_model(model: Path) -> str:
     return f"no trained model at {model}; pass --model with a folder written by train.py"
 
 
+@contextlib.contextmanager
+def stop_signals() -> Iterator[None]:
+    """SIGINT and SIGTERM raise `Stopped` in the block, once: later ones are ignored.
+
+    So `kill` stops the demo as Ctrl-C does, and a second signal cannot cut short the
+    removal of its temporary folder. The previous handlers are back after the block.
+
+    Example:
+        >>> with stop_signals():
+        ...     try:
+        ...         os.kill(os.getpid(), signal.SIGTERM)
+        ...     except Stopped as stop:
+        ...         print(stop, 128 + stop.signum)
+        SIGTERM 143
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers can only be set from the main thread
+        return
+    stopping = []
+
+    def stop(signum, frame):
+        if not stopping:
+            stopping.append(signum)
+            raise Stopped(signum)
+
+    signals = (signal.SIGINT, signal.SIGTERM)
+    previous = {signum: signal.signal(signum, stop) for signum in signals}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
+
+
 @cli_main
 def main(argv: Sequence[str] | None = None, defaults_file: Path | None = None) -> int:
-    """Serve the demo until interrupted; `defaults_file` is the user's config.py, if any."""
+    """Serve the demo until stopped; `defaults_file` is the user's config.py, if any."""
     args = build_parser().parse_args(argv)
     user_defaults = read_user_defaults(defaults_file)
     model = Path(args.model)
@@ -77,47 +134,104 @@ def main(argv: Sequence[str] | None = None, defaults_file: Path | None = None) -
         raise AMNNError(_missing_model(model))
     examples_folder = Path(args.examples) if args.examples else (
         Path(defaults_file).parent / "test_dataset" if defaults_file else None)
-    with tempfile.TemporaryDirectory(prefix="amnn-demo-") as work:
-        # Gradio keeps uploads under GRADIO_TEMP_DIR; this server's go to its own folder.
-        os.environ.setdefault("GRADIO_TEMP_DIR", str(Path(work) / "uploads"))
-        os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no calls home
-        load_tensorflow(args.verbose)
-        from amnn.model.folder import load_model_folder
-        from amnn.serve.demo_app import DemoRecommender
-        from amnn.serve.demo_page import MAX_FILE_SIZE, build_page, example_posts
-        from amnn.serve.predictor import HashtagPredictor
+    with stop_signals():
+        work, stopped = Path(tempfile.mkdtemp(prefix="amnn-demo-")), None
+        try:
+            _serve(args, model, work, examples_folder, user_defaults)
+        except Stopped as stop:
+            stopped = stop
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    if stopped is None:
+        return 0
+    print(f"stopped ({stopped}): {_what_was_removed(work, args.cache_dir)}", file=sys.stderr)
+    return 128 + stopped.signum  # the shell's status for a program ended by that signal
 
-        trained = load_model_folder(model)
-        config = config_from_args(args, base=trained.config, script="predict",
-                                  user_defaults=user_defaults)
-        predictor = HashtagPredictor(
-            trained, cache_dir=args.cache_dir or str(Path(work) / "features"),
-            encoder_weights=config.encoder_weights, progress=False, on_bad_image="error",
-            memory=config.memory, memory_neighbors=config.memory_neighbors,
-            memory_weight=config.memory_weight, memory_text_share=config.memory_text_share,
-            memory_photo_share=config.memory_photo_share,
-            max_photo_pixels=config.max_photo_pixels)
-        recommender = DemoRecommender(predictor, Path(work) / "answers",
-                                      rank=config.decode == "rank", min_tags=config.min_tags)
-        examples = []
-        if examples_folder is not None and examples_folder.exists():
-            examples = example_posts(examples_folder)
-        page = build_page(recommender, examples, top_k=config.top_k)
-        allowed = [work] + ([str(examples_folder.resolve())] if examples else [])
-        print(f"AMNN demo of {model} on http://{HOST}:{args.port} (Ctrl+C stops it)",
-              file=sys.stderr, flush=True)
+
+def _what_was_removed(work: Path, cache_dir: str | None) -> str:
+    """The last line's account of the temporary folder (and of the features)."""
+    if work.exists():
+        return f"could not remove {work}; delete it by hand (it holds uploaded photos)"
+    if cache_dir:
+        return f"removed {work} (uploads and answers); the photo features stay in {cache_dir}"
+    return f"removed {work} (uploads, answers and photo features)"
+
+
+def _serve(args, model: Path, work: Path, examples_folder: Path | None, user_defaults):
+    """Load the model and serve its page from `work` until a signal raises `Stopped`."""
+    # Gradio keeps uploads under GRADIO_TEMP_DIR; this server's go to its own folder.
+    os.environ.setdefault("GRADIO_TEMP_DIR", str(work / "uploads"))
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no calls home
+    load_tensorflow(args.verbose)
+    from amnn.model.folder import load_model_folder
+    from amnn.serve.demo_page import MAX_FILE_SIZE
+
+    trained = load_model_folder(model)
+    config = config_from_args(args, base=trained.config, script="predict",
+                              user_defaults=user_defaults)
+    cache_dir = args.cache_dir or str(work / "features")
+    examples_folder = examples_folder if examples_folder and examples_folder.exists() else None
+    if trained.config.task == "caption":
+        answerer, page = _caption_page(trained, config, cache_dir, work, examples_folder)
+    else:
+        answerer, page = _hashtag_page(trained, config, cache_dir, work, examples_folder)
+    allowed = [str(work)] + ([str(examples_folder.resolve())] if examples_folder else [])
+    print(f"AMNN demo of {model} on http://{HOST}:{args.port} (Ctrl+C stops it)",
+          file=sys.stderr, flush=True)
+    log = logging.getLogger("amnn.demo")  # one line a refusal, a traceback a bug
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%Y-%m-%d %H:%M:%S"))
+    log.addHandler(handler)
+    propagate, log.propagate = log.propagate, False  # not twice, should a caller log too
+    try:
         try:
             page.queue(default_concurrency_limit=1).launch(
                 server_name=HOST, server_port=args.port, share=False, inbrowser=False,
                 allowed_paths=allowed, max_file_size=MAX_FILE_SIZE, ssr_mode=False,
                 mcp_server=False, quiet=not args.verbose, show_error=False,
-                footer_links=["api"])
-        except KeyboardInterrupt:
-            pass
+                footer_links=["api"], prevent_thread_lock=True)
         except OSError as error:  # the port is taken
             raise AMNNError(f"cannot serve on {HOST}:{args.port} ({error}); "
                             "pass another --port") from None
-    return 0
+        while page.is_running:
+            time.sleep(0.5)  # until Ctrl-C or SIGTERM raises Stopped
+    finally:
+        page.close(verbose=False)  # no new requests; then the one in progress may end
+        answerer.wait_idle(LAST_ANSWER_S)
+        log.removeHandler(handler)
+        log.propagate = propagate
+
+
+def _hashtag_page(trained, config, cache_dir: str, work: Path, examples_folder):
+    from amnn.serve.demo_app import DemoRecommender
+    from amnn.serve.demo_page import build_page, example_posts
+    from amnn.serve.predictor import HashtagPredictor
+
+    predictor = HashtagPredictor(
+        trained, cache_dir=cache_dir, encoder_weights=config.encoder_weights,
+        progress=False, on_bad_image="error", memory=config.memory,
+        memory_neighbors=config.memory_neighbors, memory_weight=config.memory_weight,
+        memory_text_share=config.memory_text_share,
+        memory_photo_share=config.memory_photo_share,
+        max_photo_pixels=config.max_photo_pixels)
+    recommender = DemoRecommender(predictor, work / "answers", rank=config.decode == "rank",
+                                  min_tags=config.min_tags)
+    examples = example_posts(examples_folder) if examples_folder else []
+    return recommender, build_page(recommender, examples, top_k=config.top_k)
+
+
+def _caption_page(trained, config, cache_dir: str, work: Path, examples_folder):
+    from amnn.serve.caption_predictor import CaptionPredictor
+    from amnn.serve.demo_captions import DemoCaptionWriter
+    from amnn.serve.demo_page import build_caption_page, example_posts
+
+    predictor = CaptionPredictor(trained, cache_dir=cache_dir,
+                                 encoder_weights=config.encoder_weights, progress=False,
+                                 on_bad_image="error", max_photo_pixels=config.max_photo_pixels)
+    # predict.py's beam: --beam is not a demo flag, so config.py's caption beam (3).
+    writer = DemoCaptionWriter(predictor, work / "answers", beam_size=config.caption_beam_size)
+    examples = example_posts(examples_folder, text="hashtags") if examples_folder else []
+    return writer, build_caption_page(writer, examples)
 
 
 if __name__ == "__main__":

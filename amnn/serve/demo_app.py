@@ -5,8 +5,11 @@ tags the user already wrote, how many tags to show), checks it, builds a one-row
 exactly as predict.py would read it from a CSV, and asks the project's own predictor
 (through `amnn.serve.explain.explain_posts`) for the tags, their probabilities, what the
 network and the neighbours' vote each gave them, the posts that voted and the network's
-attention, which `amnn.serve.explain_drawing.draw_explanation` turns into one picture. A bad input raises `DemoInputError` with a message meant for the page; the
-page itself (Gradio) is `amnn.serve.demo_page`, and `python scripts/demo.py` (`amnn.cli.demo`) serves it.
+attention, which `amnn.serve.explain_drawing.draw_explanation` turns into one picture. A
+bad input raises `DemoInputError` with a message meant for the page (the photo checks are
+`amnn.serve.demo_photos`; a caption model's writer is `amnn.serve.demo_captions`); the
+page itself (Gradio) is `amnn.serve.demo_page`, and `python scripts/demo.py`
+(`amnn.cli.demo`) serves it.
 
 Nothing heavy is imported with this module (TensorFlow, the model, Gradio): `pytest
 --doctest-modules` imports every module, and the CLI checks its flags before loading them.
@@ -30,19 +33,11 @@ import uuid
 from pathlib import Path
 
 from amnn.data.hashtags import parse_hashtags
-from amnn.errors import AMNNError
+from amnn.serve.demo_photos import (NOT_A_PHOTO, DemoInputError, display_copy,  # noqa: F401
+                                    photo_for_prediction, raise_for_undecodable)
 
 NO_INPUT = ("Upload a photo or type a caption (or both): there is nothing to recommend "
             "hashtags for yet.")
-NOT_A_PHOTO = ("That file is not a photo this demo can read (or it is damaged). Upload a "
-               "JPEG, PNG, GIF, BMP or WebP image.")
-# The overlay is for the eye: a copy this wide is plenty, and drawing a 50-megapixel
-# photo at full size would take seconds and hundreds of megabytes.
-DISPLAY_SIDE = 1024
-
-
-class DemoInputError(AMNNError):
-    """What the user sent cannot be answered; the message says why, for the page."""
 
 
 @dataclasses.dataclass
@@ -70,46 +65,16 @@ def parse_given(text: str | None) -> list[str]:
     return parse_hashtags(text or "")
 
 
-def check_photo(path: str, max_pixels: int) -> int:
-    """The photo's EXIF orientation, or DemoInputError when it is gone, too large or no photo.
+def wait_until_idle(lock: threading.Lock, seconds: float) -> bool:
+    """Wait up to `seconds` for the request holding `lock` to end; False if it did not.
 
-    Only the header is read (Pillow), so a 50-megapixel upload is refused before a pixel
-    of it is decoded.
+    The server calls it after it stops taking requests, so that its temporary folder is
+    removed after, not during, the last answer.
     """
-    from PIL import Image, UnidentifiedImageError
-
-    from amnn.features.photo_reading import PhotoTooLarge, photo_header
-
-    if not Path(path).is_file():
-        raise DemoInputError("The uploaded photo is no longer on the server; upload it again.")
-    try:
-        orientation = photo_header(path, max_pixels)
-    except PhotoTooLarge as error:
-        raise DemoInputError(f"This photo is too large ({error}). Upload a smaller photo, or "
-                             "start the demo with a higher --max-photo-pixels.") from None
-    try:
-        with Image.open(path) as image:
-            image.verify()  # structure only (chunks, checksums); no pixel is decoded
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
-        raise DemoInputError(NOT_A_PHOTO) from error
-    return orientation
-
-
-def display_copy(path: str, out_folder: Path) -> Path:
-    """An upright (EXIF orientation applied), at most DISPLAY_SIDE-pixel PNG of the photo.
-
-    The overlay is drawn on this copy, so it is upright whatever the drawing code does
-    with EXIF tags (the copy has none), and cheap for a large photo.
-    """
-    from PIL import Image, ImageOps
-
-    out = out_folder / f"photo-{uuid.uuid4().hex}.png"
-    with Image.open(path) as image:
-        image.draft("RGB", (DISPLAY_SIDE, DISPLAY_SIDE))  # JPEG: decode at a smaller scale
-        upright = ImageOps.exif_transpose(image).convert("RGB")
-    upright.thumbnail((DISPLAY_SIDE, DISPLAY_SIDE))
-    upright.save(out)
-    return out
+    if lock.acquire(timeout=seconds):
+        lock.release()
+        return True
+    return False
 
 
 class DemoRecommender:
@@ -126,13 +91,18 @@ class DemoRecommender:
 
     def __init__(self, predictor, work_dir, rank: bool | None = None,
                  min_tags: int | None = None):
+        if predictor.trained.config.task == "caption":  # it would fail on every request
+            raise ValueError("DemoRecommender needs a hashtag model; a caption model "
+                             "(task 'caption') is served by demo_captions.DemoCaptionWriter")
         self.predictor = predictor
         self.work_dir = Path(work_dir)
         self.work_dir.mkdir(parents=True, exist_ok=True)
         self.rank = rank
         self.min_tags = min_tags
-        # Gradio's queue already sends one request at a time; the lock also covers callers
-        # that use this object from several threads directly.
+        # One request at a time, from the first check to the drawing: the predictor
+        # (tallies, compiled decoders, the encoder) and matplotlib's pyplot are not made for
+        # threads. Gradio's queue already sends one at a time; the lock also covers callers
+        # from several threads, and tells the server when the last answer is done.
         self._lock = threading.Lock()
 
     @classmethod
@@ -150,6 +120,10 @@ class DemoRecommender:
     @property
     def max_photo_pixels(self) -> int:
         return self.predictor.config.max_photo_pixels
+
+    def wait_idle(self, seconds: float) -> bool:
+        """Wait up to `seconds` for the request in progress, if any; False if it went on."""
+        return wait_until_idle(self._lock, seconds)
 
     def recommend(self, photo: str | None, caption: str | None, given: str | None,
                   top_k: int) -> DemoResult:
@@ -176,33 +150,24 @@ class DemoRecommender:
         if unknown:
             notes.append("The model never learned " + ", ".join(f"#{t}" for t in unknown)
                          + ": it could not use them, and will not recommend them.")
-        request_dir = self.work_dir / uuid.uuid4().hex
-        request_dir.mkdir()
-        try:
-            photo = self._photo_for_prediction(str(photo), request_dir) if uses_photo else None
-            posts = self._one_post(photo, caption, given_tags, request_dir)
-            # The predictor (tallies, compiled decoders, the encoder) and matplotlib's
-            # pyplot are not made for threads: one request at a time uses them.
-            with self._lock:
+        with self._lock:
+            request_dir = self.work_dir / uuid.uuid4().hex
+            request_dir.mkdir()
+            try:
+                photo = (photo_for_prediction(str(photo), self.max_photo_pixels, request_dir)
+                         if uses_photo else None)
+                posts = self._one_post(photo, caption, given_tags, request_dir)
+                raise_for_undecodable(posts, self.predictor.config)
                 explanation = self._explain(posts, top_k)
                 shown = self._shown(photo, request_dir) if photo else None
                 overlay = self._draw(explanation, shown, caption)
-        finally:
-            # The overlay lies outside it; the photo's copies are not needed any more.
-            shutil.rmtree(request_dir, ignore_errors=True)
+            finally:
+                # The overlay lies outside it; the photo's copies are not needed any more.
+                shutil.rmtree(request_dir, ignore_errors=True)
         tags = list(explanation.tags)
         scores = {f"#{tag}": float(p) for tag, p in zip(tags, explanation.probabilities)}
         return DemoResult(scores, tags, overlay, " ".join(f"#{tag}" for tag in tags),
                           " ".join(notes))
-
-    def _photo_for_prediction(self, photo: str, request_dir: Path) -> str:
-        """The photo's path, checked; copied when its name would not survive a CSV cell."""
-        check_photo(photo, self.max_photo_pixels)
-        if "\\" in Path(photo).name:  # a backslash in an image cell reads as a folder
-            copy = request_dir / f"upload{Path(photo).suffix.replace(chr(92), '')}"
-            shutil.copyfile(photo, copy)
-            return str(copy)
-        return photo
 
     @staticmethod
     def _shown(photo: str, request_dir: Path) -> Path:
@@ -227,19 +192,8 @@ class DemoRecommender:
 
     def _explain(self, posts, top_k: int):
         """The post's explanation from the project's own predictor (the lock held)."""
-        from amnn.data.photo_files import KINDS
-        from amnn.features.photo_check import find_bad_images
         from amnn.serve.explain import explain_posts
 
-        if posts.has_images:
-            # The encoder's own look at the photo (its features are cached for the
-            # prediction): a file that passed the header check may still not decode.
-            bad = find_bad_images(posts, self.predictor.config, progress=False)
-            if bad:
-                what = KINDS[bad[0].kind][1]
-                detail = " ".join(bad[0].detail.split())[:200]
-                raise DemoInputError(f"This photo cannot be used ({what}"
-                                     f"{': ' + detail if detail else ''}). Try another photo.")
         return explain_posts(self.predictor, posts, top_k=top_k, rank=self.rank,
                              min_tags=self.min_tags)[0]
 

@@ -2,12 +2,16 @@
 
 Takes the session's small demo model, starts `scripts/demo.py` on a free port of 127.0.0.1, uploads a
 test_dataset photo, types its caption, presses the button and checks that the page shows
-exactly the tags `scripts/predict.py` writes for the same post. Needs Playwright (the `test`
-extra) and Debian's `chromium` (`.ci/run` installs it); skips, saying which, without them.
-Run it alone with `python -m pytest -m browser -s` (the screenshot's path is printed).
+exactly the tags `scripts/predict.py` writes for the same post. Then the user's mistakes
+(nothing to answer, a file that is not a photo) must leave their message in the result
+pane, where it stays until the next request, with no fading toast and no bare "Error".
+Needs Playwright (the `test` extra) and Debian's `chromium` (`.ci/run` installs it); skips,
+saying which, without them. Run it alone with `python -m pytest -m browser -s` (the
+screenshots' paths are printed).
 """
 
 import csv
+import os
 import shutil
 from pathlib import Path
 
@@ -45,7 +49,17 @@ def _predict_py(model, photo, caption, folder, cache):
     return pd.read_csv(folder / "pred.csv", dtype=str)["predicted_hashtags"][0].split()
 
 
-def test_the_page_recommends_predict_pys_tags_for_an_uploaded_photo(tmp_path, demo_model):
+@pytest.fixture(scope="module")
+def served(demo_model, tmp_path_factory):
+    """The URL of scripts/demo.py serving the session's demo model (one server, all tests)."""
+    _browser()
+    root = tmp_path_factory.mktemp("served_demo")
+    with serving_demo(demo_model[2], root, TOP_K, cache_dir=root / "unused_cache") as url:
+        yield url
+
+
+def test_the_page_recommends_predict_pys_tags_for_an_uploaded_photo(tmp_path, demo_model,
+                                                                   served):
     chromium = _browser()
     row = pd.read_csv(REPO / "test_dataset" / "image_text_tag.csv", dtype=str).iloc[POST - 2]
     photo, caption = REPO / "test_dataset" / row["image_names"], row["tweets"]
@@ -53,10 +67,84 @@ def test_the_page_recommends_predict_pys_tags_for_an_uploaded_photo(tmp_path, de
     expected = _predict_py(model, photo, caption, tmp_path / "post", cache)
 
     screenshot = tmp_path / "demo_page.png"
-    with serving_demo(model, tmp_path, TOP_K, cache_dir=tmp_path / "unused_cache") as url:
-        shown, scores = recommend_in_browser(url, chromium, photo, caption, screenshot)
+    shown, scores = recommend_in_browser(served, chromium, photo, caption, screenshot)
     print(f"\nscreenshot of the demo page: {screenshot}")
     assert [tag.lstrip("#") for tag in shown] == expected
     positions = [scores.find(f"#{tag}") for tag in expected]
     assert -1 not in positions and positions == sorted(positions), scores  # ranked, shown
     assert screenshot.stat().st_size > 10_000
+
+
+TOAST_S = 10  # how long Gradio shows an error toast (gr.Error's duration)
+
+
+def _note_says(page, words: str) -> None:
+    page.wait_for_function(f"() => document.querySelector('#note')?.innerText"
+                           f".includes({words!r})", timeout=120_000)
+
+
+def test_a_users_mistake_stays_in_the_result_pane(tmp_path, served):
+    from playwright.sync_api import sync_playwright
+
+    chromium = _browser()
+    notes = tmp_path / "holiday.jpg"  # named like a photo, so the browser sends it
+    notes.write_text("my notes from the trip, not a photo\n")
+    screenshot = tmp_path / "demo_error.png"
+    with sync_playwright() as playwright:
+        args = ["--no-sandbox"] if os.geteuid() == 0 else []  # Chromium refuses root otherwise
+        browser = playwright.chromium.launch(executable_path=chromium, headless=True,
+                                             args=args)
+        page = browser.new_page(viewport={"width": 1280, "height": 1100})
+        page.goto(served, timeout=120_000)
+        page.locator("#recommend").click()  # no photo, no caption
+        _note_says(page, "Upload a photo or type a caption")
+        page.locator("#photo input[type=file]").set_input_files(str(notes))
+        page.locator("#photo img").first.wait_for(state="attached", timeout=60_000)
+        page.locator("#recommend").click()
+        _note_says(page, "not a photo")  # the next request replaced the first message
+        page.wait_for_timeout((TOAST_S + 1) * 1000)  # a toast would be gone by now
+        note = page.locator("#note").inner_text()
+        panes = {pane: page.locator(pane).inner_text()
+                 for pane in ("#scores", "#hashtags", "#overlay")}
+        toasts = page.locator(".toast-body").count()
+        page.screenshot(path=str(screenshot), full_page=True)
+        browser.close()
+    print(f"\nscreenshot of the refused upload: {screenshot}")
+    assert note.startswith("Cannot recommend hashtags.") and "Upload a JPEG" in note, note
+    assert not [pane for pane, text in panes.items() if "Error" in text], panes
+    assert toasts == 0
+
+
+# Measured in the page: a span of Hangul against one of private-use characters, which no font
+# draws, so both come out as replacement boxes of one width when no Korean font is installed.
+_HANGUL_WIDTHS = """() => {
+    const width = (text) => {
+        const span = document.createElement("span");
+        span.textContent = text;
+        span.style.fontSize = "32px";
+        document.body.appendChild(span);
+        const measured = span.getBoundingClientRect().width;
+        span.remove();
+        return measured;
+    };
+    return [width("#제주여행 #카페"), width("#\\uE000\\uE001\\uE002\\uE003 #\\uE004\\uE005")];
+}"""
+
+
+def test_korean_tags_draw_as_hangul_not_boxes(served):
+    """Korean users' tags must be readable on the page: `.ci/run` installs fonts-noto-cjk."""
+    chromium = _browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium)
+        try:
+            page = browser.new_page()
+            page.goto(served)
+            hangul, boxes = page.evaluate(_HANGUL_WIDTHS)
+        finally:
+            browser.close()
+    assert hangul > 0 and boxes > 0
+    assert abs(hangul - boxes) > 1.0, \
+        f"Hangul is drawn as boxes ({hangul:.1f} px, the same as unknown glyphs): " \
+        "install a CJK font (apt-get install fonts-noto-cjk)"
