@@ -37,7 +37,13 @@ import sys
 from typing import Optional, Sequence
 
 from amnn.cli.args import add_columns_flag, positive_int
-from amnn.cli.runner import add_verbose_flag, cli_main, load_tensorflow
+from amnn.cli.runner import (
+    add_verbose_flag,
+    cli_main,
+    command_line,
+    load_tensorflow,
+    on_interrupt,
+)
 from amnn.cli.user_defaults import read_user_defaults
 from amnn.config import AMNNConfig
 from amnn.features.encoders import encoder_names
@@ -152,6 +158,9 @@ def main(argv: Optional[Sequence[str]] = None, defaults_file=None) -> int:
     if args.merge and args.shard:
         parser.error("--shard picks the photos to extract; it cannot be combined with --merge")
     _fill_defaults(args, read_user_defaults(defaults_file))
+    kept, again = "shards merged" if args.merge else "photos encoded", command_line(argv)
+    on_interrupt(lambda: f"interrupted; the {kept} so far are kept in the cache; run the same "
+                 f"command again to continue: {again}")
     load_tensorflow(args.verbose)
     return _merge(args) if args.merge else _extract(args)
 

@@ -17,7 +17,8 @@ Examples:
     python scripts/train.py --data DATA --out models/text_only --no-image
     python scripts/train.py --data DATA --out models/paper --preset paper
 
-    # continue an interrupted run (weights, optimizer state and epoch are restored)
+    # continue an interrupted run (weights, optimizer state and epoch are restored); Ctrl-C
+    # or `kill` prints this command with the run's own flags
     python scripts/train.py --data DATA --out models/mediaeval --resume
 
     # scraped posts, some with broken or missing photos: leave those posts out
@@ -36,7 +37,9 @@ training). After training, the network encodes every training post once more for
 neighbour memory (--memory off: none), and the mix of the network's probabilities and the
 neighbours' vote is chosen on the validation posts; one line says what was chosen. The folder holds model.keras, config.json, the
 vocabularies, neighbours.npz, training_log.csv and training_curves.png; scripts/predict.py
-needs nothing else.
+needs nothing else. It is written beside --out (models/.demo.partial for models/demo, with
+the checkpoints --resume continues from) and replaces --out by renames only when complete,
+so a model already there stays usable until then, whatever stops the run.
 
 Every photo is looked at before training: a post whose photo is missing, unreadable, not an
 image or outside the data folder stops the run with one error listing them all
@@ -62,14 +65,28 @@ from amnn.cli.args import (
     config_from_args,
     positive_int,
 )
-from amnn.cli.runner import add_verbose_flag, cli_main, load_tensorflow
+from amnn.cli.runner import (
+    add_verbose_flag,
+    cli_main,
+    command_line,
+    load_tensorflow,
+    on_interrupt,
+)
 from amnn.cli.user_defaults import read_user_defaults
 from amnn.errors import AMNNError
 from amnn.model.folder_names import MANIFEST, WORK_DIR
+from amnn.model.folder_swap import (
+    adopt_old_layout,
+    check_replaceable,
+    finish_interrupted_swap,
+    replace_folder,
+    working_folder,
+)
 from amnn.train.distribution import (  # no TensorFlow: flags are checked first
     STRATEGY_NAMES,
     is_chief_task,
 )
+from amnn.train.stop_line import stop_line
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -104,24 +121,34 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _check_out_folder(out: Path, resume: bool, overwrite: bool) -> None:
-    """Never overwrite a user's model by accident, never resume from nothing."""
-    finished = (out / MANIFEST).is_file()
-    interrupted = (out / WORK_DIR).is_dir() and not finished
+    """Never replace a user's model by accident, never resume from nothing.
+
+    The model in `out` stays complete until the new one replaces it by renames at the end
+    (`amnn.model.folder_swap`): --overwrite discards an interrupted training, never it.
+    """
     if resume and overwrite:
         raise AMNNError("--resume and --overwrite contradict each other; pick one")
-    if resume and not interrupted:
+    note = finish_interrupted_swap(out)  # a crash cut the last run's swap short
+    if note:
+        print(note, file=sys.stderr)
+    work = working_folder(out)
+    finished = (out / MANIFEST).is_file()
+    old_layout = not finished and (out / WORK_DIR).is_dir()  # an earlier AMNN's, inside out
+    if resume and not (work.is_dir() or old_layout):
         raise AMNNError(f"--resume: {out} holds no interrupted training to continue"
                         + (" (it holds a finished model)" if finished else ""))
-    if overwrite and out.exists():
-        for name in (MANIFEST, WORK_DIR):
-            target = out / name
-            shutil.rmtree(target) if target.is_dir() else target.unlink(missing_ok=True)
-    elif finished:
+    if (work.is_dir() or old_layout) and not (resume or overwrite):
+        where = f" (in {work})" if work.is_dir() else ""
+        raise AMNNError(f"{out} holds an interrupted training{where}; pass --resume to "
+                        "continue it or --overwrite to start over")
+    if finished and not (resume or overwrite):
         raise AMNNError(f"{out} already holds a trained model; pass --overwrite to replace it "
                         "or choose another --out")
-    elif interrupted and not resume:
-        raise AMNNError(f"{out} holds an interrupted training; pass --resume to continue it "
-                        "or --overwrite to start over")
+    check_replaceable(out)
+    if resume:
+        adopt_old_layout(out)
+    if overwrite:  # the interrupted training only: the model stays until the new one is done
+        shutil.rmtree(work, ignore_errors=True)
 
 
 @cli_main
@@ -133,6 +160,13 @@ def main(argv: Sequence[str] | None = None, defaults_file: Path | None = None) -
     # On several machines only the chief writes --out; the others train in a temporary folder.
     if args.strategy != "multi-worker" or is_chief_task():
         _check_out_folder(out, args.resume, args.overwrite)
+        if args.resume and (working_folder(out) / MANIFEST).is_file():
+            replace_folder(working_folder(out), out)  # killed after training had finished
+            print(f"the interrupted training had finished; model: {out}", file=sys.stderr)
+            return 0
+    epochs = str(config.epochs) if config.epochs else f"at most {config.max_epochs}"
+    on_interrupt(stop_line(out, epochs, again=command_line(argv), resume=command_line(
+        argv, drop=("--overwrite", "--resume"), add=("--resume",))))
     load_tensorflow(args.verbose)  # after the flags and the folder are checked (seconds)
     from amnn.train.distribution import make_strategy
 

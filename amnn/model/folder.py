@@ -15,13 +15,16 @@
       amnn_model.json        manifest: format version, sizes, file checksums; written LAST
 
 Nothing in the folder is pickled and no code from it is ever run, so a model shared by a
-stranger is safe to load. The manifest is written last (atomically), so a folder left by a
-crash has no manifest and is refused instead of half-trusted.
+stranger is safe to load. The manifest is written last (atomically) and lists every file's
+checksum, so a folder left by a crash has no manifest and a damaged file is named: both are
+refused instead of half-trusted. Training writes the folder beside its place and renames it
+in when complete (`amnn.model.folder_swap`), so a model folder is never left half-written.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +34,7 @@ import keras
 
 import amnn
 import amnn.model.attention  # noqa: F401  (registers the custom layers before load_model)
+from amnn.atomic_files import atomic_output
 from amnn.config import AMNNConfig
 from amnn.data.text import TextVectorizer
 from amnn.data.text.hashtag_words import HashtagSegmenter
@@ -46,7 +50,9 @@ from amnn.model.folder_names import (
     SEGMENTER_FILE,
     VECTORIZER_FILE,
     VOCAB_FILE,
+    WORK_DIR,
 )
+from amnn.model.folder_swap import finish_interrupted_swap, working_folder
 from amnn.model.neighbours import NeighbourMemory
 from amnn.model.network import AMNNNetwork, ModelSizes
 
@@ -92,9 +98,9 @@ def save_model_folder(folder: os.PathLike, trained: TrainedAMNN, extra: Optional
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / MANIFEST).unlink(missing_ok=True)  # the folder is incomplete until we finish
-    partial = folder / (MODEL_FILE + ".partial.keras")
-    trained.model.save(partial)
-    os.replace(partial, folder / MODEL_FILE)
+    # Each file appears whole or not at all, even when SIGTERM stops a write half-way.
+    with atomic_output(folder / MODEL_FILE, suffix=".keras") as temporary:
+        trained.model.save(temporary)
     write_json(folder / CONFIG_FILE, trained.config.to_dict())
     trained.hashtag_vocab.save(folder / VOCAB_FILE)
     files = [MODEL_FILE, CONFIG_FILE, VOCAB_FILE]
@@ -102,7 +108,8 @@ def save_model_folder(folder: os.PathLike, trained: TrainedAMNN, extra: Optional
         trained.vectorizer.save(folder / VECTORIZER_FILE)
         files.append(VECTORIZER_FILE)
     if trained.neighbours is not None:
-        trained.neighbours.save(folder / NEIGHBOURS_FILE)
+        with atomic_output(folder / NEIGHBOURS_FILE, suffix=".npz") as temporary:
+            trained.neighbours.save(temporary)
         files.append(NEIGHBOURS_FILE)
     if trained.segmenter is not None:
         write_json(folder / SEGMENTER_FILE, trained.segmenter.to_json())
@@ -125,17 +132,25 @@ def save_model_folder(folder: os.PathLike, trained: TrainedAMNN, extra: Optional
 
 
 def read_manifest(folder: os.PathLike) -> dict:
-    """The manifest of a complete model folder, or ModelFolderError saying what is wrong."""
+    """The manifest of a complete model folder, or ModelFolderError saying what is wrong.
+
+    A replacement of the folder that a crash cut short is finished first
+    (`amnn.model.folder_swap`). Every file the manifest lists must match its checksum, so
+    a truncated or edited file is refused with its name.
+    """
     folder = Path(folder)
-    if not folder.is_dir():
-        raise ModelFolderError(f"model folder {str(folder)!r} does not exist; train one with "
-                               "scripts/train.py --out FOLDER")
+    try:
+        finish_interrupted_swap(folder)
+    except OSError:  # a read-only copy: load what is there, or say what is missing below
+        pass
     if not (folder / MANIFEST).is_file():
-        raise ModelFolderError(
-            f"{str(folder)!r} is not a complete AMNN model folder (no {MANIFEST}): training may "
-            "have been interrupted; finish it with scripts/train.py --resume --out "
-            f"{folder}")
-    manifest = read_json(folder / MANIFEST)
+        raise ModelFolderError(_not_a_model(folder))
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ModelFolderError(f"{folder / MANIFEST} is damaged ({error}); {_RECOPY}") from None
+    if not isinstance(manifest, dict):
+        raise ModelFolderError(f"{folder / MANIFEST} is damaged (not an object); {_RECOPY}")
     version = manifest.get("format_version")
     if version != FORMAT_VERSION:
         raise ModelFolderError(
@@ -145,11 +160,33 @@ def read_manifest(folder: os.PathLike) -> dict:
     for name, digest in manifest.get("files", {}).items():
         path = folder / name
         if not path.is_file():
-            raise ModelFolderError(f"{path} is missing; the model folder is incomplete")
+            raise ModelFolderError(f"{path} is missing; the model folder is incomplete; "
+                                   f"{_RECOPY}")
         if _sha256(path) != digest:
-            raise ModelFolderError(f"{path} does not match its checksum in {MANIFEST}; the "
-                                   "file was changed or damaged; copy the folder again")
+            raise ModelFolderError(f"{path} does not match its checksum in {MANIFEST}: the "
+                                   f"file was changed or damaged (cut short?); {_RECOPY}")
     return manifest
+
+
+_RECOPY = "copy the whole model folder again, or retrain it"
+
+
+def _not_a_model(folder: Path) -> str:
+    """Why `folder` (without a manifest) is no model, and how to finish it."""
+    resume = f"scripts/train.py --out {folder} --resume (with the same --data and flags)"
+    work = working_folder(folder)
+    if work.is_dir():  # a training into it was interrupted; an old model would still be here
+        where = "does not exist yet" if not folder.exists() else "is not a complete model"
+        return (f"model folder {str(folder)!r} {where}: its training was interrupted (the "
+                f"work is kept in {work}); finish it with {resume}")
+    if not folder.is_dir():
+        return (f"model folder {str(folder)!r} does not exist; train one with "
+                "scripts/train.py --out FOLDER")
+    if (folder / WORK_DIR).is_dir():  # an earlier AMNN trained inside the folder itself
+        return (f"{str(folder)!r} is not a complete AMNN model folder (no {MANIFEST}): its "
+                f"training was interrupted; finish it with {resume}")
+    return (f"{str(folder)!r} is not a complete AMNN model folder (no {MANIFEST}); train "
+            "one with scripts/train.py --out FOLDER, or copy the whole folder again")
 
 
 def load_model_folder(folder: os.PathLike) -> TrainedAMNN:

@@ -49,17 +49,18 @@ from amnn.inputs.caption_encoding import (
 )
 from amnn.inputs.caption_pipeline import caption_dataset
 from amnn.model.caption_network import CaptionNetwork, CaptionSizes
-from amnn.model.folder import TrainedAMNN, save_model_folder
+from amnn.model.folder import TrainedAMNN
 from amnn.model.folder_names import LOG_FILE, WORK_DIR
 from amnn.model.network import ModelSizes
 from amnn.train.caption_stop import CAPTION_METRIC, ValidationCaptions
 from amnn.train.distribution import global_batch_size, strategy_name
+from amnn.train.checkpoints import check_resume
 from amnn.train.fitting import (
     best_logged,
-    check_resume,
     compile_model,
     finish_folder,
     fit_keeping_best,
+    output_folder,
     standard_callbacks,
 )
 
@@ -132,11 +133,18 @@ def prepare_captions(config: AMNNConfig, train: Posts, val: Posts,
 def train_caption_model(data: CaptionData, out: Path, resume: bool = False,
                         verbose: str | int = "auto", strategy=None) -> dict:
     """Train on prepared caption data and write the model folder `out`; a summary dict."""
-    config, out = data.config, Path(out)
+    active = strategy if strategy is not None else tf.distribute.get_strategy()
+    # Beside `out` until finished, as the hashtag model (`amnn.train.fitting.output_folder`).
+    with output_folder(active, Path(out), resume) as folder:
+        return _train_into(data, folder, resume, verbose, strategy, active)
+
+
+def _train_into(data: CaptionData, out: Path, resume: bool, verbose, strategy,
+                active) -> dict:
+    config = data.config
     keras.utils.set_random_seed(config.seed)
     check_resume(out / WORK_DIR, {"config": config.to_dict(), "word_ids": data.sizes.word_ids,
                                   "tag_vocab_size": data.sizes.tag_vocab_size}, resume)
-    active = strategy if strategy is not None else tf.distribute.get_strategy()
     batch = global_batch_size(config.batch_size, active)
     with active.scope():
         model = compile_model(CaptionNetwork.create(config, data.sizes)
@@ -165,7 +173,6 @@ def train_caption_model(data: CaptionData, out: Path, resume: bool = False,
     # The folder's sizes: word ids are the written words (+ BOS, EOS), tags the inputs.
     sizes = ModelSizes(data.sizes.word_ids, data.sizes.tag_vocab_size,
                        data.sizes.feature_shape)
-    save_model_folder(out, TrainedAMNN(model, config, data.tag_vocab, data.vectorizer, sizes,
-                                       segmenter=data.segmenter), extra={"training": summary})
-    finish_folder(out)
+    finish_folder(out, TrainedAMNN(model, config, data.tag_vocab, data.vectorizer, sizes,
+                                   segmenter=data.segmenter), {"training": summary})
     return summary

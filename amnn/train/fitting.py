@@ -1,13 +1,15 @@
 """Training AMNN: Adam, masked loss, checkpoints, early stopping, resume, curves, memory.
 
-`train_model` fits a prepared data set and writes a complete model folder. Work in
-progress lives in `MODEL_DIR/training/` (a Keras BackupAndRestore backup with weights,
-optimizer state and epoch, plus the best weights so far), so `--resume` continues an
-interrupted run where it stopped; it is removed once the folder is complete. With validation
-posts, the epoch kept is the one whose recommendations ranked best (`amnn.train.ranking_stop`).
-After training, the network encodes every training post once more for the neighbour memory
-(`amnn.model.neighbours`), and the mix of network and memory that prediction uses is chosen
-on the validation posts (`amnn.train.mix_choice`).
+`train_model` fits a prepared data set and writes a complete model folder. It writes into
+a working folder beside it (`models/.demo.partial` for `models/demo`, see
+`amnn.model.folder_swap`), so an older model there stays complete and loadable until the
+new one replaces it by renames at the very end. The working folder's `training/` holds
+the checkpoints (`amnn.train.checkpoints`: weights, optimizer state and epoch, plus the
+best weights so far), so `--resume` continues an interrupted run where it stopped. With
+validation posts, the epoch kept is the one whose recommendations ranked best
+(`amnn.train.ranking_stop`). After training, the network encodes every training post once
+more for the neighbour memory (`amnn.model.neighbours`), and the mix of network and memory
+that prediction uses is chosen on the validation posts (`amnn.train.mix_choice`).
 
 With a tf.distribute strategy (`amnn.train.distribution.make_strategy`) the model is built in its
 scope and `config.batch_size` is per replica; Keras splits each global batch across replicas.
@@ -18,7 +20,7 @@ writes the model folder.
 
 from __future__ import annotations
 
-import shutil
+import contextlib
 import sys
 import time
 from pathlib import Path
@@ -31,18 +33,19 @@ import tensorflow as tf
 from amnn.data.vocabulary import PAD
 from amnn.errors import AMNNError
 from amnn.inputs.pipeline import make_dataset
-from amnn.jsonio import read_json, write_json
 from amnn.model.folder import TrainedAMNN, save_model_folder
-from amnn.model.folder_names import CURVES_FILE, LOG_FILE, WORK_DIR
+from amnn.model.folder_names import BACKUP_DIR, BEST_WEIGHTS, CURVES_FILE, LOG_FILE, WORK_DIR
+from amnn.model.folder_swap import staged_folder
 from amnn.model.losses import make_tag_loss
 from amnn.model.network import AMNNNetwork, build_amnn
+from amnn.train.checkpoints import BestWeights, EpochBackup, check_resume
 from amnn.train.curves import plot_training_curves
 from amnn.train.distribution import global_batch_size, strategy_name
 from amnn.train.epoch_log import EpochLine
 from amnn.train.memory_building import remember_and_choose
 from amnn.train.preparation import PreparedData
 from amnn.train.ranking_stop import RANKING_METRIC, ValidationRanking
-from amnn.train.worker_loop import train_on_workers, uses_worker_loop, worker_folder
+from amnn.train.worker_loop import is_chief, train_on_workers, uses_worker_loop, worker_folder
 
 
 @keras.saving.register_keras_serializable(package="amnn")
@@ -83,7 +86,7 @@ def compile_model(model: keras.Model, learning_rate: float,
 
 def best_logged(log_path: Path, column: str = "val_loss", mode: str = "min"):
     """The best value of `column` logged so far (keeps the best checkpoint honest on resume)."""
-    if not log_path.is_file():
+    if not log_path.is_file() or log_path.stat().st_size == 0:
         return None
     log = pd.read_csv(log_path)
     values = log[column].dropna() if column in log else []
@@ -116,12 +119,9 @@ def standard_callbacks(out: Path, config, monitor: str, mode: str, resume: bool)
     """
     work = out / WORK_DIR
     return [
-        keras.callbacks.BackupAndRestore(str(work / "backup"), delete_checkpoint=True),
-        keras.callbacks.ModelCheckpoint(
-            str(work / "best.weights.h5"), monitor=monitor, mode=mode, save_best_only=True,
-            save_weights_only=True,
-            initial_value_threshold=best_logged(out / LOG_FILE, monitor, mode)
-            if resume else None),
+        EpochBackup(work / BACKUP_DIR),
+        BestWeights(work / BEST_WEIGHTS, monitor, mode,
+                    best_logged(out / LOG_FILE, monitor, mode) if resume else None),
         keras.callbacks.EarlyStopping(monitor=monitor, mode=mode,
                                       patience=config.early_stopping_patience),
         keras.callbacks.ReduceLROnPlateau(monitor=monitor, mode=mode, factor=0.5,
@@ -135,16 +135,6 @@ def _check_resume(work: Path, data: PreparedData, resume: bool) -> None:
     check_resume(work, {"config": data.config.to_dict(),
                         "tag_vocab_size": data.sizes.tag_vocab_size,
                         "word_vocab_size": data.sizes.word_vocab_size}, resume)
-
-
-def check_resume(work: Path, stamp: dict, resume: bool) -> None:
-    """A resumed run must train the same model on the same vocabularies (`stamp` says which)."""
-    saved = work / "run.json"
-    if resume and saved.is_file() and read_json(saved) != stamp:
-        raise AMNNError(f"--resume: the data or settings differ from the interrupted run in "
-                        f"{work.parent}; use the same flags and data, or --overwrite to restart")
-    work.mkdir(parents=True, exist_ok=True)
-    write_json(saved, stamp)
 
 
 def fit_keeping_best(model: keras.Model, train_ds, val_ds, callbacks: list, epochs: int,
@@ -173,7 +163,7 @@ def keep_best(model: keras.Model, history, out: Path) -> None:
     """After training: raise AMNNError if it diverged, else load the best checkpoint."""
     if any(not np.isfinite(v) for v in history.history.get("loss", [])):
         raise AMNNError("training diverged (loss became NaN); lower --learning-rate")
-    best = out / WORK_DIR / "best.weights.h5"
+    best = out / WORK_DIR / BEST_WEIGHTS
     if best.is_file():
         model.load_weights(best)  # keep the epoch that was best on validation, not the last
 
@@ -185,8 +175,10 @@ def train_model(data: PreparedData, out: Path, resume: bool = False,
 
     Args:
         data: PreparedData. Posts, vocabularies and config (`batch_size` is per replica).
-        out: Path. The model folder to write.
-        resume: bool. Continue the interrupted training in `out`.
+        out: Path. The model folder to write; a model already there stays until the new
+            one replaces it, complete, at the end.
+        resume: bool. Continue the interrupted training of `out` (its working folder);
+            False starts a new one.
         verbose: 0 (silent), 1 (a progress bar, for a terminal) or 2 (one line per epoch,
             for a log); "auto" is 1.
         strategy: tf.distribute.Strategy or None (no scope: Keras' default placement).
@@ -203,10 +195,20 @@ def train_model(data: PreparedData, out: Path, resume: bool = False,
     """
     # No strategy: TensorFlow's default one (one replica, a scope that changes nothing).
     active = strategy if strategy is not None else tf.distribute.get_strategy()
-    # Only the chief writes `out`; other workers write the same files to a temporary folder.
-    with worker_folder(active, Path(out)) as folder:
+    with output_folder(active, Path(out), resume) as folder:
         return _train_into(data, folder, resume, verbose, strategy, active,
                            validation_in_memory)
+
+
+def output_folder(strategy, out: Path, resume: bool) -> contextlib.AbstractContextManager:
+    """Where this process writes the model folder `out` (a context manager of its path).
+
+    The chief writes a working folder beside `out` that replaces `out` once the block has
+    finished it (`amnn.model.folder_swap.staged_folder`); another worker of a multi-worker
+    cluster writes the same files to a temporary folder that is then removed. Shared by
+    the hashtag and the caption trainings.
+    """
+    return staged_folder(out, resume) if is_chief(strategy) else worker_folder(strategy, out)
 
 
 def _train_into(data: PreparedData, out: Path, resume: bool, verbose, strategy, active,
@@ -251,19 +253,19 @@ def _train_into(data: PreparedData, out: Path, resume: bool, verbose, strategy, 
         neighbours, choice, posts = remember_and_choose(model, data, validation_in_memory)
         summary["mix"] = extra["mix"] = choice.to_json()
         summary["mix_line"] = choice.line()
-    save_model_folder(out, TrainedAMNN(model, config, data.vocab, data.vectorizer, data.sizes,
-                                       neighbours, memory_posts=posts), extra=extra)
-    finish_folder(out)
+    finish_folder(out, TrainedAMNN(model, config, data.vocab, data.vectorizer, data.sizes,
+                                   neighbours, memory_posts=posts), extra)
     return summary
 
 
-def finish_folder(out: Path) -> None:
-    """After the folder is saved: draw the training curves, remove the resume backup.
+def finish_folder(out: Path, trained: TrainedAMNN, extra: dict) -> None:
+    """Draw the training curves, then write the model files, the manifest last.
 
-    Shared by the hashtag and the caption trainings.
+    Shared by the hashtag and the caption trainings. The checkpoints in `out/training`
+    stay until the folder has replaced the old model: a run killed before that resumes.
     """
     try:
         plot_training_curves(out / LOG_FILE, out / CURVES_FILE)
     except Exception as error:  # a plot must never cost the user a trained model
         print(f"warning: could not draw {CURVES_FILE}: {error}", file=sys.stderr)
-    shutil.rmtree(out / WORK_DIR, ignore_errors=True)
+    save_model_folder(out, trained, extra=extra)

@@ -12,6 +12,7 @@ from amnn.errors import AMNNError, ModelFolderError  # noqa: E402
 from amnn.model.network import ModelSizes, build_amnn  # noqa: E402
 from amnn.model.folder_names import MANIFEST, WORK_DIR  # noqa: E402
 from amnn.model.folder import TrainedAMNN, load_model_folder, save_model_folder  # noqa: E402
+from amnn.model.folder_swap import working_folder  # noqa: E402
 from amnn.inputs.encoding import EncodedPosts  # noqa: E402
 from amnn.train.preparation import PreparedData  # noqa: E402
 from amnn.data.text import TextVectorizer, WordTokenizer  # noqa: E402
@@ -57,6 +58,9 @@ def test_round_trip_keeps_everything(tmp_path):
 def test_folder_without_manifest_is_refused_with_the_fix(tmp_path):
     folder, _, _ = _saved(tmp_path)
     (folder / MANIFEST).unlink()
+    with pytest.raises(ModelFolderError, match="copy the whole folder again"):
+        load_model_folder(folder)
+    (folder / WORK_DIR).mkdir()  # an earlier AMNN's interrupted training, inside the folder
     with pytest.raises(ModelFolderError, match="--resume"):
         load_model_folder(folder)
     with pytest.raises(ModelFolderError, match="does not exist"):
@@ -83,7 +87,9 @@ def test_interrupted_training_resumes_from_its_last_epoch(tmp_path, monkeypatch)
                         lambda *a: original(*a) + [StopAfter(2)])
     with pytest.raises(KeyboardInterrupt):
         train_model(_prepared(), tmp_path / "m")
-    assert (tmp_path / "m" / WORK_DIR).is_dir() and not (tmp_path / "m" / MANIFEST).exists()
+    # The work waits beside the folder, which was never written.
+    assert (working_folder(tmp_path / "m") / WORK_DIR).is_dir()
+    assert not (tmp_path / "m").exists()
     monkeypatch.setattr(training, "_callbacks", original)
     summary = train_model(_prepared(), tmp_path / "m", resume=True)
     assert summary["epochs_run"] == 2  # epochs 3 and 4 only

@@ -40,6 +40,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 import amnn.train.fitting as training  # noqa: E402
+from amnn.model.folder_swap import working_folder  # noqa: E402
 from amnn.train.distribution import make_strategy  # noqa: E402
 from amnn.inputs.encoding import EncodedPosts  # noqa: E402
 from amnn.model.network import ModelSizes  # noqa: E402
@@ -94,8 +95,9 @@ def mirrored(data: PreparedData, folder: Path) -> dict:
         report["interrupted"] = True
     finally:
         training._callbacks = original
-    report["left_after_interrupt"] = sorted(p.name for p in folder.iterdir())
-    report["log_after_interrupt"] = log(folder)
+    # The work waits in a folder beside the model folder until it is finished.
+    report["left_after_interrupt"] = sorted(p.name for p in working_folder(folder).iterdir())
+    report["log_after_interrupt"] = log(working_folder(folder))
     summary = training.train_model(data, folder, resume=True, verbose=0, strategy=strategy)
     return {**report, "summary": summary, "log": log(folder)}
 

@@ -40,6 +40,7 @@ from amnn.config import AMNNConfig
 from amnn.data.text import TextVectorizer, WordTokenizer
 from amnn.data.vocabulary import HashtagVocabulary
 from amnn.inputs.encoding import EncodedPosts
+from amnn.model.folder_swap import working_folder
 from amnn.model.network import ModelSizes
 from amnn.train.preparation import PreparedData
 from tests.stop_after import StopAfter
@@ -83,9 +84,10 @@ def interrupted_then_resumed(data: PreparedData, folder: Path) -> dict:
         report["interrupted"] = True
     finally:
         training._callbacks = original
-    if folder.is_dir():
-        report["left_after_interrupt"] = sorted(p.name for p in folder.iterdir())
-        report["log_after_interrupt"] = log(folder)
+    work = working_folder(folder)  # the chief's work waits beside the model folder
+    if work.is_dir():
+        report["left_after_interrupt"] = sorted(p.name for p in work.iterdir())
+        report["log_after_interrupt"] = log(work)
     summary = training.train_model(data, folder, resume=True, verbose=0, strategy=STRATEGY)
     return {**report, "summary": summary, "log": log(folder) if folder.is_dir() else None}
 
