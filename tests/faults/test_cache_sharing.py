@@ -25,6 +25,7 @@ import pytest
 from amnn.features.cache_lock import CacheBusyError, holder_note
 from amnn.features.store import FeatureCache
 from amnn.train.distribution import peer_failure
+from tests.train.test_multi_worker import free_ports
 
 REPO = Path(__file__).resolve().parents[2]
 PHOTOS = sorted(str(p) for p in (REPO / "dataset" / "images").iterdir())
@@ -204,19 +205,9 @@ TINY = ["--epochs", "1", "--batch-size", "64", "--memory", "off", "--no-text",
         "--decoder-units", "8", "--val-fraction", "0", "--strategy", "multi-worker"]
 
 
-def _free_ports(count: int) -> list[int]:
-    sockets = [socket.socket() for _ in range(count)]
-    for s in sockets:
-        s.bind(("127.0.0.1", 0))
-    ports = [s.getsockname()[1] for s in sockets]
-    for s in sockets:
-        s.close()
-    return ports
-
-
 def _two_workers(cache: Path, out: Path, extra=((), ())) -> list[subprocess.CompletedProcess]:
     """Both workers of a cluster on 127.0.0.1, started together; their results."""
-    ports = _free_ports(2)
+    ports = free_ports(2)
     cluster = {"worker": [f"127.0.0.1:{p}" for p in ports]}
     runs = []
     for index in (0, 1):
