@@ -66,7 +66,7 @@ from amnn.cli.args import (
     positive_int,
 )
 from amnn.errors import AMNNError
-from amnn.cli.runner import add_verbose_flag, cli_main, load_tensorflow
+from amnn.cli.runner import add_verbose_flag, cli_main, load_tensorflow, on_interrupt
 from amnn.cli.user_defaults import read_user_defaults
 from amnn.data.posts import PREDICTION_COLUMN, resolve_csv_path
 from amnn.serve.prediction_csv import PredictionCounts, check_output, write_predictions
@@ -107,6 +107,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None, defaults_file: Path | None = None) -> int:
     """Predict and write the CSV; `defaults_file` is the user's config.py, if any."""
     args = build_parser().parse_args(argv)
+    on_interrupt(lambda: f"interrupted; {args.out} was not written (a file already there is "
+                         "unchanged); run the same command again")
     user_defaults = read_user_defaults(defaults_file, uses=PREDICT_SETTINGS)
     source, out = resolve_csv_path(args.data), Path(args.out)
     check_output([source], out, args.overwrite)
