@@ -122,6 +122,10 @@ _HANGUL_WIDTHS = """() => {
         const span = document.createElement("span");
         span.textContent = text;
         span.style.fontSize = "32px";
+        // Out of the page's flow, so its width is its text's, whatever the page's layout.
+        span.style.position = "absolute";
+        span.style.display = "inline-block";
+        span.style.whiteSpace = "nowrap";
         document.body.appendChild(span);
         const measured = span.getBoundingClientRect().width;
         span.remove();
