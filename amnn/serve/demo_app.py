@@ -27,14 +27,14 @@ Example:
 from __future__ import annotations
 
 import dataclasses
-import shutil
 import threading
 import uuid
 from pathlib import Path
 
 from amnn.data.hashtags import parse_hashtags
 from amnn.serve.demo_photos import (NOT_A_PHOTO, DemoInputError, display_copy,  # noqa: F401
-                                    photo_for_prediction, raise_for_undecodable)
+                                    photo_for_prediction, raise_for_undecodable,
+                                    request_folder)
 
 NO_INPUT = ("Upload a photo or type a caption (or both): there is nothing to recommend "
             "hashtags for yet.")
@@ -150,20 +150,15 @@ class DemoRecommender:
         if unknown:
             notes.append("The model never learned " + ", ".join(f"#{t}" for t in unknown)
                          + ": it could not use them, and will not recommend them.")
-        with self._lock:
-            request_dir = self.work_dir / uuid.uuid4().hex
-            request_dir.mkdir()
-            try:
-                photo = (photo_for_prediction(str(photo), self.max_photo_pixels, request_dir)
-                         if uses_photo else None)
-                posts = self._one_post(photo, caption, given_tags, request_dir)
-                raise_for_undecodable(posts, self.predictor.config)
-                explanation = self._explain(posts, top_k)
-                shown = self._shown(photo, request_dir) if photo else None
-                overlay = self._draw(explanation, shown, caption)
-            finally:
-                # The overlay lies outside it; the photo's copies are not needed any more.
-                shutil.rmtree(request_dir, ignore_errors=True)
+        # The overlay lies outside the request's folder; the photo's copies go with it.
+        with self._lock, request_folder(self.work_dir) as request_dir:
+            photo = (photo_for_prediction(str(photo), self.max_photo_pixels, request_dir)
+                     if uses_photo else None)
+            posts = self._one_post(photo, caption, given_tags, request_dir)
+            raise_for_undecodable(posts, self.predictor.config)
+            explanation = self._explain(posts, top_k)
+            shown = self._shown(photo, request_dir) if photo else None
+            overlay = self._draw(explanation, shown, caption)
         tags = list(explanation.tags)
         scores = {f"#{tag}": float(p) for tag, p in zip(tags, explanation.probabilities)}
         return DemoResult(scores, tags, overlay, " ".join(f"#{tag}" for tag in tags),

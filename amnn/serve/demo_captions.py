@@ -23,14 +23,13 @@ Example:
 from __future__ import annotations
 
 import dataclasses
-import shutil
 import threading
-import uuid
 from pathlib import Path
 
 from amnn.data.hashtags import parse_hashtags
 from amnn.serve.demo_app import wait_until_idle
-from amnn.serve.demo_photos import DemoInputError, photo_for_prediction, raise_for_undecodable
+from amnn.serve.demo_photos import (DemoInputError, photo_for_prediction, raise_for_undecodable,
+                                    request_folder)
 
 
 @dataclasses.dataclass
@@ -101,17 +100,12 @@ class DemoCaptionWriter:
         if unknown:
             notes.append("The model never learned " + ", ".join(f"#{t}" for t in unknown)
                          + ": it wrote without them.")
-        with self._lock:
-            request_dir = self.work_dir / uuid.uuid4().hex
-            request_dir.mkdir()
-            try:
-                photo = (photo_for_prediction(str(photo), config.max_photo_pixels, request_dir)
-                         if uses_photo else None)
-                posts = self._one_post(photo, tags, request_dir)
-                raise_for_undecodable(posts, config)
-                caption = self.predictor.predict(posts, beam_size=self.beam_size)[0]
-            finally:
-                shutil.rmtree(request_dir, ignore_errors=True)
+        with self._lock, request_folder(self.work_dir) as request_dir:
+            photo = (photo_for_prediction(str(photo), config.max_photo_pixels, request_dir)
+                     if uses_photo else None)
+            posts = self._one_post(photo, tags, request_dir)
+            raise_for_undecodable(posts, config)
+            caption = self.predictor.predict(posts, beam_size=self.beam_size)[0]
         return CaptionResult(caption, " ".join(notes))
 
     def _unknown(self, tags: list[str]) -> list[str]:

@@ -17,9 +17,11 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import uuid
 from pathlib import Path
+from typing import Iterator
 
 from amnn.errors import AMNNError
 
@@ -103,3 +105,23 @@ def display_copy(path: str, out_folder: Path) -> Path:
     upright.thumbnail((DISPLAY_SIDE, DISPLAY_SIDE))
     upright.save(out)
     return out
+
+
+@contextlib.contextmanager
+def request_folder(work_dir: Path) -> Iterator[Path]:
+    """A fresh folder for one request's files (photo copies, its one-row CSV), removed after.
+
+    Example:
+        >>> import tempfile
+        >>> with request_folder(Path(tempfile.mkdtemp())) as folder:
+        ...     folder.is_dir()
+        True
+        >>> folder.exists()
+        False
+    """
+    folder = work_dir / uuid.uuid4().hex
+    folder.mkdir()
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
