@@ -105,7 +105,7 @@ def distinct_per_batch(image_rows, batch_size: int, seed: int = 0, batches: int 
 def train_child(args) -> dict:
     """The training measurement, in this process (see the module docstring)."""
     stages = Stages()
-    from amnn.cli.runner import load_tensorflow
+    from amnn.cli.tensorflow_loading import load_tensorflow
 
     load_tensorflow(0)
     from amnn.config import AMNNConfig

@@ -31,7 +31,8 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from amnn.cli.args import add_columns_flag, positive_int
-from amnn.cli.runner import add_verbose_flag, cli_main, load_tensorflow
+from amnn.cli.runner import cli_main
+from amnn.cli.tensorflow_loading import add_verbose_flag, load_tensorflow
 from amnn.cli.user_defaults import read_user_defaults
 from amnn.config import TASKS, AMNNConfig
 from amnn.data.posts import CAPTION_COLUMN, PREDICTION_COLUMN, read_posts, resolve_csv_path

@@ -31,8 +31,9 @@ import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from amnn.cli.args import config_from_args, positive_int
-from amnn.cli.runner import add_verbose_flag, cli_main, load_tensorflow
+from amnn.cli.args import PREDICT_SETTINGS, config_from_args, positive_int
+from amnn.cli.runner import cli_main
+from amnn.cli.tensorflow_loading import add_verbose_flag, load_tensorflow
 from amnn.cli.user_defaults import read_user_defaults
 from amnn.errors import AMNNError
 
@@ -128,7 +129,7 @@ def stop_signals() -> Iterator[None]:
 def main(argv: Sequence[str] | None = None, defaults_file: Path | None = None) -> int:
     """Serve the demo until stopped; `defaults_file` is the user's config.py, if any."""
     args = build_parser().parse_args(argv)
-    user_defaults = read_user_defaults(defaults_file)
+    user_defaults = read_user_defaults(defaults_file, uses=PREDICT_SETTINGS)
     model = Path(args.model)
     if not (model / "model.keras").is_file():
         raise AMNNError(_missing_model(model))
@@ -163,6 +164,15 @@ def _serve(args, model: Path, work: Path, examples_folder: Path | None, user_def
     os.environ.setdefault("GRADIO_TEMP_DIR", str(work / "uploads"))
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no calls home
     load_tensorflow(args.verbose)
+    from amnn.features.photo_reading import decoder_messages_hidden
+
+    # libjpeg warns about damaged uploads straight on stderr; the page reports them itself.
+    with decoder_messages_hidden(enabled=not args.verbose):
+        _serve_model(args, model, work, examples_folder, user_defaults)
+
+
+def _serve_model(args, model: Path, work: Path, examples_folder: Path | None, user_defaults):
+    """`_serve` once TensorFlow is loaded: the model, its page, and the server loop."""
     from amnn.model.folder import load_model_folder
     from amnn.serve.demo_page import MAX_FILE_SIZE
 

@@ -37,13 +37,8 @@ import sys
 from typing import Optional, Sequence
 
 from amnn.cli.args import add_columns_flag, positive_int
-from amnn.cli.runner import (
-    add_verbose_flag,
-    cli_main,
-    command_line,
-    load_tensorflow,
-    on_interrupt,
-)
+from amnn.cli.runner import cli_main, command_line, on_interrupt
+from amnn.cli.tensorflow_loading import add_verbose_flag, load_tensorflow
 from amnn.cli.user_defaults import read_user_defaults
 from amnn.config import AMNNConfig
 from amnn.features.encoders import encoder_names
@@ -141,11 +136,15 @@ def _merge(args: argparse.Namespace) -> int:
     return 0
 
 
+# (flag, config.py setting): all that extract_features.py takes from config.py
+FILLED = (("encoder", "encoder"), ("encoder_weights", "encoder_weights"),
+          ("cache_dir", "cache_dir"), ("batch_size", "extract_batch_size"),
+          ("max_photo_pixels", "max_photo_pixels"))
+
+
 def _fill_defaults(args: argparse.Namespace, user_defaults: dict) -> None:
     """Flags not given take the user's config.py defaults, else AMNNConfig's."""
-    for flag, setting in (("encoder", "encoder"), ("encoder_weights", "encoder_weights"),
-                          ("cache_dir", "cache_dir"), ("batch_size", "extract_batch_size"),
-                          ("max_photo_pixels", "max_photo_pixels")):
+    for flag, setting in FILLED:
         if getattr(args, flag) is None:
             setattr(args, flag, user_defaults.get(setting, getattr(AMNNConfig, setting)))
 
@@ -157,12 +156,16 @@ def main(argv: Optional[Sequence[str]] = None, defaults_file=None) -> int:
     args = parser.parse_args(argv)
     if args.merge and args.shard:
         parser.error("--shard picks the photos to extract; it cannot be combined with --merge")
-    _fill_defaults(args, read_user_defaults(defaults_file))
+    _fill_defaults(args, read_user_defaults(defaults_file, uses=[s for _, s in FILLED]))
     kept, again = "shards merged" if args.merge else "photos encoded", command_line(argv)
     on_interrupt(lambda: f"interrupted; the {kept} so far are kept in the cache; run the same "
                  f"command again to continue: {again}")
     load_tensorflow(args.verbose)
-    return _merge(args) if args.merge else _extract(args)
+    from amnn.features.photo_reading import decoder_messages_hidden
+
+    # libjpeg warns about damaged photos straight on stderr; AMNN reports them itself.
+    with decoder_messages_hidden(enabled=not args.verbose):
+        return _merge(args) if args.merge else _extract(args)
 
 
 if __name__ == "__main__":

@@ -66,7 +66,8 @@ from amnn.cli.args import (
     positive_int,
 )
 from amnn.errors import AMNNError
-from amnn.cli.runner import add_verbose_flag, cli_main, load_tensorflow, on_interrupt
+from amnn.cli.runner import cli_main, on_interrupt
+from amnn.cli.tensorflow_loading import add_verbose_flag, load_tensorflow
 from amnn.cli.user_defaults import read_user_defaults
 from amnn.data.posts import PREDICTION_COLUMN, resolve_csv_path
 from amnn.serve.prediction_csv import PredictionCounts, check_output, write_predictions

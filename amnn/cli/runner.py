@@ -1,5 +1,4 @@
-"""What every command-line program shares: one-line user errors, one-line interrupts and a
-quiet TensorFlow.
+"""What every command-line program shares: one-line user errors and one-line interrupts.
 
 Usage, in a program of `amnn.cli`:
 
@@ -7,7 +6,7 @@ Usage, in a program of `amnn.cli`:
     def main(argv=None) -> int:
         args = build_parser().parse_args(argv)   # flags checked before TensorFlow loads
         on_interrupt(lambda: f"interrupted; {args.out} was not written")
-        load_tensorflow(args.verbose)            # then TensorFlow, without its start-up lines
+        load_tensorflow(args.verbose)            # amnn.cli.tensorflow_loading: no start-up lines
         ...
 
 Ctrl-C and SIGTERM (`kill`, `timeout`, a service manager) are a normal way to stop a
@@ -37,11 +36,11 @@ import threading
 from pathlib import Path
 from typing import Callable, Iterator, Optional, Sequence
 
+from amnn.cli.tensorflow_loading import tensorflow_quiet
 from amnn.errors import AMNNError
 
 # What the running program says when it is interrupted (see on_interrupt).
 _interrupt_line: Optional[Callable[[], str]] = None
-_tensorflow_quiet = False  # load_tensorflow() without --verbose
 _GENERIC_LINE = ("interrupted; every file is written whole or not at all, so nothing "
                  "half-written was left; run the same command again")
 
@@ -227,7 +226,7 @@ def _last_line(line: str) -> None:
     """Print the program's last line on stderr. Unless --verbose, TensorFlow's Python notes
     about the work it cut short (e.g. "Object was never used" when a stop lands while a
     function is traced) are silenced first: they would come after it, when Python exits."""
-    if _tensorflow_quiet:
+    if tensorflow_quiet():
         logging.getLogger("tensorflow").setLevel(logging.CRITICAL + 1)
     print(line, file=sys.stderr)
 
@@ -248,60 +247,3 @@ def _exit_on_late_interrupts(status: int) -> None:
 
     for number in (signal.SIGINT, signal.SIGTERM):
         signal.signal(number, leave)
-
-
-@contextlib.contextmanager
-def _stderr_silenced() -> Iterator[None]:
-    """Send file descriptor 2 to /dev/null for the block, C++ writers included."""
-    sys.stderr.flush()
-    saved = os.dup(2)
-    try:
-        with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-
-
-def load_tensorflow(verbose: bool = False) -> None:
-    """Import TensorFlow; unless `verbose`, without the lines it prints while it starts.
-
-    TensorFlow's C++ runtime writes its start-up notes (oneDNN, CUDA stubs, absl) straight
-    to file descriptor 2 while it is imported, before any Python setting can reach them
-    (TF_CPP_MIN_LOG_LEVEL=3 does not silence them all), so the import runs with that
-    descriptor pointed at /dev/null. Python errors still surface: the descriptor is back
-    before an exception propagates. Later messages, C++ (unless the user set
-    TF_CPP_MIN_LOG_LEVEL) and Python (absl, tf.function retracing), stay at ERROR and above.
-    A second call, or TensorFlow already loaded, does nothing.
-
-    Example:
-        >>> load_tensorflow()
-        >>> "tensorflow" in sys.modules
-        True
-    """
-    if "tensorflow" in sys.modules:
-        return
-    if verbose:
-        import tensorflow  # noqa: F401
-        return
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    try:
-        with _stderr_silenced():
-            import tensorflow  # noqa: F401
-    except ImportError as error:
-        raise ImportError(f"{error} (run with --verbose to see TensorFlow's own messages)") \
-            from error
-    import absl.logging  # installed with TensorFlow
-    import tensorflow as tf
-
-    absl.logging.set_verbosity(absl.logging.ERROR)
-    tf.get_logger().setLevel("ERROR")  # Python-side notes such as tf.function retracing
-    global _tensorflow_quiet
-    _tensorflow_quiet = True
-
-
-def add_verbose_flag(parser) -> None:
-    """Add `--verbose`: show TensorFlow's start-up and runtime messages."""
-    parser.add_argument("--verbose", action="store_true",
-                        help="show TensorFlow's start-up and runtime messages")

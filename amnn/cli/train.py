@@ -65,13 +65,8 @@ from amnn.cli.args import (
     config_from_args,
     positive_int,
 )
-from amnn.cli.runner import (
-    add_verbose_flag,
-    cli_main,
-    command_line,
-    load_tensorflow,
-    on_interrupt,
-)
+from amnn.cli.runner import cli_main, command_line, on_interrupt
+from amnn.cli.tensorflow_loading import add_verbose_flag, load_tensorflow
 from amnn.cli.user_defaults import read_user_defaults
 from amnn.errors import AMNNError
 from amnn.model.folder_names import MANIFEST, WORK_DIR
@@ -170,9 +165,17 @@ def main(argv: Sequence[str] | None = None, defaults_file: Path | None = None) -
     load_tensorflow(args.verbose)  # after the flags and the folder are checked (seconds)
     from amnn.train.distribution import make_strategy
 
+    from amnn.features.photo_reading import decoder_messages_hidden
+
     # TPU and multi-worker set up TensorFlow's runtime before anything else may use it.
     strategy = make_strategy(args.strategy)
+    # libjpeg warns about damaged photos straight on stderr; AMNN reports them itself.
+    with decoder_messages_hidden(enabled=not args.verbose):
+        return _train(args, config, out, strategy)
 
+
+def _train(args, config, out: Path, strategy) -> int:
+    """Read the posts, train, and swap the model into `out`; the exit status."""
     from amnn.data.posts import read_posts
     from amnn.data.splits import split_by_image
     from amnn.features.photo_check import check_post_photos
@@ -212,11 +215,23 @@ def main(argv: Sequence[str] | None = None, defaults_file: Path | None = None) -
     best = summary["best_val_ranking"]
     best = f"best val_ranking {best:.4f}" if best is not None else \
         f"best loss {summary['best_train_loss']:.4f}, no validation posts"
-    print(f"trained for {summary['epochs_run']} epochs ({best}) in {summary['train_seconds']} s;"
+    print(f"trained for {_epochs(summary)} ({best}) in {summary['train_seconds']} s;"
           f" model: {out}", file=sys.stderr)
     if "mix_line" in summary:  # what decides the tags this model recommends, and why
         print(summary["mix_line"], file=sys.stderr)
     return 0
+
+
+def _epochs(summary: dict) -> str:
+    """'20 epochs', or after --resume '20 epochs (2 before the resume)'.
+
+    Example:
+        >>> _epochs({"epochs_run": 18, "epochs_logged": 20})
+        '20 epochs (2 before the resume)'
+    """
+    total = max(summary.get("epochs_logged", 0), summary["epochs_run"])
+    before = total - summary["epochs_run"]
+    return f"{total} epochs" + (f" ({before} before the resume)" if before else "")
 
 
 def _train_captions(config, train, val, out, args, strategy, one_line: bool) -> int:

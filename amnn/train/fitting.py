@@ -95,6 +95,13 @@ def best_logged(log_path: Path, column: str = "val_loss", mode: str = "min"):
     return float(values.max() if mode == "max" else values.min())
 
 
+def logged_epochs(log_path: Path) -> int:
+    """How many epochs the log holds: this run's and, after --resume, the earlier ones'."""
+    if not log_path.is_file() or log_path.stat().st_size == 0:
+        return 0
+    return len(pd.read_csv(log_path))
+
+
 def _monitored(data: PreparedData) -> tuple[str, str]:
     """(metric, mode) that early stopping, the best checkpoint and the rate schedule watch."""
     # Without validation posts (--val-fraction 0) the training loss is all there is to watch.
@@ -240,6 +247,7 @@ def _train_into(data: PreparedData, out: Path, resume: bool, verbose, strategy, 
         history, seconds = fit_keeping_best(model, train_ds, val_ds, callbacks, epochs,
                                             verbose, out)
     summary = {"epochs_run": len(history.history.get("loss", [])),
+               "epochs_logged": logged_epochs(out / LOG_FILE),
                "best_val_ranking": best_logged(out / LOG_FILE, RANKING_METRIC, "max"),
                "best_val_loss": best_logged(out / LOG_FILE),
                "best_train_loss": best_logged(out / LOG_FILE, "loss"),

@@ -93,6 +93,7 @@ def test_interrupted_training_resumes_from_its_last_epoch(tmp_path, monkeypatch)
     monkeypatch.setattr(training, "_callbacks", original)
     summary = train_model(_prepared(), tmp_path / "m", resume=True)
     assert summary["epochs_run"] == 2  # epochs 3 and 4 only
+    assert summary["epochs_logged"] == 4  # what train.py reports: "4 epochs (2 before the resume)"
     log = (tmp_path / "m" / "training_log.csv").read_text().splitlines()
     assert [row.split(",")[0] for row in log[1:]] == ["0", "1", "2", "3"]
     load_model_folder(tmp_path / "m")

@@ -40,7 +40,7 @@ def model(demo_model):
 
 @pytest.fixture(scope="module")
 def recommender(model, tmp_path_factory):
-    from amnn.cli.runner import load_tensorflow
+    from amnn.cli.tensorflow_loading import load_tensorflow
     from amnn.serve.demo_app import DemoRecommender
 
     load_tensorflow()
@@ -349,7 +349,7 @@ def test_the_cli_serves_a_caption_model_that_writes_predict_pys_captions(caption
 @pytest.mark.slow
 def test_the_caption_page_notes_unknown_tags_and_refuses_an_empty_post(caption_model, tmp_path,
                                                                         caplog):
-    from amnn.cli.runner import load_tensorflow
+    from amnn.cli.tensorflow_loading import load_tensorflow
     from amnn.serve.demo_captions import DemoCaptionWriter
     from amnn.serve.demo_page import make_caption_handler
 
