@@ -185,9 +185,14 @@ def _predict(args, user_defaults: dict, source: Path, out: Path) -> int:
         if not args.quiet:
             print(f"predicted {counts.progress(count)}", file=sys.stderr)
 
-    written = write_predictions(source, out, recommend, args.chunk_size, on_chunk=report,
-                                columns=args.columns, overwrite=args.overwrite,
-                                finish=counts.require_some)
+    try:
+        written = write_predictions(source, out, recommend, args.chunk_size, on_chunk=report,
+                                    columns=args.columns, overwrite=args.overwrite,
+                                    finish=counts.require_some)
+    except BaseException:  # Ctrl-C or an error: the old explanations stay as they were
+        if explained is not None:
+            explained.discard()
+        raise
     if predictor.bad_images.count:  # one line for the whole file, not one per chunk
         print(predictor.bad_images.note(config.on_bad_image, _OUTCOMES[config.on_bad_image],
                                         source.name), file=sys.stderr)

@@ -15,43 +15,58 @@ Example:
     ['post_0001.png', 'index.html']
     >>> "Storm &lt;b&gt;NYC&lt;/b&gt;" in (folder / "index.html").read_text()
     True
+    >>> sorted(p.name for p in folder.iterdir())  # the working folder is gone
+    ['index.html', 'post_0001.png']
 """
 
 from __future__ import annotations
 
 import html
+import os
 import pathlib
+import shutil
+import tempfile
 
 from amnn.errors import AMNNError
+from amnn.model.folder_swap import deferred_interrupts
 from amnn.serve.explain import PostExplanation
 from amnn.serve.explain_drawing import draw_explanation
 
 INDEX = "index.html"
 _OURS = ("post_*.png", INDEX)  # what --overwrite may replace in the folder
+_STAGING_PREFIX = ".explaining-"  # where a run draws until it is finished
 
 
 def check_explain_folder(folder: pathlib.Path, overwrite: bool) -> None:
     """Refuse a non-empty folder (or a file) unless --overwrite, before any work is done."""
     if folder.exists() and not folder.is_dir():
         raise AMNNError(f"--explain {folder} is a file; choose a folder")
-    if folder.is_dir() and any(folder.iterdir()) and not overwrite:
+    if folder.is_dir() and any(not _staging(path) for path in folder.iterdir()) \
+            and not overwrite:
         raise AMNNError(f"--explain folder {folder} exists and is not empty; pass --overwrite "
                         "to replace its explanations or choose another folder")
 
 
-class ExplanationFolder:
-    """Draws explained posts into `folder` as they come, up to `limit`, then the index.
+def _staging(path: pathlib.Path) -> bool:
+    """Whether `path` is a run's hidden working folder (an interrupted one's, if left)."""
+    return path.name.startswith(_STAGING_PREFIX) and path.is_dir()
 
-    Old `post_*.png` files and index.html are removed first (the folder was checked by
-    `check_explain_folder`), so the page never lists a stale picture.
+
+class ExplanationFolder:
+    """Draws explained posts as they come, up to `limit`; `finish` puts them in `folder`.
+
+    The pictures are drawn into a hidden working folder inside `folder`, and only `finish`
+    replaces the old `post_*.png` files and index.html (the folder was checked by
+    `check_explain_folder`), so an interrupted or failed run leaves the old explanations as
+    they were and the page never lists a stale picture. `discard` removes the working folder.
     """
 
     def __init__(self, folder: pathlib.Path, limit: int):
         self.folder, self.limit = pathlib.Path(folder), int(limit)
         self.folder.mkdir(parents=True, exist_ok=True)
-        for pattern in _OURS:
-            for old in self.folder.glob(pattern):
-                old.unlink()
+        for left in filter(_staging, self.folder.iterdir()):  # a killed run's, unfinished
+            shutil.rmtree(left, ignore_errors=True)
+        self.staging = pathlib.Path(tempfile.mkdtemp(prefix=_STAGING_PREFIX, dir=self.folder))
         self.entries: list[tuple[str, str, PostExplanation]] = []
 
     @property
@@ -62,14 +77,25 @@ class ExplanationFolder:
     def add(self, explanation: PostExplanation, photo_path: str | None, caption: str) -> None:
         """Draw one post's PNG (post_0001.png, ...)."""
         name = f"post_{len(self.entries) + 1:04d}.png"
-        draw_explanation(explanation, photo_path or None, caption, self.folder / name)
+        draw_explanation(explanation, photo_path or None, caption, self.staging / name)
         self.entries.append((name, caption, explanation))
 
     def finish(self) -> list[pathlib.Path]:
-        """Write index.html; returns every file written (PNGs, then the index)."""
-        path = self.folder / INDEX
-        path.write_text(index_html(self.entries), encoding="utf-8")
-        return [self.folder / name for name, _, _ in self.entries] + [path]
+        """Write index.html and swap the new files in; every file (PNGs, then the index)."""
+        (self.staging / INDEX).write_text(index_html(self.entries), encoding="utf-8")
+        names = [name for name, _, _ in self.entries] + [INDEX]
+        with deferred_interrupts():  # old set or new set, never half of each
+            for pattern in _OURS:
+                for old in self.folder.glob(pattern):
+                    old.unlink()
+            for name in names:
+                os.replace(self.staging / name, self.folder / name)
+            self.discard()
+        return [self.folder / name for name in names]
+
+    def discard(self) -> None:
+        """Remove the working folder and what was drawn into it (the old files stay)."""
+        shutil.rmtree(self.staging, ignore_errors=True)
 
 
 def _tag_item(why: PostExplanation, index: int) -> str:

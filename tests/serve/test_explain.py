@@ -157,8 +157,32 @@ def test_the_folder_is_never_overwritten_silently(tmp_path):
         check_explain_folder(tmp_path / "why", overwrite=False)
     check_explain_folder(tmp_path / "why", overwrite=True)
     folder = ExplanationFolder(tmp_path / "why", limit=1)
-    assert not (tmp_path / "why" / "post_0009.png").exists()  # no stale picture listed
     folder.add(_explanation(True), str(PHOTO), "a <cat> & co")
     assert folder.remaining == 0
     page = folder.finish()[-1].read_text()
+    assert not (tmp_path / "why" / "post_0009.png").exists()  # no stale picture listed
     assert 'src="post_0001.png"' in page and "a &lt;cat&gt; &amp; co" in page
+    assert sorted(p.name for p in (tmp_path / "why").iterdir()) == ["index.html",
+                                                                     "post_0001.png"]
+
+
+def test_an_unfinished_run_leaves_the_old_explanations_as_they_were(tmp_path):
+    why = tmp_path / "why"
+    why.mkdir()
+    (why / "post_0001.png").write_bytes(b"old picture")
+    (why / "index.html").write_text("old page")
+    (why / "notes.txt").write_text("the user's own")
+    stopped = ExplanationFolder(why, limit=2)
+    stopped.add(_explanation(True), str(PHOTO), "drawn, then Ctrl-C")
+    assert (why / "post_0001.png").read_bytes() == b"old picture"  # until finish
+    stopped.discard()
+    assert sorted(p.name for p in why.iterdir()) == ["index.html", "notes.txt", "post_0001.png"]
+    assert (why / "index.html").read_text() == "old page"
+    killed = ExplanationFolder(why, limit=1)  # SIGKILL: its working folder stays behind
+    check_explain_folder(why, overwrite=True)
+    finished = ExplanationFolder(why, limit=1)  # ... and the next run removes it
+    assert not killed.staging.exists()
+    finished.add(_explanation(False), None, "new")
+    finished.finish()
+    assert sorted(p.name for p in why.iterdir()) == ["index.html", "notes.txt", "post_0001.png"]
+    assert (why / "post_0001.png").read_bytes() != b"old picture"
