@@ -1,7 +1,7 @@
 """The feature cache builder's loop: decode photos, encode them, write each batch as it comes.
 
 Three stages run side by side, so that the builder costs no more than decoding plus
-encoding (`benchmarks.speed_extract` measures it against that ceiling):
+encoding (`benchmarks.speed.extract` measures it against that ceiling):
 
 - tf.data reads and decodes the photos on its threads (`decode_photo`, the encoder's
   `prepare`), skipping a file it cannot read, to be reported once the good ones are stored;

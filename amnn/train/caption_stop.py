@@ -1,6 +1,6 @@
 """Stop caption training by the captions it writes, not by the loss.
 
-On the folds of the small sets (benchmarks/captions.py) the validation loss was lowest
+On the folds of the small sets (benchmarks/captions/) the validation loss was lowest
 after 3 epochs, when the model still wrote a single frequent word for every post; the
 written captions kept getting better for epochs after. So, as `amnn.train.ranking_stop`
 does for hashtags, after every epoch the validation posts' captions are written (greedy)

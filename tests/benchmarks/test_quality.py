@@ -1,4 +1,4 @@
-"""benchmarks/quality.py end to end on the embedded demo, laid out as a shared data root.
+"""The quality benchmark end to end on the embedded demo, laid out as a shared data root.
 
 The demo's `dataset/` plays mediaeval/train and `test_dataset/` mediaeval/val, so the real
 script trains real AMNN variants on real photos with the defaults and mediaeval's fold

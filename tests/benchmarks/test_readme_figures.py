@@ -1,6 +1,6 @@
 """The README's measured figures are the ones in benchmarks/results/*.json."""
 
-from benchmarks import readme_figures
+from benchmarks.figures import readme_figures
 
 
 def test_readme_blocks_match_the_results():

@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 
 from amnn.evaluate.metrics import metrics_at_k
-from benchmarks.quality_report import goal_check, summarise
-from benchmarks.report import flat_metrics, markdown_table, mean_and_spread, replace_block
+from benchmarks.common.report import flat_metrics, markdown_table, mean_and_spread, replace_block
+from benchmarks.quality.report import goal_check, summarise
 
 
 def _record(data_set, method, seed, predictions, truths, epochs=None):
@@ -56,7 +56,7 @@ def test_the_ceiling_is_shown_beside_the_goal_but_never_counts_as_a_baseline():
 
 def test_ceiling_hits_every_true_tag_that_training_has():
     from amnn.data.posts import Posts
-    from benchmarks.quality_runs import score_ceiling
+    from benchmarks.quality.runs import score_ceiling
 
     train = Posts.from_rows("t.csv", ["tweets", "hashtags"], [["x", "a b c"]], [2])
     new = Posts.from_rows("v.csv", ["tweets", "hashtags"],
@@ -77,7 +77,7 @@ def test_level_is_met_and_below_is_not():
 
 
 def test_the_network_alone_must_beat_popular_except_where_one_tag_dominates():
-    from benchmarks.quality_report import network_check
+    from benchmarks.quality.report import network_check
 
     truths = [["a"]] * 10
     for data_set, met in (("mediaeval", False), ("korean", True)):

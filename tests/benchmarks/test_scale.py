@@ -11,9 +11,9 @@ import pytest  # noqa: E402
 from amnn.config import AMNNConfig  # noqa: E402
 from amnn.data.posts import read_posts  # noqa: E402
 from amnn.features.store import FeatureCache  # noqa: E402
-from benchmarks.scale import head_csv, parse_sizes  # noqa: E402
-from benchmarks.scale_data import remove_tree, write_synthetic  # noqa: E402
-from benchmarks.scale_report import goal_status, scale_markdown  # noqa: E402
+from benchmarks.scale.benchmark import head_csv, parse_sizes  # noqa: E402
+from benchmarks.scale.data import remove_tree, write_synthetic  # noqa: E402
+from benchmarks.scale.report import goal_status, scale_markdown  # noqa: E402
 
 
 @pytest.fixture(scope="module")

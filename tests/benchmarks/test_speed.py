@@ -14,10 +14,10 @@ from amnn.inputs.encoding import EncodedPosts  # noqa: E402
 from amnn.inputs.pipeline import make_dataset  # noqa: E402
 from amnn.model.network import ModelSizes, build_amnn  # noqa: E402
 from amnn.data.vocabulary import BOS, EOS  # noqa: E402
-from benchmarks.published_reference import published_batches, published_input_adapter  # noqa: E402
-from benchmarks.speed import goal_status  # noqa: E402
-from benchmarks.speed_stream import run_with_peak_memory, write_text_csv  # noqa: E402
-from benchmarks.speed_train import PeakMemory  # noqa: E402
+from benchmarks.common.memory import PeakMemory  # noqa: E402
+from benchmarks.speed.benchmark import goal_status  # noqa: E402
+from benchmarks.speed.published_reference import published_batches, published_input_adapter  # noqa: E402
+from benchmarks.speed.stream import run_with_peak_memory, write_text_csv  # noqa: E402
 from amnn.config import AMNNConfig  # noqa: E402
 
 TINY = dict(word_embedding_dim=4, text_units=4, attention_units=4, region_units=4,

@@ -1,4 +1,4 @@
-"""benchmarks/tune.py on the embedded demo laid out as a data set: folds of the training posts only."""
+"""benchmarks.tune on the embedded demo laid out as a data set: folds of the training posts only."""
 
 import json
 import os
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.tune import mean_scores, objective
+from benchmarks.quality.tune import mean_scores, objective
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -4,7 +4,7 @@ CLI (amnn/cli/segment.py) and its labels.
 Unit tests use tiny inputs whose answers are known; the quality test (marked shared_data)
 fits one segmenter on each set's train split under ../shared/data and scores the test part
 of the hand-labelled tags of tests/data/hashtag_segmentation_labels.tsv, as
-benchmarks/segmentation.py does.
+benchmarks/segmentation/benchmark.py does.
 """
 
 import json
@@ -19,16 +19,9 @@ from amnn.cli.segment import main as segment_main
 from amnn.data.text.english_words import EnglishWords, caption_words, learn_english
 from amnn.data.text.hashtag_words import HashtagSegmenter, script_runs
 from amnn.data.text.word_scores import KoreanWords
-from benchmarks.segmentation import (
-    LABELS,
-    SETS,
-    Label,
-    assign_parts,
-    fit_sets,
-    read_labels,
-    score,
-)
-from benchmarks.segmentation_coverage import unseen_word_tags
+from benchmarks.segmentation.benchmark import SETS, fit_sets, score
+from benchmarks.segmentation.coverage import unseen_word_tags
+from benchmarks.segmentation.labels import LABELS, Label, assign_parts, read_labels
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED = Path(os.environ.get("AMNN_SHARED_DATA", REPO.parent / "shared" / "data"))

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.demo_browser import free_port
+from benchmarks.figures.demo_browser import free_port
 
 pytest.importorskip("gradio")
 

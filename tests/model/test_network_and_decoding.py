@@ -17,7 +17,7 @@ from amnn.inputs.pipeline import make_dataset  # noqa: E402
 from amnn.model.network import AMNNNetwork, ModelSizes, build_amnn  # noqa: E402
 from amnn.train.fitting import MaskedTagAccuracy, compile_model  # noqa: E402
 from amnn.data.vocabulary import BOS, EOS, PAD, UNK  # noqa: E402
-from benchmarks.published_reference import reference_greedy  # noqa: E402
+from benchmarks.speed.published_reference import reference_greedy  # noqa: E402
 from amnn.config import AMNNConfig  # noqa: E402
 
 TINY = dict(word_embedding_dim=8, text_units=8, attention_units=8, region_units=8,

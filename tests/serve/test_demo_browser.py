@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from benchmarks.demo_browser import find_chromium, recommend_in_browser, serving_demo
+from benchmarks.figures.demo_browser import find_chromium, recommend_in_browser, serving_demo
 from tests.cli.test_end_to_end import REPO, run
 
 pytestmark = pytest.mark.browser
