@@ -4,7 +4,7 @@ The program is `amnn.cli.segment` (installed as `amnn-segment`). Every flag:
 `python scripts/segment_hashtags.py --help`.
 
 Example:
-    python scripts/segment_hashtags.py hurricanesandy 제주여행 --learn-from ../shared/data/korean/train
+    python scripts/segment_hashtags.py hurricanesandy 제주여행 --train ../shared/data/korean/train
 """
 
 import sys

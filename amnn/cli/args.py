@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 
+from amnn.cli.flag_names import add_old_name
 from amnn.config import (
     BAD_IMAGE_POLICIES,
     DECODE_MODES,
@@ -123,17 +124,17 @@ _SHARED_FLAGS = {
         type=positive_int, help="with --photo-features auto, stream when the photos' "
                                 "features would take more memory than this (default 1024)")),
     "--memory-neighbors": ("memory_neighbors", dict(
-        type=positive_int, help="nearest training posts whose hashtags vote (neighbour "
+        type=positive_int, help="nearest training posts whose hashtags vote (neighbor "
                                 "memory; default: chosen when the model is trained)")),
     "--memory-weight": ("memory_weight", dict(
-        type=unit_interval, help="the neighbours' vote's share of the tags' distribution "
+        type=unit_interval, help="the neighbors' vote's share of the tags' distribution "
                                  "(0: the network alone, 1: the vote alone; default: chosen "
                                  "when the model is trained)")),
     "--memory-text-share": ("memory_text_share", dict(
-        type=unit_interval, help="the caption words' share of the neighbours' similarity "
+        type=unit_interval, help="the caption words' share of the neighbors' similarity "
                                  "(default: chosen when the model is trained)")),
     "--memory-photo-share": ("memory_photo_share", dict(
-        type=unit_interval, help="the photos' share of the neighbours' similarity (default: "
+        type=unit_interval, help="the photos' share of the neighbors' similarity (default: "
                                  "chosen when the model is trained)")),
     "--max-photo-pixels": ("max_photo_pixels", dict(
         type=positive_int, help="a photo with more pixels is a bad photo (see --on-bad-image), "
@@ -155,8 +156,11 @@ _PREDICT_FLAGS = {
     "--decode": ("decode", dict(choices=DECODE_MODES,
                                 help="rank (default): every tag ranked by the first step's "
                                      "probability; sequence: tag after tag (greedy or beam)")),
-    "--batch-size": ("predict_batch_size", dict(type=positive_int, help="posts per batch")),
+    "--predict-batch-size": ("predict_batch_size", dict(type=positive_int,
+                                                        help="posts decoded per batch")),
 }
+# New name -> old name, accepted for one release (amnn.cli.flag_names.add_old_name).
+_OLD_PREDICT_NAMES = {"--predict-batch-size": "--batch-size"}
 
 
 def _flags(script: str) -> dict:
@@ -165,12 +169,34 @@ def _flags(script: str) -> dict:
     return chosen
 
 
-def add_config_flags(parser: argparse.ArgumentParser, script: str) -> None:
-    """Add the config flags of `script` ("train" or "predict"), all defaulting to unset."""
+def add_config_flags(parser: argparse.ArgumentParser, script: str, leave_out=(),
+                     helps: dict | None = None) -> None:
+    """Add the config flags of `script` ("train" or "predict"), all defaulting to unset.
+
+    A program that shares another's flags takes them all from here, so they cannot drift:
+    it names those it has no use for (`leave_out`; other flags there are ignored) and the
+    help texts it words its own way (`helps`, flag -> text), as demo.py does with predict.py's.
+
+    Example:
+        >>> parser = argparse.ArgumentParser()
+        >>> add_config_flags(parser, "predict", leave_out=["--predict-batch-size"])
+        >>> parser.parse_args(["--top-k", "3"]).top_k
+        3
+    """
+    helps = helps or {}
+    unknown = set(helps) - set(_flags(script)).difference(leave_out)
+    if unknown:  # a help text that would never be shown
+        raise ValueError(f"help for flags {script} does not add: {sorted(unknown)}")
     for flag, (_, options) in _flags(script).items():
+        if flag in leave_out:
+            continue
         if flag == "--encoder":  # read now: an encoder registered after import counts too
             options = dict(options, choices=encoder_names())
-        parser.add_argument(flag, default=None, **options)
+        if flag in helps:
+            options = dict(options, help=helps[flag])
+        action = parser.add_argument(flag, default=None, **options)
+        if script != "train" and flag in _OLD_PREDICT_NAMES:
+            add_old_name(parser, action, _OLD_PREDICT_NAMES[flag])
     parser.add_argument("--memory", choices=("on", "off"),
                         help="mix the vote of the nearest training posts with the network's "
                              "distribution (default on, as chosen when trained; off: the "

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from amnn.cli.args import add_columns_flag, positive_int
+from amnn.cli.flag_names import add_old_name, add_version_flag
 from amnn.cli.runner import cli_main
 from amnn.cli.tensorflow_loading import add_verbose_flag, load_tensorflow
 from amnn.cli.user_defaults import read_user_defaults
@@ -67,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     Example:
         >>> build_parser().parse_args(["--train", "t", "--data", "d", "--out", "p.csv",
-        ...                            "--method", "popular"]).k
+        ...                            "--method", "popular"]).top_k
         5
     """
     parser = argparse.ArgumentParser(
@@ -81,10 +82,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--method", required=True, choices=METHODS + CAPTION_METHODS,
                         help=f"which baseline: {', '.join(METHODS)} (--task hashtags); "
                              f"{', '.join(CAPTION_METHODS)} (--task caption)")
-    parser.add_argument("--k", type=positive_int, default=5,
-                        help="hashtags per post (--task hashtags)")
+    add_old_name(parser, parser.add_argument("--top-k", type=positive_int, default=5,
+                                             help="hashtags per post (--task hashtags)"),
+                 "--k")
     parser.add_argument("--neighbors", type=positive_int,
-                        help="k-NN methods: neighbours that vote (default 20)")
+                        help="k-NN methods: neighbors that vote (default 20)")
     parser.add_argument("--alpha", type=unit_interval,
                         help="multimodal-knn: weight of the text part; retrieval-both: weight "
                              "of the tag similarity, the photo's is 1 - alpha (default 0.5)")
@@ -97,6 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--quiet", action="store_true", help="no progress output")
     add_columns_flag(parser, "--train and --data")
     add_verbose_flag(parser)
+    add_version_flag(parser, "amnn-baselines")
     return parser
 
 
@@ -179,7 +182,8 @@ def _fit_and_write(args, user_defaults: dict, train_csv: Path, source: Path,
         baseline = make_baseline(args.method, **options)
         baseline.fit(read_posts(train_csv, require_hashtags=True, columns=args.columns))
         column = PREDICTION_COLUMN
-        written = write_predictions(source, out, lambda chunk: baseline.recommend(chunk, args.k),
+        written = write_predictions(source, out,
+                                    lambda chunk: baseline.recommend(chunk, args.top_k),
                                     CHUNK_SIZE, columns=args.columns, overwrite=args.overwrite)
     return written, column
 

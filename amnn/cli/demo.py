@@ -3,13 +3,15 @@
 Examples:
     python scripts/demo.py                          # models/demo, http://127.0.0.1:7860
     python scripts/demo.py --model models/mine --port 8000 --top-k 10
+    python scripts/demo.py --decode sequence --memory off   # the network alone, tag after tag
 
 The page takes a photo (upload one or pick an example post of --examples) and a caption,
 optionally the hashtags the post already has, and shows the recommended hashtags with
 their probabilities and why: the network's and the neighbours' vote's share of each, the
 training posts that voted, and where the network looked. A caption model (train.py --task
 caption) gets a page that takes a photo and hashtags and writes the caption. Answers are
-predict.py's (same model folder, same settings from config.py). The server listens on
+predict.py's: same model folder, same settings from config.py, and predict.py's flags
+but those a page has no use for (`NOT_FOR_THE_PAGE`). The server listens on
 127.0.0.1 only and is never shared publicly; uploads, overlays and the photo feature cache
 live in a temporary folder removed when the server stops, by Ctrl-C (exit status 130) or
 SIGTERM (`kill`, `timeout`, a service manager: 143); --cache-dir keeps the features in a
@@ -31,7 +33,8 @@ import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from amnn.cli.args import PREDICT_SETTINGS, config_from_args, positive_int
+from amnn.cli.args import PREDICT_SETTINGS, add_config_flags, config_from_args, positive_int
+from amnn.cli.flag_names import add_version_flag
 from amnn.cli.runner import cli_main
 from amnn.cli.tensorflow_loading import add_verbose_flag, load_tensorflow
 from amnn.cli.user_defaults import read_user_defaults
@@ -45,6 +48,31 @@ HOST = "127.0.0.1"  # this machine only: the demo has no login
 # On a stop, the answer in progress may finish (its files are in the temporary folder)
 # for this long before the folder is removed anyway.
 LAST_ANSWER_S = 20.0
+# predict.py's flags that a page has no use for, and why; it takes every other one
+# (tests/cli/test_flag_names.py checks both).
+NOT_FOR_THE_PAGE = {
+    "--data": "the posts are the ones typed into the page (--examples offers some)",
+    "--columns": "the --examples folder is read by its header's names, else by position",
+    "--out": "answers are shown, not written",
+    "--overwrite": "no file is written",
+    "--chunk-size": "one post per request",
+    "--predict-batch-size": "one post per request",
+    "--extract-batch-size": "one photo per request",
+    "--photo-features": "one photo per request: nothing to hold in memory or stream",
+    "--photo-memory-mib": "one photo per request: nothing to hold in memory or stream",
+    "--on-bad-image": "the page refuses a bad photo and says why",
+    "--explain": "the page explains every answer",
+    "--explain-limit": "the page explains every answer",
+    "--quiet": "the server shows no progress bars; --verbose adds TensorFlow's messages",
+}
+# predict.py's help, worded for the page.
+_PAGE_HELP = {
+    "--top-k": "hashtags recommended at first (the page has a slider)",
+    "--beam": "caption models: beam width (default 3; 1: greedy); a hashtag page explains "
+              "each answer, which beam search cannot",
+    "--max-photo-pixels": "a photo with more pixels is refused (default 64000000)",
+    "--cache-dir": "photo feature cache (default: a temporary folder of this server)",
+}
 
 
 class Stopped(KeyboardInterrupt):
@@ -66,8 +94,11 @@ def build_parser() -> argparse.ArgumentParser:
         >>> args.model, args.port, args.top_k
         ('models/demo', 7860, None)
     """
-    parser = argparse.ArgumentParser(description="Serve a web page that recommends hashtags "
-                                                 "with a trained AMNN.")
+    parser = argparse.ArgumentParser(
+        description="Serve a web page that recommends hashtags with a trained AMNN.",
+        epilog="The prediction flags are predict.py's, except those a page has no use for "
+               "(it answers one post at a time and explains each answer): "
+               f"{', '.join(NOT_FOR_THE_PAGE)}.")
     parser.add_argument("--model", default=DEFAULT_MODEL,
                         help=f"model folder written by train.py (default {DEFAULT_MODEL})")
     parser.add_argument("--port", type=positive_int, default=7860,
@@ -75,13 +106,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--examples", default=None,
                         help="data folder whose first photos are offered as examples "
                              "(default: test_dataset next to the scripts, if present)")
-    parser.add_argument("--top-k", type=positive_int, default=None,
-                        help="hashtags recommended at first (the page has a slider)")
-    parser.add_argument("--max-photo-pixels", type=positive_int, default=None,
-                        help="a photo with more pixels is refused (default 64000000)")
-    parser.add_argument("--cache-dir", default=None,
-                        help="photo feature cache (default: a temporary folder of this server)")
     add_verbose_flag(parser)
+    add_config_flags(parser, "predict", leave_out=NOT_FOR_THE_PAGE, helps=_PAGE_HELP)
+    add_version_flag(parser, "amnn-demo")
     return parser
 
 
@@ -181,10 +208,8 @@ def _serve_model(args, model: Path, work: Path, examples_folder: Path | None, us
                               user_defaults=user_defaults)
     cache_dir = args.cache_dir or str(work / "features")
     examples_folder = examples_folder if examples_folder and examples_folder.exists() else None
-    if trained.config.task == "caption":
-        answerer, page = _caption_page(trained, config, cache_dir, work, examples_folder)
-    else:
-        answerer, page = _hashtag_page(trained, config, cache_dir, work, examples_folder)
+    page_of = _caption_page if trained.config.task == "caption" else _hashtag_page
+    answerer, page = page_of(trained, config, args.beam, cache_dir, work, examples_folder)
     allowed = [str(work)] + ([str(examples_folder.resolve())] if examples_folder else [])
     print(f"AMNN demo of {model} on http://{HOST}:{args.port} (Ctrl+C stops it)",
           file=sys.stderr, flush=True)
@@ -212,11 +237,16 @@ def _serve_model(args, model: Path, work: Path, examples_folder: Path | None, us
         log.propagate = propagate
 
 
-def _hashtag_page(trained, config, cache_dir: str, work: Path, examples_folder):
+def _hashtag_page(trained, config, beam: int | None, cache_dir: str, work: Path,
+                  examples_folder):
+    """The answerer and page of a hashtag model, predicting as `config` says."""
     from amnn.serve.demo_app import DemoRecommender
     from amnn.serve.demo_page import build_page, example_posts
     from amnn.serve.predictor import HashtagPredictor
 
+    if beam is not None and beam > 1:
+        raise AMNNError(f"--beam {beam}: the page explains each answer, and beam search "
+                        "cannot be explained; drop --beam (predict.py takes it)")
     predictor = HashtagPredictor(
         trained, cache_dir=cache_dir, encoder_weights=config.encoder_weights,
         progress=False, on_bad_image="error", memory=config.memory,
@@ -230,7 +260,9 @@ def _hashtag_page(trained, config, cache_dir: str, work: Path, examples_folder):
     return recommender, build_page(recommender, examples, top_k=config.top_k)
 
 
-def _caption_page(trained, config, cache_dir: str, work: Path, examples_folder):
+def _caption_page(trained, config, beam: int | None, cache_dir: str, work: Path,
+                  examples_folder):
+    """The answerer and page of a caption model; `beam` (--beam) as in predict.py."""
     from amnn.serve.caption_predictor import CaptionPredictor
     from amnn.serve.demo_captions import DemoCaptionWriter
     from amnn.serve.demo_page import build_caption_page, example_posts
@@ -238,8 +270,10 @@ def _caption_page(trained, config, cache_dir: str, work: Path, examples_folder):
     predictor = CaptionPredictor(trained, cache_dir=cache_dir,
                                  encoder_weights=config.encoder_weights, progress=False,
                                  on_bad_image="error", max_photo_pixels=config.max_photo_pixels)
-    # predict.py's beam: --beam is not a demo flag, so config.py's caption beam (3).
-    writer = DemoCaptionWriter(predictor, work / "answers", beam_size=config.caption_beam_size)
+    # predict.py's beam: --beam, else config.py's caption beam (3); the hashtag model's
+    # beam_size (1) is not a caption setting.
+    writer = DemoCaptionWriter(predictor, work / "answers",
+                               beam_size=beam if beam is not None else config.caption_beam_size)
     examples = example_posts(examples_folder, text="hashtags") if examples_folder else []
     return writer, build_caption_page(writer, examples)
 

@@ -37,6 +37,7 @@ import sys
 from typing import Optional, Sequence
 
 from amnn.cli.args import add_columns_flag, positive_int
+from amnn.cli.flag_names import add_old_name, add_version_flag
 from amnn.cli.runner import cli_main, command_line, on_interrupt
 from amnn.cli.tensorflow_loading import add_verbose_flag, load_tensorflow
 from amnn.cli.user_defaults import read_user_defaults
@@ -77,14 +78,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--encoder-weights", help="local encoder weights file (resnet50 offline)")
     parser.add_argument("--cache-dir", help="feature cache folder (default ~/.cache/amnn or "
                                             "$AMNN_CACHE_DIR)")
-    parser.add_argument("--batch-size", type=positive_int,
-                        help=f"images per encoder pass (default {AMNNConfig.extract_batch_size})")
+    # train.py's and predict.py's name: there --batch-size is the training batch
+    add_old_name(parser, parser.add_argument(
+        "--extract-batch-size", type=positive_int,
+        help=f"images per encoder pass (default {AMNNConfig.extract_batch_size})"),
+        "--batch-size")
     parser.add_argument("--max-photo-pixels", type=positive_int,
                         help="a photo with more pixels is refused from its header, before it "
                              f"is decoded (default {AMNNConfig.max_photo_pixels})")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     add_columns_flag(parser, "--data")
     add_verbose_flag(parser)
+    add_version_flag(parser, "amnn-extract")
     return parser
 
 
@@ -105,8 +110,9 @@ def _extract(args: argparse.Namespace) -> int:
         target = shard_cache_dir(args.cache_dir, args.encoder, *args.shard)
     # Even a shard with no photos writes its (empty) cache, so every shard folder exists.
     encoder = get_encoder(args.encoder, weights=args.encoder_weights, cache_dir=args.cache_dir)
-    path = ensure_features(photos, encoder, cache_dir=target, batch_size=args.batch_size,
-                           progress=not args.quiet, max_pixels=args.max_photo_pixels)
+    path = ensure_features(photos, encoder, cache_dir=target,
+                           batch_size=args.extract_batch_size, progress=not args.quiet,
+                           max_pixels=args.max_photo_pixels)
     if args.shard:
         index, count = args.shard
         total = len(shard_paths(posts.image_paths, 1, 1))
@@ -138,7 +144,7 @@ def _merge(args: argparse.Namespace) -> int:
 
 # (flag, config.py setting): all that extract_features.py takes from config.py
 FILLED = (("encoder", "encoder"), ("encoder_weights", "encoder_weights"),
-          ("cache_dir", "cache_dir"), ("batch_size", "extract_batch_size"),
+          ("cache_dir", "cache_dir"), ("extract_batch_size", "extract_batch_size"),
           ("max_photo_pixels", "max_photo_pixels"))
 
 

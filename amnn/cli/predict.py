@@ -65,6 +65,7 @@ from amnn.cli.args import (
     config_from_args,
     positive_int,
 )
+from amnn.cli.flag_names import add_version_flag
 from amnn.errors import AMNNError
 from amnn.cli.runner import cli_main, on_interrupt
 from amnn.cli.tensorflow_loading import add_verbose_flag, load_tensorflow
@@ -101,6 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_columns_flag(parser, "--data")
     add_verbose_flag(parser)
     add_config_flags(parser, "predict")
+    add_version_flag(parser, "amnn-predict")
     return parser
 
 

@@ -11,11 +11,11 @@ image_text_data.txt (a file or its folder); --columns says which column is which
 
 A CSV with a `predicted_caption` column instead (a caption model's, or a caption baseline's)
 is scored against the true text, its `tweets` column: BLEU-1..4, ROUGE-L and METEOR, by
-`amnn.cli.score_captions` (--bleu-tokenize chooses BLEU's words; --k does not apply).
+`amnn.cli.score_captions` (--bleu-tokenize chooses BLEU's words; --top-k does not apply).
 
 Examples:
     python scripts/result_accuracy.py runs/val_predictions.csv
-    python scripts/result_accuracy.py runs/val_predictions.csv --k 10
+    python scripts/result_accuracy.py runs/val_predictions.csv --top-k 10
     python scripts/result_accuracy.py preds.csv \
         --truth ../shared/data/mediaeval/val/image_text_tag.csv
     python scripts/result_accuracy.py preds.csv --truth PUBLISHED_FOLDER/image_text_data.txt
@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from amnn.cli.args import add_columns_flag, positive_int
+from amnn.cli.flag_names import add_old_name, add_version_flag
 from amnn.cli.runner import cli_main
 from amnn.cli.score_captions import check_outputs, score_captions, write_outputs
 from amnn.cli.user_defaults import read_user_defaults
@@ -63,21 +64,24 @@ def build_parser() -> argparse.ArgumentParser:
     """The command-line flags (see the module docstring for examples).
 
     Example:
-        >>> build_parser().parse_args(["p.csv", "--k", "3"]).k
+        >>> build_parser().parse_args(["p.csv", "--top-k", "3"]).top_k
         3
     """
     parser = argparse.ArgumentParser(
         description="Precision, recall, accuracy and F1 at k of predicted hashtags; "
                     "BLEU, ROUGE-L and METEOR of predicted captions.",
-        epilog="Example: python scripts/result_accuracy.py runs/val_predictions.csv --k 10")
+        epilog="Example: python scripts/result_accuracy.py runs/val_predictions.csv --top-k 10")
     parser.add_argument("predictions", type=Path, metavar="PRED.csv",
                         help=f"CSV with a {PREDICTION_COLUMN!r} column (space-separated, "
                              f"best first) or a {CAPTION_COLUMN!r} column")
     parser.add_argument("--truth", type=Path, metavar="CSV",
                         help="take the true hashtags (or text) from this CSV, or a data "
                              "folder's (same posts, same order)")
-    parser.add_argument("--k", type=positive_int,
-                        help="hashtags: report k = 1..K (default: top_k of your config.py, else 5)")
+    # --top-k as in predict.py and baselines.py: how many of a post's hashtags count
+    add_old_name(parser, parser.add_argument(
+        "--top-k", type=positive_int, metavar="K",
+        help="hashtags: report P@k, R@k, A@k and F1@k for k = 1..K (default: top_k of "
+             "your config.py, else 5)"), "--k")
     parser.add_argument("--bleu-tokenize", choices=BLEU_TOKENIZERS,
                         help="captions: BLEU's tokens; words (default: the caption model's "
                              "words, as ROUGE-L and METEOR see them) or sacrebleu's 13a, intl, "
@@ -88,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--overwrite", action="store_true",
                         help="replace existing metrics files (--csv, --json, --plot)")
     add_columns_flag(parser, "--truth (or of PRED.csv, its last column left out)")
+    add_version_flag(parser, "amnn-score")
     return parser
 
 
@@ -154,14 +159,14 @@ def print_table(table: MetricsTable) -> None:
 def main(argv: Optional[Sequence[str]] = None, defaults_file: Optional[Path] = None) -> int:
     """Score PRED.csv, print the table and write the CSV, JSON and PNG; return the exit status.
 
-    Without --k, K is the user's `top_k` from `defaults_file` (their config.py), else 5.
+    Without --top-k, K is the user's `top_k` from `defaults_file` (their config.py), else 5.
 
     Example:
         >>> csv_text = "hashtags,predicted_hashtags\\nsea,sea sun\\n"
         >>> import tempfile
         >>> path = Path(tempfile.mkdtemp()) / "pred.csv"
         >>> _ = path.write_text(csv_text)
-        >>> main([str(path), "--k", "1"])  # doctest: +ELLIPSIS
+        >>> main([str(path), "--top-k", "1"])  # doctest: +ELLIPSIS
          k     P@k     R@k     A@k    F1@k
          1  1.0000  1.0000  1.0000  1.0000
         ...
@@ -193,9 +198,9 @@ def main(argv: Optional[Sequence[str]] = None, defaults_file: Optional[Path] = N
     if args.bleu_tokenize is not None:
         raise AMNNError(f"--bleu-tokenize scores captions; {pred_path} holds hashtags "
                         f"({PREDICTION_COLUMN!r}): leave --bleu-tokenize out")
-    if args.k is None:
-        args.k = read_user_defaults(defaults_file, uses=["top_k"]).get("top_k",
-                                                                      AMNNConfig.top_k)
+    if args.top_k is None:
+        args.top_k = read_user_defaults(defaults_file, uses=["top_k"]).get("top_k",
+                                                                          AMNNConfig.top_k)
     column = truth_column(truth, truth_path, hint, "hashtags", separator, args.columns)
 
     # Both sides are normalised alike, so a prediction '#Sandy' from another tool is 'sandy'.
@@ -204,7 +209,7 @@ def main(argv: Optional[Sequence[str]] = None, defaults_file: Optional[Path] = N
     if not any(truths):
         raise DataError(str(truth_path), f"no row has a hashtag in column {column!r}; "
                         "nothing to score", column=column)
-    table = metrics_at_k(predictions, truths, args.k)
+    table = metrics_at_k(predictions, truths, args.top_k)
     print_table(table)
 
     report = {"predictions_csv": str(pred_path), "truth_csv": str(truth_path),

@@ -140,9 +140,9 @@ def score_captions(args: argparse.Namespace, predicted: dict, truth: dict,
             which also reads it by position); None: `tweets`, by name.
     """
     pred_path = args.predictions
-    if args.k is not None:
-        raise AMNNError(f"--k scores hashtag lists; {pred_path} holds {CAPTION_COLUMN!r} "
-                        "(captions are scored as a whole): leave --k out")
+    if args.top_k is not None:
+        raise AMNNError(f"--top-k scores hashtag lists; {pred_path} holds {CAPTION_COLUMN!r} "
+                        "(captions are scored as a whole): leave --top-k out")
     column = column or truth_column(truth, truth_path, hint)
     try:
         scores = caption_scores(predicted[CAPTION_COLUMN], truth[column],

@@ -3,12 +3,12 @@
 Examples:
     python scripts/segment_hashtags.py hurricanesandy '#NewYorkCity' nyc2012
     python scripts/segment_hashtags.py --data ../shared/data/korean/val
-    python scripts/segment_hashtags.py 제주여행 전복칼국수 --learn-from ../shared/data/korean/train
+    python scripts/segment_hashtags.py 제주여행 전복칼국수 --train ../shared/data/korean/train
 
 English words come with the program (wordsegment's web counts); Korean words, and the
 English words people write now (instagram, vape, names), are learnt from posts: --data
 learns them from that file's captions and hashtags and splits every distinct tag of its
-`hashtags` column, in the order they first appear; --learn-from learns them from another
+`hashtags` column, in the order they first appear; --train learns them from another
 file (a training set) instead. Without either, Hangul stays unsplit and English uses the
 web counts alone.
 Tags are printed lower case without '#'. Exit status 2 means a problem with the input,
@@ -22,6 +22,7 @@ import sys
 from pathlib import Path
 from typing import Optional, Sequence
 
+from amnn.cli.flag_names import add_old_name, add_version_flag
 from amnn.cli.runner import cli_main
 from amnn.data.posts import read_posts
 from amnn.data.text.hashtag_words import HashtagSegmenter
@@ -38,16 +39,19 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         description="Split hashtags into words: prints tag<TAB>words, one tag a line.",
         epilog="Example: python scripts/segment_hashtags.py hurricanesandy 제주여행 "
-               "--learn-from ../shared/data/korean/train")
+               "--train ../shared/data/korean/train")
     parser.add_argument("tags", nargs="*", metavar="TAG", help="hashtags, with or without '#'")
     parser.add_argument("--data", type=Path, metavar="CSV_OR_FOLDER",
                         help="split every distinct tag of this data set's hashtags column "
                              "(and learn Korean and English words from it)")
-    parser.add_argument("--learn-from", type=Path, metavar="CSV_OR_FOLDER",
-                        help="learn Korean and English words from this data set's captions "
-                             "and hashtags")
+    # --train as in baselines.py: the posts learned from, beside the --data used
+    add_old_name(parser, parser.add_argument(
+        "--train", type=Path, metavar="CSV_OR_FOLDER",
+        help="learn Korean and English words from this data set's captions and hashtags "
+             "(default: from --data's)"), "--learn-from")
     parser.add_argument("--greedy", action="store_true",
                         help="greedy longest match instead of the best path (the baseline)")
+    add_version_flag(parser, "amnn-segment")
     return parser
 
 
@@ -87,7 +91,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     data = _posts(args.data) if args.data is not None else None
     if data is not None:
         tags += distinct_tags(data.hashtags)
-    learn = _posts(args.learn_from) if args.learn_from is not None else data
+    learn = _posts(args.train) if args.train is not None else data
     segmenter = (HashtagSegmenter.fit(learn.texts, learn.hashtags) if learn is not None
                  else HashtagSegmenter())
     split = segmenter.split_greedy if args.greedy else segmenter.split

@@ -65,6 +65,7 @@ from amnn.cli.args import (
     config_from_args,
     positive_int,
 )
+from amnn.cli.flag_names import add_version_flag
 from amnn.cli.runner import cli_main, command_line, on_interrupt
 from amnn.cli.tensorflow_loading import add_verbose_flag, load_tensorflow
 from amnn.cli.user_defaults import read_user_defaults
@@ -112,6 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
                              "($TF_CONFIG; the same command on every machine), tpu; "
                              "--batch-size is per replica")
     add_config_flags(parser, "train")
+    add_version_flag(parser, "amnn-train")
     return parser
 
 

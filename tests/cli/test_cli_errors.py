@@ -58,7 +58,7 @@ def _cases(tmp: Path):
                         existing], "--overwrite"),
         ("predict.py", ["--model", half_model, "--data", REPO / "test_dataset", "--out",
                         tmp / "p.csv", "--top-k", "0"], "--top-k"),
-        ("result_accuracy.py", [predictions, "--k", "0"], "--k"),
+        ("result_accuracy.py", [predictions, "--top-k", "0"], "--top-k"),
         ("result_accuracy.py", [predictions], "predicted_hashtags"),
         ("result_accuracy.py", [tmp / "none.csv"], "none.csv"),
         ("baselines.py", ["--train", REPO / "dataset", "--data", REPO / "test_dataset",

@@ -89,7 +89,7 @@ def test_predict_and_score_the_test_posts(demo_model):
     for cell in predicted["predicted_hashtags"]:
         tags = cell.split()
         assert len(tags) == 3 and len(set(tags)) == 3 and set(tags) <= vocabulary
-    scored = run("result_accuracy.py", out, "--k", "3", "--json", root / "m.json", cache=cache)
+    scored = run("result_accuracy.py", out, "--top-k", "3", "--json", root / "m.json", cache=cache)
     assert "P@k" in scored.stdout
     metrics = json.loads((root / "m.json").read_text())
     assert metrics["n_posts"] == len(source)

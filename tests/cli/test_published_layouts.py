@@ -78,7 +78,7 @@ def read(path: Path) -> pd.DataFrame:
 
 
 def score(predictions: Path, *args, cache: Path) -> dict:
-    done = run("result_accuracy.py", predictions, "--k", "3", *args, cache=cache)
+    done = run("result_accuracy.py", predictions, "--top-k", "3", *args, cache=cache)
     assert "evaluated" in done.stdout
     return json.loads(predictions.with_name(f"{predictions.stem}_metrics.json").read_text())
 
@@ -147,7 +147,7 @@ def test_authors_folder_trains_predicts_and_scores_as_it_is(tmp_path):
     run("predict.py", "--model", model, "--data", new_posts, "--out", out, "--top-k", "3",
         "--quiet", cache=cache)
     assert read(out)["Name"].tolist() == [Path(row[0]).stem for row in rows]
-    done = run("result_accuracy.py", out, "--k", "3", "--truth", folder, cache=cache)
+    done = run("result_accuracy.py", out, "--top-k", "3", "--truth", folder, cache=cache)
     assert f"note: image_text_data.txt: {NOTE}" in done.stderr
     report = json.loads((tmp_path / "pred_new_metrics.json").read_text())
     assert report["truth_column"] == "hashtag" and report["n_posts"] == len(rows)

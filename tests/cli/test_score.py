@@ -48,7 +48,7 @@ def expected_table(max_k):
 
 
 def test_default_outputs_match_metrics_at_k(script, pred_csv, capsys):
-    assert script.main([str(pred_csv), "--k", "3"]) == 0
+    assert script.main([str(pred_csv), "--top-k", "3"]) == 0
     out = capsys.readouterr().out
     # k=1: hits 1, 1, 0; recall 1/2, 1/2, 0; F1 = 2(2/3)(1/3) / (2/3 + 1/3) = 4/9.
     assert " 1  0.6667  0.3333  0.6667  0.4444" in out
@@ -66,16 +66,16 @@ def test_default_outputs_match_metrics_at_k(script, pred_csv, capsys):
 
 def test_metrics_never_replace_a_file_without_overwrite_nor_an_input(script, pred_csv,
                                                                      capsys):
-    assert script.main([str(pred_csv), "--k", "3"]) == 0
+    assert script.main([str(pred_csv), "--top-k", "3"]) == 0
     stem = pred_csv.parent / "val.preds_metrics"
     before = {suffix: Path(f"{stem}{suffix}").read_bytes() for suffix in (".csv", ".json", ".png")}
     capsys.readouterr()
-    assert script.main([str(pred_csv), "--k", "1"]) == 2  # checked before scoring
+    assert script.main([str(pred_csv), "--top-k", "1"]) == 2  # checked before scoring
     captured = capsys.readouterr()
     assert captured.out == "" and captured.err == (
         f"error: {stem}.csv exists; pass --overwrite to replace it or choose another --csv\n")
     assert {s: Path(f"{stem}{s}").read_bytes() for s in before} == before
-    assert script.main([str(pred_csv), "--k", "1", "--overwrite"]) == 0
+    assert script.main([str(pred_csv), "--top-k", "1", "--overwrite"]) == 0
     assert all(Path(f"{stem}{s}").read_bytes() != before[s] for s in before)
     capsys.readouterr()
     assert script.main([str(pred_csv), "--csv", str(pred_csv), "--overwrite"]) == 2
@@ -99,7 +99,7 @@ def test_explicit_outputs_and_truth_from_another_file(script, tmp_path, capsys):
 def test_captions_column_is_the_fallback_truth(script, tmp_path):
     frame = POSTS.rename(columns={"hashtags": "captions"})
     frame.to_csv(tmp_path / "p.csv", index=False)
-    assert script.main([str(tmp_path / "p.csv"), "--k", "2"]) == 0
+    assert script.main([str(tmp_path / "p.csv"), "--top-k", "2"]) == 0
     report = json.loads((tmp_path / "p_metrics.json").read_text())
     assert report["truth_column"] == "captions"
     assert report["precision"] == expected_table(2).precision
@@ -145,16 +145,16 @@ def test_no_post_with_a_true_tag(script, tmp_path, capsys):
 
 
 @pytest.mark.parametrize("k", ["0", "-3", "two"])
-def test_k_below_one_is_rejected_at_parse_time(script, pred_csv, capsys, k):
+def test_top_k_below_one_is_rejected_at_parse_time(script, pred_csv, capsys, k):
     with pytest.raises(SystemExit) as exit_info:
-        script.main([str(pred_csv), "--k", k])
+        script.main([str(pred_csv), "--top-k", k])
     assert exit_info.value.code == 2
-    assert "--k" in capsys.readouterr().err
+    assert "--top-k" in capsys.readouterr().err
 
 
 def test_runs_as_a_script_from_another_folder(pred_csv, tmp_path):
     env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
-    result = subprocess.run([sys.executable, str(SCRIPT), pred_csv.name, "--k", "2"],
+    result = subprocess.run([sys.executable, str(SCRIPT), pred_csv.name, "--top-k", "2"],
                             cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert "evaluated 3 posts" in result.stdout
@@ -215,7 +215,7 @@ def test_reads_cp949_and_normalises_predicted_tags_like_true_ones(script, tmp_pa
     path = tmp_path / "excel.csv"
     path.write_bytes("hashtags,predicted_hashtags\n#제주 sandy,#Sandy #제주도 #제주\n"
                      .encode("cp949"))
-    assert script.main([str(path), "--k", "3"]) == 0
+    assert script.main([str(path), "--top-k", "3"]) == 0
     out = capsys.readouterr().out
     # 'sandy' and '제주' match after normalisation: P@1 1, P@3 2/3, R@3 1.
     assert " 1  1.0000  0.5000  1.0000" in out

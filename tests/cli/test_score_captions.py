@@ -112,8 +112,8 @@ def test_no_post_with_a_true_caption(script, tmp_path, capsys):
 
 
 def test_flags_of_the_other_mode_are_refused(script, pred_csv, tmp_path, capsys):
-    assert script.main([str(pred_csv), "--k", "3"]) == 2
-    assert "--k" in one_error_line(capsys)
+    assert script.main([str(pred_csv), "--top-k", "3"]) == 2
+    assert "--top-k" in one_error_line(capsys)
     hashtags = tmp_path / "tags.csv"
     hashtags.write_text("hashtags,predicted_hashtags\nsandy,sandy\n")
     assert script.main([str(hashtags), "--bleu-tokenize", "13a"]) == 2
@@ -126,5 +126,5 @@ def test_a_hashtag_column_wins_over_a_caption_column(script, tmp_path, capsys):
     both = tmp_path / "both.csv"
     both.write_text("hashtags,tweets,predicted_hashtags,predicted_caption\n"
                     "sandy,storm,sandy,storm\n")
-    assert script.main([str(both), "--k", "1"]) == 0
+    assert script.main([str(both), "--top-k", "1"]) == 0
     assert "P@k" in capsys.readouterr().out

@@ -206,12 +206,12 @@ def test_a_full_disk_keeps_the_old_metrics(tmp_path, monkeypatch, capsys):
 
     pred = tmp_path / "pred.csv"
     pred.write_text("hashtags,predicted_hashtags\nsea,sea sun\n")
-    assert score.main([str(pred), "--k", "2"]) == 0
+    assert score.main([str(pred), "--top-k", "2"]) == 0
     before = {p.name: p.read_bytes() for p in tmp_path.glob("pred_metrics.*")}
     assert len(before) == 3
     capsys.readouterr()
     _disk_fills_after_a_few_bytes(monkeypatch)
-    assert score.main([str(pred), "--k", "1", "--overwrite"]) == 2
+    assert score.main([str(pred), "--top-k", "1", "--overwrite"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "pred_metrics.csv: cannot be written" in err \
         and "free some space or choose another --csv" in err
@@ -223,16 +223,16 @@ FULL_TMPFS = """
 set -u
 mount -t tmpfs -o size=1m tmpfs "$DISK" || exit 97
 cp "$PRED" "$DISK/pred.csv"
-"$PY" "$REPO/scripts/result_accuracy.py" "$DISK/pred.csv" --k 3 >/dev/null || exit 98
+"$PY" "$REPO/scripts/result_accuracy.py" "$DISK/pred.csv" --top-k 3 >/dev/null || exit 98
 sha256sum "$DISK"/pred_metrics.* > "$OUT/before"
 head -c 4m /dev/zero > "$DISK/filler" 2>/dev/null  # the disk is full now
-"$PY" "$REPO/scripts/result_accuracy.py" "$DISK/pred.csv" --k 5 --overwrite \
+"$PY" "$REPO/scripts/result_accuracy.py" "$DISK/pred.csv" --top-k 5 --overwrite \
     >/dev/null 2>"$OUT/full.err"
 echo $? > "$OUT/full.rc"
 sha256sum "$DISK"/pred_metrics.* > "$OUT/after"
 ls -A "$DISK" > "$OUT/listing"
 rm "$DISK/filler"
-"$PY" "$REPO/scripts/result_accuracy.py" "$DISK/pred.csv" --k 5 --overwrite >/dev/null
+"$PY" "$REPO/scripts/result_accuracy.py" "$DISK/pred.csv" --top-k 5 --overwrite >/dev/null
 echo $? > "$OUT/freed.rc"
 """
 
@@ -291,7 +291,7 @@ def test_two_result_accuracy_runs_on_one_metrics_file(tmp_path):
         folder.mkdir()
         pred = folder / "pred.csv"
         pred.write_text("hashtags,predicted_hashtags\n" + rows)
-        done = _together(2, "result_accuracy.py", pred, "--k", "3")
+        done = _together(2, "result_accuracy.py", pred, "--top-k", "3")
         assert sorted(code for code, _ in done) == [0, 2], done
         lost = next(err for code, err in done if code == 2)
         assert lost.count("\n") == 1 and lost.startswith(f"error: {folder}/pred_metrics.csv") \
