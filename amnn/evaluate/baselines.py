@@ -41,10 +41,8 @@ class HashtagBaseline:
     """Base of the baselines: counts the training tags and ranks tag scores into top-k lists.
 
     Subclasses fill in `_fit(posts, tag_matrix)` and `_scores(posts)`. Training posts without
-    a tag are left out: as neighbours they would take a place and vote for nothing.
-
-    Example:
-        >>> PopularBaseline().fit(train_posts).recommend(new_posts, k=5)  # doctest: +SKIP
+    a tag are left out: as neighbours they would take a place and vote for nothing. Without
+    votes the base ranks by training frequency: see `PopularBaseline`'s example.
     """
 
     name = "base"
@@ -134,7 +132,10 @@ class PopularBaseline(HashtagBaseline):
     """The k most frequent training tags for every post.
 
     Example:
-        >>> PopularBaseline().fit(train_posts).recommend(new_posts, k=2)  # doctest: +SKIP
+        >>> train = Posts.from_rows("t.csv", ["tweets", "hashtags"],
+        ...                         [["rain", "sandy nyc"], ["sun", "nyc"]], [2, 3])
+        >>> PopularBaseline().fit(train).recommend(train, k=2)  # ties: first seen first
+        [['nyc', 'sandy'], ['nyc', 'sandy']]
     """
 
     name = "popular"
@@ -148,7 +149,11 @@ class TextKNNBaseline(HashtagBaseline):
         tokenizer: str. "auto", "word" or "soynlp" (see `amnn.data.text.make_tokenizer`).
 
     Example:
-        >>> TextKNNBaseline(n_neighbors=20).fit(train_posts).recommend(new_posts)  # doctest: +SKIP
+        >>> train = Posts.from_rows("t.csv", ["tweets", "hashtags"],
+        ...                         [["rain in nyc", "sandy nyc"], ["sunny day", "sun"]], [2, 3])
+        >>> new = Posts.from_rows("n.csv", ["tweets"], [["a sunny morning"]], [2])
+        >>> TextKNNBaseline(n_neighbors=1).fit(train).recommend(new, k=2)  # then by frequency
+        [['sun', 'sandy']]
     """
 
     name = "text-knn"
@@ -192,8 +197,8 @@ class ImageKNNBaseline(HashtagBaseline):
         cache_dir: str or None. Feature cache folder (default: `amnn.features.cache_folder.cache_root()`).
         progress: bool. Show a progress bar while extracting features.
 
-    Example:
-        >>> ImageKNNBaseline(cache_dir="c").fit(train_posts).recommend(new_posts)  # doctest: +SKIP
+    Usage: `ImageKNNBaseline(cache_dir="c").fit(train_posts).recommend(new_posts)`; it encodes
+    photos, so tests/evaluate/test_baselines.py runs it (on the demo photos), not a doctest.
     """
 
     name = "image-knn"
@@ -247,8 +252,8 @@ class MultimodalKNNBaseline(HashtagBaseline):
         tokenizer: str. Tokenizer of the text part (see `TextKNNBaseline`).
         encoder, encoder_weights, cache_dir, progress: of the image part (see `ImageKNNBaseline`).
 
-    Example:
-        >>> MultimodalKNNBaseline(alpha=0.7).fit(train_posts).recommend(new_posts)  # doctest: +SKIP
+    Usage: `MultimodalKNNBaseline(alpha=0.7).fit(train_posts).recommend(new_posts)`, photos
+    encoded as by `ImageKNNBaseline`; tests/evaluate/test_baselines.py weighs its two parts.
     """
 
     name = "multimodal-knn"

@@ -146,11 +146,13 @@ def padded_model_inputs(posts: Posts, config: AMNNConfig,
     For evaluation tools that decode a whole split in one go; prediction proper goes
     through `HashtagPredictor`, which batches posts of similar length.
 
-    Example:
-        >>> inputs = padded_model_inputs(val_posts, trained.config, trained.vectorizer)
-        ... # doctest: +SKIP
-        >>> sorted(inputs)  # doctest: +SKIP
-        ['image_regions', 'text_ids']
+    Example (a text-only model; with photos, `image_regions` holds each post's features):
+        >>> from amnn.data.text import WordTokenizer
+        >>> posts = Posts.from_rows("p.csv", ["tweets"], [["rain in nyc"], ["nyc"]], [2, 3])
+        >>> vectorizer = TextVectorizer(WordTokenizer(), min_count=1).fit(posts.texts)
+        >>> inputs = padded_model_inputs(posts, AMNNConfig(include_image=False), vectorizer)
+        >>> inputs["text_ids"].tolist(), sorted(inputs)
+        ([[3, 4, 2], [2, 0, 0]], ['text_ids'])
     """
     rows = features = None
     if config.include_image:

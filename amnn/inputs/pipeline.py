@@ -42,7 +42,7 @@ def make_dataset(posts: EncodedPosts, features, batch_size: int, shuffle: bool =
     Args:
         posts: EncodedPosts with targets.
         features: the photo table that `image_rows` index (float16 (U, 49, C): a numpy
-            array, or `amnn.features.feature_rows.CachedFeatureRows`), or None.
+            array, or `amnn.features.cache_rows.CachedFeatureRows`), or None.
         batch_size: int. Posts per batch.
         shuffle: bool. Reshuffle every epoch (training).
         seed: int. Shuffle seed.

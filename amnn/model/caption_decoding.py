@@ -6,11 +6,14 @@ batch x beam) in one compiled call. A caption ends at the learned end token (EOS
 three-word sequence already written is not chosen: greedy decoders of short texts
 otherwise fall into loops ("the storm the storm the storm").
 
-Example:
-    >>> writer = CaptionWriter(trained_network, caption_ids)      # doctest: +SKIP
-    >>> writer.write({"image_regions": regions, "tag_ids": tags}, max_words=30,
-    ...              beam_size=3)                                 # doctest: +SKIP
-    [[12, 40, 7, 903], ...]
+Usage, with the layers of a trained caption model (tests/model/test_caption_network.py
+trains a tiny one and checks what this writes; predict.py writes through
+`amnn.serve.caption_predictor`):
+
+    writer = CaptionWriter(CaptionNetwork.from_model(model, config), CaptionIds(vectorizer))
+    written = writer.write({"image_regions": regions, "tag_ids": tag_ids}, max_words=30,
+                           beam_size=3)  # each post's word ids, e.g. [[12, 40, 7, 903], ...]
+    captions = [writer.ids.text(ids) for ids in written]
 """
 
 from __future__ import annotations

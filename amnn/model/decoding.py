@@ -77,17 +77,15 @@ class BatchDecoder:
             longer tag lists are not punished merely for having more terms.
         neighbours: NeighbourMemory or None. Mixed into every step's distribution.
 
-    Example:
-        >>> decoder = BatchDecoder(network, tag_vocab_size=len(vocab))   # doctest: +SKIP
-        >>> ids = decoder.decode({"text_ids": ids, "image_regions": feats}, top_k=5)  # doctest: +SKIP
-        >>> ids.shape                                                      # doctest: +SKIP
-        (256, 5)
-        >>> given = [[vocab.id("sandy")]] * 256   # every post started with #sandy  # doctest: +SKIP
-        >>> decoder.decode(inputs, top_k=5, given=given).shape           # doctest: +SKIP
-        (256, 5)
-        >>> why = decoder.decode(inputs, top_k=5, rank=True, explain=True)  # doctest: +SKIP
-        >>> why.region_weights.shape, why.shared_step                      # doctest: +SKIP
-        ((256, 5, 49), True)
+    Example (an untrained text-only network; tag ids 4 to 7 are its four tags):
+        >>> from amnn.config import AMNNConfig
+        >>> from amnn.model.network import ModelSizes
+        >>> sizes = ModelSizes(word_vocab_size=10, tag_vocab_size=8, feature_shape=(49, 32))
+        >>> decoder = BatchDecoder(AMNNNetwork.create(AMNNConfig(include_image=False), sizes), 8)
+        >>> inputs = {"text_ids": np.array([[2, 3], [4, 0]])}  # two captions' word ids, padded
+        >>> ids = decoder.decode(inputs, top_k=3, rank=True, given=[[5], []])  # post 0 has tag 5
+        >>> ids.shape, bool((ids > UNK).all()), 5 in ids[0]
+        ((2, 3), True, False)
     """
 
     def __init__(self, network: AMNNNetwork, tag_vocab_size: int, length_penalty: float = 1.0,

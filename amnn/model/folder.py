@@ -63,10 +63,16 @@ FORMAT_VERSION = 1
 class TrainedAMNN:
     """Everything prediction needs: the model, its config, vocabularies and sizes.
 
-    Example:
-        >>> trained = load_model_folder("models/demo")      # doctest: +SKIP
-        >>> trained.network.config.encoder                 # doctest: +SKIP
-        'efficientnet_lite0'
+    Example (an untrained text-only model built here; `load_model_folder` reads a trained one):
+        >>> from amnn.data.text import WordTokenizer
+        >>> from amnn.model.network import build_amnn
+        >>> words = TextVectorizer(WordTokenizer(), min_count=1).fit(["rain in nyc", "nyc"])
+        >>> vocab = HashtagVocabulary.build([["sandy", "nyc"], ["nyc"]], min_count=1)
+        >>> config = AMNNConfig(include_image=False)
+        >>> sizes = ModelSizes(words.vocab_size, len(vocab), (49, 32))
+        >>> trained = TrainedAMNN(build_amnn(config, sizes), config, vocab, words, sizes)
+        >>> vocab.tags, trained.network.layers["tag_logits"].units  # PAD, BOS, EOS, UNK + 2
+        (['nyc', 'sandy'], 6)
     """
 
     model: keras.Model

@@ -250,8 +250,14 @@ def encode_for_memory(network, encoded: EncodedPosts, features: np.ndarray | Non
                       batch_size: int = 256) -> np.ndarray:
     """The fused encodings (first decoder states) of encoded posts, as float32 (N, D).
 
-    Example:
-        >>> keys = encode_for_memory(network, data.train, data.features)  # doctest: +SKIP
+    Example (an untrained text-only network whose decoder state has 4 units):
+        >>> from amnn.config import AMNNConfig
+        >>> from amnn.model.network import AMNNNetwork, ModelSizes
+        >>> config = AMNNConfig(include_image=False, decoder_units=4)
+        >>> network = AMNNNetwork.create(config, ModelSizes(10, 8, (49, 32)))
+        >>> posts = EncodedPosts([[2, 3], [4, 5], [6, 7]], None, None)  # caption word ids
+        >>> encode_for_memory(network, posts, None, batch_size=2).shape
+        (3, 4)
     """
     states = []
     for inputs in input_batches(encoded, features, batch_size):

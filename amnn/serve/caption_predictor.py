@@ -35,11 +35,12 @@ class CaptionPredictor:
         on_bad_image: "error", "skip" (empty caption) or "text-only" (written without the
             photo). `bad_images` counts them over every `predict` call.
 
-    Example:
-        >>> predictor = CaptionPredictor(load_model_folder("models/captions"))  # doctest: +SKIP
-        >>> predictor.predict(read_posts("test_dataset", require_hashtags=False))[:1]
-        ... # doctest: +SKIP
-        ['those green eyes when she hears the treat bag']
+    Usage, with a folder that `train.py --task caption` wrote (predict.py does this;
+    tests/cli/test_caption_end_to_end.py trains a small caption model and runs predict.py):
+
+        predictor = CaptionPredictor(load_model_folder("models/captions"), on_bad_image="skip")
+        captions = predictor.predict(read_posts("test_dataset", require_hashtags=False),
+                                     beam_size=3)  # one str per post, "" for a skipped one
     """
 
     def __init__(self, trained: TrainedAMNN, cache_dir: str | None = None,

@@ -17,13 +17,15 @@ and `network_decided` is False. Beam search keeps several lists at once and is n
 explained. `draw_explanation` (in `amnn.serve.explain_drawing`) turns one
 `PostExplanation` into a PNG.
 
-Example:
-    >>> predictor = HashtagPredictor(load_model_folder("models/demo"))   # doctest: +SKIP
-    >>> posts = read_posts("test_dataset", require_hashtags=False)         # doctest: +SKIP
-    >>> why = explain_posts(predictor, posts.select([0]), top_k=3)[0]     # doctest: +SKIP
-    >>> why.tags, why.region_weights.shape, len(why.words) == why.word_weights.shape[1]
-    ... # doctest: +SKIP
-    (['cat', 'catsofinstagram', 'meow'], (3, 7, 7), True)
+Usage, with a trained model folder (predict.py --explain does this, and
+tests/serve/test_explain.py runs it on a tiny model, with and without the memory):
+
+    predictor = HashtagPredictor(load_model_folder("models/demo"))
+    posts = read_posts("test_dataset", require_hashtags=False)
+    why = explain_posts(predictor, posts.select([0]), top_k=3)[0]
+    why.tags                 # ['cat', 'catsofinstagram', 'meow']: the tags predict writes
+    why.region_weights.shape  # (3, 7, 7): per tag, its attention over the photo's regions
+    why.word_weights.shape    # (3, len(why.words)): per tag, its attention over the words
 """
 
 from __future__ import annotations

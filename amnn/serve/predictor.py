@@ -69,11 +69,21 @@ class HashtagPredictor:
             overrides of the mix chosen when the model was trained
             (`amnn.model.neighbours.NeighbourMemory`).
 
-    Example:
-        >>> predictor = HashtagPredictor(load_model_folder("models/demo"))   # doctest: +SKIP
-        >>> predictor.predict(read_posts("test_dataset", require_hashtags=False), top_k=3)[:1]
-        ... # doctest: +SKIP
-        [['cat', 'catsofinstagram', 'pets']]
+    Example (an untrained text-only model built here; `load_model_folder` reads a trained one):
+        >>> from amnn.config import AMNNConfig
+        >>> from amnn.data.text import TextVectorizer, WordTokenizer
+        >>> from amnn.data.vocabulary import HashtagVocabulary
+        >>> from amnn.model.network import ModelSizes, build_amnn
+        >>> posts = Posts.from_rows("p.csv", ["tweets", "hashtags"],
+        ...                         [["rain in nyc", "sandy nyc"], ["sunny day", "sun"]], [2, 3])
+        >>> words = TextVectorizer(WordTokenizer(), min_count=1).fit(posts.texts)
+        >>> vocab = HashtagVocabulary.build(posts.hashtags, min_count=1)
+        >>> config = AMNNConfig(include_image=False)
+        >>> sizes = ModelSizes(words.vocab_size, len(vocab), (49, 32))
+        >>> trained = TrainedAMNN(build_amnn(config, sizes), config, vocab, words, sizes)
+        >>> tags = HashtagPredictor(trained, progress=False).predict(posts, top_k=3)
+        >>> [sorted(row) for row in tags]  # untrained: every post gets all 3 tags, in any order
+        [['nyc', 'sandy', 'sun'], ['nyc', 'sandy', 'sun']]
     """
 
     def __init__(self, trained: TrainedAMNN, cache_dir: str | None = None,

@@ -13,11 +13,11 @@ task "caption", text_vectorizer.json (the written words), hashtag_vocab.json (th
 inputs: tags, or with `hashtag_words` the words they split into, and then
 hashtag_words.json, the segmenter); predict.py reads the task from config.json.
 
-Example:
-    >>> data = prepare_captions(AMNNConfig(task="caption"), train_posts, val_posts)
-    ... # doctest: +SKIP
-    >>> train_caption_model(data, Path("models/captions"))["epochs_run"]  # doctest: +SKIP
-    12
+Usage (train.py --task caption does this; tests/cli/test_caption_end_to_end.py trains a
+small caption model through it):
+
+    data = prepare_captions(AMNNConfig(task="caption"), train_posts, val_posts)
+    summary = train_caption_model(data, Path("models/captions"))  # {"epochs_run": 12, ...}
 """
 
 from __future__ import annotations

@@ -19,10 +19,20 @@ to train. A backup written by Keras' `BackupAndRestore` (AMNN's earlier layout) 
 `check_resume` keeps a resumed run to the same settings (`training/run.json`) and cuts the
 epoch log back to whole rows of the epochs the backup holds (`trim_log`).
 
-Example:
-    >>> model.fit(ds, epochs=10, callbacks=[EpochBackup(Path("m/training/backup")),
-    ...     BestWeights(Path("m/training/best.weights.h5"), "val_loss", "min")])
-    ... # doctest: +SKIP
+Example (two epochs of a tiny model; `amnn.train.fitting` gives AMNN's fit these callbacks):
+    >>> import tempfile
+    >>> import numpy as np
+    >>> work = Path(tempfile.mkdtemp())  # as a model's training/ folder
+    >>> model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+    >>> model.compile("sgd", "mse")
+    >>> backup = EpochBackup(work / "backup")
+    >>> best = BestWeights(work / "best.weights.h5", "loss", "min")
+    >>> _ = model.fit(np.ones((4, 1)), np.ones((4, 1)), epochs=2, verbose=0,
+    ...               callbacks=[backup, best])
+    >>> sorted(path.name for path in work.rglob("*.*"))
+    ['best.weights.h5', 'epoch-0002.weights.h5', 'training_metadata.json']
+    >>> read_backup(work / "backup")  # fit ended on its own: --resume trains no more epochs
+    {'weights': 'epoch-0002.weights.h5', 'stopped': True, 'epoch': 2}
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
 """After training: the neighbour memory of the trained network, with its mix chosen.
 
-Example:
-    >>> memory, choice, posts = remember_and_choose(model, data, validation_in_memory=True)
-    ... # doctest: +SKIP
-    >>> print(choice.line())  # doctest: +SKIP
-    mix chosen on 418 held-out posts: network .5 + vote .5 (...): network alone .71, ...
+Usage, at the end of `amnn.train.fitting.train_model` (tests/model/test_folder.py trains
+tiny models through it, with and without `validation_in_memory`):
+
+    memory, choice, posts = remember_and_choose(model, data, validation_in_memory=True)
+    print(choice.line())  # mix chosen on 418 held-out posts: network .5 + vote .5 (...
 """
 
 from __future__ import annotations

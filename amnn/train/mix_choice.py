@@ -213,9 +213,19 @@ def choose_mix(memory: NeighbourMemory, network, held_out: EncodedPosts, feature
     `fixed`: settings the user gave (`neighbors`, `weight`, `text_share`, `photo_share`),
     kept as they are; the rest is chosen.
 
-    Example:
-        >>> choice = choose_mix(memory, network, data.val, data.features)  # doctest: +SKIP
-        >>> memory = memory.with_settings(**choice.settings())             # doctest: +SKIP
+    Example (an untrained text-only network; two held-out posts have twins in the memory):
+        >>> from amnn.config import AMNNConfig
+        >>> from amnn.model.network import AMNNNetwork, ModelSizes
+        >>> from amnn.model.neighbours import build_neighbour_memory
+        >>> sizes = ModelSizes(word_vocab_size=10, tag_vocab_size=8, feature_shape=(49, 32))
+        >>> network = AMNNNetwork.create(AMNNConfig(include_image=False), sizes)
+        >>> train = EncodedPosts([[2, 3], [4, 5], [6, 7]], None, [[4, 2], [5, 2], [6, 2]])
+        >>> memory = build_neighbour_memory(network, train, None, 8, 1, 0.0, word_vocab_size=10)
+        >>> held_out = EncodedPosts([[2, 3], [6, 7]], None, [[4, 2], [6, 2]])
+        >>> choice = choose_mix(memory, network, held_out, None)
+        >>> choice.posts, choice.vote_alone, choice.mix  # the twins' words vote perfectly
+        (2, 1.0, 1.0)
+        >>> memory = memory.with_settings(**choice.settings())  # the mix the model keeps
     """
     fixed = {name: value for name, value in (fixed or {}).items() if value is not None}
     truths = [[t for t in target if t > UNK] for target in held_out.targets]

@@ -44,11 +44,12 @@ class ValidationRanking(keras.callbacks.Callback):
         features: the photo feature table, or None for a text-only model.
         tag_vocab_size: int. Size of the hashtag vocabulary.
 
-    Example:
-        >>> callback = ValidationRanking(config, data.val, data.features, len(data.vocab))
-        ... # doctest: +SKIP
-        >>> model.fit(train_ds, callbacks=[callback, keras.callbacks.EarlyStopping(
-        ...     monitor="val_ranking", mode="max")])  # doctest: +SKIP
+    Usage, as `amnn.train.fitting` trains whenever there are validation posts
+    (tests/model/test_folder.py trains tiny models with it):
+
+        callback = ValidationRanking(config, data.val, data.features, len(data.vocab))
+        model.fit(train_ds, callbacks=[callback, keras.callbacks.EarlyStopping(
+            monitor="val_ranking", mode="max")])  # after each epoch: logs["val_ranking"]
     """
 
     def __init__(self, config: AMNNConfig, val: EncodedPosts, features, tag_vocab_size: int,

@@ -21,13 +21,20 @@ early stopping, rate schedule, CSV log) called once per epoch.
   naming it and its error instead of a collective op's traceback; one that is interrupted
   or killed is missed within seconds (`amnn.train.distribution.worker_failures`).
 
-Example (on each machine, with its own TF_CONFIG task index):
-    >>> strategy = make_strategy("multi-worker")  # doctest: +SKIP
-    >>> with strategy.scope():  # doctest: +SKIP
-    ...     model = compile_model(build_amnn(config, sizes), config.learning_rate)
-    >>> history, seconds = train_on_workers(  # doctest: +SKIP
-    ...     model, strategy, lambda size: make_dataset(posts, features, size, shuffle=True),
-    ...     config.batch_size, val_ds, callbacks, epochs=10, verbose=2)
+Example (one machine, no cluster: `model.fit` trains, and this machine writes the files):
+    >>> strategy = tf.distribute.get_strategy()
+    >>> worker_count(strategy), uses_worker_loop(strategy), is_chief(strategy)
+    (1, False, True)
+
+Usage, on each machine of a cluster, with its own TF_CONFIG task index
+(tests/train/test_multi_worker.py trains a tiny model this way on two worker processes):
+
+    strategy = make_strategy("multi-worker")
+    with strategy.scope():
+        model = compile_model(build_amnn(config, sizes), config.learning_rate)
+    history, seconds = train_on_workers(
+        model, strategy, lambda size: make_dataset(posts, features, size, shuffle=True),
+        config.batch_size, val_ds, callbacks, epochs=10, verbose=2)
 """
 
 from __future__ import annotations
