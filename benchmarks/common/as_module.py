@@ -11,10 +11,12 @@ same arguments. A command at the top of `benchmarks/` begins with::
         run_as_module(__file__)
 
 and a family's `__main__.py` (`python benchmarks/quality`, the folder) or a family's child
-process (`python benchmarks/speed/train.py`) first puts `benchmarks/` on the path, only
-to find this launcher, since the process is replaced at once::
+process (`python benchmarks/speed/train.py`), whose folder is not `benchmarks/`, loads this
+launcher by its path (no `sys.path` edit anywhere)::
 
-        sys.path[0] = str(Path(__file__).resolve().parents[1])  # benchmarks/: common/
+        launcher = Path(__file__).resolve().parents[1] / "common" / "as_module.py"
+        run_as_module = runpy.run_path(str(launcher))["run_as_module"]
+        run_as_module(__file__)
 """
 
 from __future__ import annotations

@@ -4,8 +4,9 @@ import sys
 from pathlib import Path
 
 if __name__ == "__main__" and not __package__:  # python benchmarks/segmentation: run as the module
-    sys.path[0] = str(Path(__file__).resolve().parents[1])  # benchmarks/, to find common/
-    from common.as_module import run_as_module
+    import runpy  # the launcher, loaded by its path: nothing is added to sys.path
+    launcher = Path(__file__).resolve().parents[1] / "common" / "as_module.py"
+    run_as_module = runpy.run_path(str(launcher))["run_as_module"]
     run_as_module(__file__)
 
 from benchmarks.segmentation.benchmark import main

@@ -21,8 +21,9 @@ from __future__ import annotations
 if __name__ == "__main__" and not __package__:  # python benchmarks/speed/train.py
     import sys
     from pathlib import Path
-    sys.path[0] = str(Path(__file__).resolve().parents[1])  # benchmarks/, to find common/
-    from common.as_module import run_as_module
+    import runpy  # the launcher, loaded by its path: nothing is added to sys.path
+    launcher = Path(__file__).resolve().parents[1] / "common" / "as_module.py"
+    run_as_module = runpy.run_path(str(launcher))["run_as_module"]
     run_as_module(__file__)
 
 import argparse
