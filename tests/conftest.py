@@ -53,6 +53,27 @@ PROCESS_TESTS = {
     "tests/model/test_network_and_decoding.py::test_a_few_steps_of_training_lower_the_loss",
 }
 
+# Tests run for every combination of their parameters (2 x 3 x 2 decodes, ...), each a few
+# seconds of tracing tiny models: the fast tier keeps the combinations named here, which
+# reach every branch between them, and the full suite runs them all.
+FAST_CASES = {
+    "tests/serve/test_explain.py::test_explained_tags_are_predicts_tags":
+        {"given-greedy-memory", "plain-rank-network"},
+    "tests/model/test_decoding_explain.py::test_explained_ids_are_the_decoded_ids":
+        {"given-greedy-may-stop-on", "plain-rank-off"},
+    "tests/model/test_given_tags.py::"
+    "test_mixed_batch_decodes_each_row_as_alone_and_never_repeats_a_given_tag": {"greedy"},
+    "tests/serve/test_given_predictor.py::"
+    "test_given_tags_are_never_recommended_and_batches_match_single_posts": {"True"},
+}
+
+
+def _slow_combination(test_id: str, item) -> bool:
+    """Whether `item` is a combination of parameters the fast tier leaves to the full run."""
+    kept = FAST_CASES.get(test_id)
+    callspec = getattr(item, "callspec", None)
+    return kept is not None and callspec is not None and callspec.id not in kept
+
 
 def pytest_collection_modifyitems(config, items):
     """Mark the slow tests (see above); a listed module that no longer exists is an error."""
@@ -63,5 +84,6 @@ def pytest_collection_modifyitems(config, items):
         module = item.path.relative_to(root).as_posix() if item.path else ""
         test_id = f"{module}::{item.originalname if hasattr(item, 'originalname') else item.name}"
         if (module in PROCESS_MODULES or test_id in PROCESS_TESTS
-                or TRAINED_FIXTURES & set(getattr(item, "fixturenames", ()))):
+                or TRAINED_FIXTURES & set(getattr(item, "fixturenames", ()))
+                or _slow_combination(test_id, item)):
             item.add_marker(pytest.mark.slow)
