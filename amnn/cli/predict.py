@@ -149,7 +149,8 @@ def _predict(args, user_defaults: dict, source: Path, out: Path) -> int:
                                  memory_weight=config.memory_weight,
                                  memory_text_share=config.memory_text_share,
                                  memory_photo_share=config.memory_photo_share,
-                                 max_photo_pixels=config.max_photo_pixels)
+                                 max_photo_pixels=config.max_photo_pixels,
+                                 photo_settings=photo_reading(config))
 
     if config.on_bad_image == "error" and config.include_image:
         # Every photo first: one error then names every bad row of the file, before any
@@ -208,6 +209,13 @@ def _predict(args, user_defaults: dict, source: Path, out: Path) -> int:
     return 0
 
 
+def photo_reading(config) -> dict:
+    """--extract-batch-size, --photo-features and --photo-memory-mib (or config.py's), for
+    the predictor: how this machine reads photos, over what the model folder remembers."""
+    from amnn.serve.machine_settings import PHOTO_READING
+    return {name: getattr(config, name) for name in PHOTO_READING}
+
+
 def _predict_captions(trained, config, source: Path, out: Path, args) -> int:
     """A caption model: the input rows plus `predicted_caption`, in order."""
     from amnn.data.posts import CAPTION_COLUMN
@@ -220,7 +228,8 @@ def _predict_captions(trained, config, source: Path, out: Path, args) -> int:
     predictor = CaptionPredictor(trained, cache_dir=config.cache_dir,
                                  encoder_weights=config.encoder_weights,
                                  progress=not args.quiet, on_bad_image=config.on_bad_image,
-                                 max_photo_pixels=config.max_photo_pixels)
+                                 max_photo_pixels=config.max_photo_pixels,
+                                 photo_settings=photo_reading(config))
     if config.on_bad_image == "error" and trained.config.include_image:
         raise_for_bad_images(source, predictor.config, args.chunk_size,
                              progress=not args.quiet, require_text=False, columns=args.columns)

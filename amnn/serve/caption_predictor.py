@@ -21,7 +21,8 @@ from amnn.inputs.encoding import pad_ids
 from amnn.model.caption_decoding import CaptionWriter
 from amnn.model.caption_network import CaptionNetwork
 from amnn.model.folder import TrainedAMNN
-from amnn.serve.predictor import machine_config, usable_posts
+from amnn.serve.machine_settings import machine_config
+from amnn.serve.predictor import usable_posts
 
 
 class CaptionPredictor:
@@ -45,13 +46,14 @@ class CaptionPredictor:
 
     def __init__(self, trained: TrainedAMNN, cache_dir: str | None = None,
                  encoder_weights: str | None = None, progress: bool = True,
-                 on_bad_image: str = "error", max_photo_pixels: int | None = None):
+                 on_bad_image: str = "error", max_photo_pixels: int | None = None,
+                 photo_settings: dict | None = None):
         if trained.config.task != "caption":
             raise ValueError("CaptionPredictor needs a caption model (task 'caption'); "
                              "use HashtagPredictor for a hashtag model")
         self.trained = trained
         self.config = machine_config(trained.config, cache_dir, encoder_weights, on_bad_image,
-                                     max_photo_pixels)
+                                     max_photo_pixels, **(photo_settings or {}))
         self.progress = progress
         self.bad_images = BadImageTally()
         self.ids = CaptionIds(trained.vectorizer)

@@ -25,6 +25,7 @@ from amnn.features.photo_table import photo_table
 from amnn.inputs.encoding import encode_posts, pad_ids
 from amnn.model.decoding import BatchDecoder
 from amnn.model.folder import TrainedAMNN
+from amnn.serve.machine_settings import machine_config
 
 
 @dataclass
@@ -93,10 +94,10 @@ class HashtagPredictor:
                  memory_weight: float | None = None,
                  memory_text_share: float | None = None,
                  max_photo_pixels: int | None = None,
-                 memory_photo_share: float | None = None):
+                 memory_photo_share: float | None = None, photo_settings: dict | None = None):
         self.trained = trained
         self.config = machine_config(trained.config, cache_dir, encoder_weights, on_bad_image,
-                                     max_photo_pixels)
+                                     max_photo_pixels, **(photo_settings or {}))
         self.progress = progress
         self.bad_images = BadImageTally()
         # Given tags outside the vocabulary, over every `predict` call (one note per file).
@@ -227,24 +228,6 @@ def _decoded_post(explained, row: int, text_ids, index: int, has_photo: bool) ->
                        row_of(explained.vote_probabilities), explained.vote_weight,
                        row_of(explained.neighbour_rows),
                        row_of(explained.neighbour_similarities))
-
-
-def machine_config(trained, cache_dir, encoder_weights, on_bad_image: str, max_photo_pixels):
-    """The trained config with this machine's photo settings (None: the model's own).
-
-    The model's own on_bad_image and pixel limit say how it was trained, not how to
-    predict here.
-
-    Example:
-        >>> from amnn.config import AMNNConfig
-        >>> machine_config(AMNNConfig(), "/tmp/c", None, "skip", None).on_bad_image
-        'skip'
-    """
-    return trained.replace(
-        cache_dir=cache_dir if cache_dir is not None else trained.cache_dir,
-        encoder_weights=encoder_weights or trained.encoder_weights,
-        on_bad_image=on_bad_image,
-        max_photo_pixels=max_photo_pixels or trained.max_photo_pixels)
 
 
 def usable_posts(posts: Posts, config, tally: BadImageTally, progress: bool):
