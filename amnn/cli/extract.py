@@ -125,7 +125,7 @@ def _extract(args: argparse.Namespace) -> int:
 
 
 def _merge(args: argparse.Namespace) -> int:
-    from amnn.features.cache_folder import cache_root
+    from amnn.features.cache_file import cache_root
     from amnn.features.shards import merge_shards, missing_shards
 
     # The shards' own encoder fingerprint (all alike, or refused) names the main cache file:

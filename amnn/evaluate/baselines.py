@@ -194,7 +194,7 @@ class ImageKNNBaseline(HashtagBaseline):
         n_neighbors: int. Training photos that vote for each new photo.
         encoder: str. Image encoder name (see `amnn.features.encoders`).
         encoder_weights: str or None. Local weights file for the encoder.
-        cache_dir: str or None. Feature cache folder (default: `amnn.features.cache_folder.cache_root()`).
+        cache_dir: str or None. Feature cache folder (default: `amnn.features.cache_file.cache_root()`).
         progress: bool. Show a progress bar while extracting features.
 
     Usage: `ImageKNNBaseline(cache_dir="c").fit(train_posts).recommend(new_posts)`; it encodes

@@ -43,7 +43,7 @@ from pathlib import Path
 import h5py
 
 from amnn.errors import DataError
-from amnn.features.cache_folder import WAIT_VARIABLE, cache_wait_seconds
+from amnn.features.cache_file import WAIT_VARIABLE, cache_wait_seconds
 from amnn.features.progress import LOG_INTERVAL
 
 __all__ = ["CacheBusyError", "CacheLock", "holder_note", "open_h5"]

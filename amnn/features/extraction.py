@@ -2,11 +2,12 @@
 
 `ensure_features` runs the image encoder over the photos the cache lacks (new, changed, or
 left unfinished by an interrupted run) and stores their 7x7 region features, 49 rows of C
-channels; `load_features` reads them back, one row per distinct photo.
+channels; `amnn.features.photo_table` (the package's entrance) calls it and reads them back,
+one row per distinct photo.
 
 One HDF5 file per encoder and weights, `feature_cache_file(encoder)` =
 `cache_root()/features/<encoder>-<fingerprint12>.h5` (format 2; the key and why older
-`<encoder>.h5` files are not reused: `amnn.features.cache_identity`), kept by
+`<encoder>.h5` files are not reused: `amnn.features.cache_file`), kept by
 `amnn.features.store.FeatureCache`; row i of every dataset describes the same photo:
 
     features  float16 (N, 49, C)  resizable, one row per chunk
@@ -41,6 +42,7 @@ Example:
     >>> import amnn
     >>> from amnn.features.encoders import get_encoder, register_encoder, registry
     >>> from amnn.features.encoders.image_encoder import ImageEncoder
+    >>> from amnn.features.photo_table import load_features
     >>> def tiny(weights, cache_dir):
     ...     inputs = keras.Input((224, 224, 3))
     ...     grid = keras.layers.Conv2D(8, 32, strides=32)(inputs)  # (B, 7, 7, 8)
@@ -64,19 +66,16 @@ import os
 import sys
 from pathlib import Path
 
-import numpy as np
-
 from amnn.config import AMNNConfig
 from amnn.errors import DataError
-from amnn.features.cache_identity import feature_cache_file, older_cache_note
+from amnn.features.cache_file import feature_cache_file, older_cache_note
 from amnn.features.cache_lock import CacheBusyError
-from amnn.features.cache_rows import _unique, distinct_photos
+from amnn.features.cache_rows import _unique
 from amnn.features.encode_loop import encode_into, listing
 from amnn.features.photo_reading import HOW_TO_RAISE, decode_failure, pixel_problem
-from amnn.features.store import DamagedCache, FeatureCache, FeaturesNotCachedError
+from amnn.features.store import DamagedCache, FeatureCache
 
-__all__ = ["FeatureCache", "FeaturesNotCachedError", "ensure_features", "feature_cache_file",
-           "load_features", "try_ensure_features"]
+__all__ = ["ensure_features", "try_ensure_features"]
 
 _EXPLAINED = 20  # undecodable photos whose own TensorFlow error try_ensure_features words
 MAX_PIXELS = AMNNConfig.max_photo_pixels  # the default pixel limit of one photo
@@ -151,7 +150,7 @@ def ensure_features(image_paths, encoder, cache_dir: str | None = None, batch_si
         image_paths: list of str. Photo paths; repeats are extracted once, '' is skipped.
         encoder: an encoder from `amnn.features.encoders.get_encoder` (name, feature_shape, prepare,
             encode_batch).
-        cache_dir: str or None. Cache folder; None uses `amnn.features.cache_folder.cache_root()`.
+        cache_dir: str or None. Cache folder; None uses `amnn.features.cache_file.cache_root()`.
         batch_size: int. Photos per encoder call.
         progress: bool. Show a progress bar with images/s on stderr.
         max_pixels: int. A photo with more pixels fails from its header, before decoding
@@ -188,7 +187,8 @@ def try_ensure_features(image_paths, encoder, cache_dir: str | None = None,
 
     Every photo that can be read and decoded gets its features stored; the others are
     returned as {path: reason}, in the order given (one path per photo, as `_unique` keeps
-    it). This lets `amnn.features.photo_check` list every bad photo at once and apply --on-bad-image.
+    it). This lets `amnn.features.photo_check` list every bad photo at once and apply
+    --on-bad-image.
 
     Example:
         >>> import os, pathlib, shutil, tempfile
@@ -220,55 +220,3 @@ def try_ensure_features(image_paths, encoder, cache_dir: str | None = None,
                for i, p in enumerate(failed)}
     reasons.update((p, "not found or not readable") for p in unreadable)
     return {p: reasons[p] for p in paths if p in reasons}
-
-
-def load_features(image_paths, encoder,
-                  cache_dir: str | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """The cached features of distinct photos, and each input path's row among them.
-
-    Many posts share a photo, so each photo is held once in memory.
-
-    Args:
-        image_paths: list of str. One photo path per post; '' (or None) for no photo.
-        encoder: the encoder the features were extracted with (from `get_encoder`; its
-            name, feature_shape and fingerprint choose and check the cache file).
-        cache_dir: str or None. Cache folder; None uses `amnn.features.cache_folder.cache_root()`.
-
-    Returns:
-        features: float16 array (U, 49, C), one row per distinct photo, in first-seen order.
-        index: int32 array (len(image_paths),): the row of each path, -1 for no photo.
-
-    Raises FeaturesNotCachedError when a photo has no features (run `ensure_features`).
-
-    Example:
-        A cache holding one photo's features, written here as `ensure_features` would (an
-        encoder's name, feature shape and fingerprint are all it takes to find them):
-
-        >>> import os, tempfile
-        >>> from types import SimpleNamespace
-        >>> from PIL import Image
-        >>> enc = SimpleNamespace(name="efficientnet_lite0", feature_shape=(49, 1280),
-        ...                       fingerprint="ab" * 32)
-        >>> cache_dir = tempfile.mkdtemp()
-        >>> photo = os.path.join(cache_dir, "a.jpg"); Image.new("RGB", (8, 8)).save(photo)
-        >>> with FeatureCache(feature_cache_file(enc, cache_dir), enc.name, enc.feature_shape,
-        ...                   fingerprint=enc.fingerprint) as cache:
-        ...     _ = cache.write([photo], np.ones((1, 49, 1280)))
-        >>> feats, index = load_features([photo, "", photo], enc, cache_dir)
-        >>> feats.shape, feats.dtype, index.tolist()
-        ((1, 49, 1280), dtype('float16'), [0, -1, 0])
-        >>> load_features([os.path.join(cache_dir, "b.jpg")], enc, cache_dir)
-        Traceback (most recent call last):
-        ...
-        amnn.features.store.FeaturesNotCachedError: .../b.jpg: no features in the cache ...
-    """
-    unique, index = distinct_photos(image_paths)
-    if isinstance(encoder, str):
-        raise TypeError(f"load_features needs the encoder from get_encoder({encoder!r}, "
-                        "weights=...), not its name: the cache file depends on the weights")
-    shape = tuple(encoder.feature_shape)
-    if not unique:  # no photos at all: no cache file is needed
-        return np.zeros((0, *shape), np.float16), index
-    with FeatureCache(feature_cache_file(encoder, cache_dir), encoder.name, shape, mode="r",
-                      fingerprint=encoder.fingerprint) as cache:
-        return cache.read(unique), index

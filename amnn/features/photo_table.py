@@ -1,4 +1,10 @@
-"""Each post's photo as a row of one feature table, read through the HDF5 cache.
+"""The entrance to photo features: photo paths and a config in, a table of region features out.
+
+`photo_table(image_paths, config)` is the call every other stage makes (training, prediction,
+input encoding); baselines that have an encoder's name but no config call
+`cached_photo_features`. Both extract what the HDF5 cache lacks (`amnn.features.extraction`)
+and read the features back here: in memory (`load_features`), or left in the file and read
+a batch at a time (`cached_feature_rows`). `amnn.features` maps what lies behind.
 
 Many posts share a photo (retweets, copies), so features are kept once per distinct
 photo, and each post holds the row of its photo; posts without a photo point at a blank
@@ -14,9 +20,15 @@ from typing import Optional, Sequence, Union
 import numpy as np
 
 from amnn.config import AMNNConfig
+from amnn.features.cache_file import feature_cache_file
+from amnn.features.cache_lock import CacheLock
+from amnn.features.cache_rows import CachedFeatureRows, distinct_photos
 from amnn.features.encoders import encoder_feature_shape, get_encoder
-from amnn.features.extraction import MAX_PIXELS, ensure_features, load_features
-from amnn.features.feature_rows import CachedFeatureRows, cached_feature_rows
+from amnn.features.extraction import MAX_PIXELS, ensure_features
+from amnn.features.store import FeatureCache
+
+__all__ = ["PhotoTable", "cached_feature_rows", "cached_photo_features", "load_features",
+           "photo_table", "shared_encoder", "streams"]
 
 
 @dataclass
@@ -35,20 +47,50 @@ class PhotoTable:
     rows: np.ndarray
 
 
-@functools.lru_cache(maxsize=2)
-def shared_encoder(name: str, weights: Optional[str], cache_dir: Optional[str]):
-    """The image encoder `name`, built once per process and shared by its callers.
+def photo_table(image_paths: Sequence[str], config: AMNNConfig, progress: bool = True,
+                extract: bool = True) -> PhotoTable:
+    """The photos' features plus a blank last row that posts without a photo point at.
 
-    predict.py asks for photos chunk after chunk, and `amnn.features.photo_check` looks at the same
-    photos first: building the network again each time would cost seconds. (No argument
-    defaults: lru_cache would key `f(x)` and `f(x, None, None)` apart.)
+    Posts with a bad photo under --on-bad-image text-only get '' as their path, so they
+    point at the blank row too. `extract` as in `cached_photo_features`. The features are
+    a numpy array in memory, or, when `streams(image_paths, config)`, a
+    `CachedFeatureRows` that reads each batch's rows from the cache file.
 
     Example:
-        >>> first = shared_encoder("efficientnet_lite0", None, None)  # doctest: +SKIP
-        >>> shared_encoder("efficientnet_lite0", None, None) is first  # doctest: +SKIP
-        True
+        >>> from amnn.config import AMNNConfig
+        >>> table = photo_table(["", ""], AMNNConfig(encoder="resnet50"))  # no photo: no cache
+        >>> table.features.shape, table.rows.tolist()
+        ((1, 49, 2048), [0, 0])
     """
-    return get_encoder(name, weights=weights, cache_dir=cache_dir)
+    stream = streams(image_paths, config)
+    features, rows = cached_photo_features(image_paths, config.encoder, config.encoder_weights,
+                                           config.cache_dir, config.extract_batch_size, progress,
+                                           extract, config.max_photo_pixels, stream)
+    if not stream:
+        features = np.concatenate([features, np.zeros((1,) + features.shape[1:], np.float16)])
+    rows = np.where(rows < 0, len(features) - 1, rows).astype(np.int32)
+    return PhotoTable(features, rows)
+
+
+def streams(image_paths: Sequence[str], config: AMNNConfig) -> bool:
+    """Whether `photo_table` reads features from the cache per batch instead of memory.
+
+    `config.photo_features` decides; under "auto", when the distinct photos' features
+    would take more than `config.photo_memory_mib` (1 GiB: ~8,500 photos at (49, 1280)
+    float16). Held in memory they also become one TensorFlow constant, limited to 2 GB.
+
+    Example:
+        >>> from amnn.config import AMNNConfig
+        >>> streams(["a.jpg"] * 9, AMNNConfig(photo_features="stream"))
+        True
+        >>> streams(["a.jpg", "b.jpg"], AMNNConfig())
+        False
+    """
+    if config.photo_features != "auto" or not config.include_image:
+        return config.photo_features == "stream" and config.include_image
+    distinct = len(set(path for path in image_paths if path))
+    row_bytes = 2 * int(np.prod(encoder_feature_shape(config.encoder)))
+    return distinct * row_bytes > config.photo_memory_mib * 2 ** 20
 
 
 def cached_photo_features(image_paths: Sequence[str], encoder_name: str,
@@ -84,41 +126,95 @@ def cached_photo_features(image_paths: Sequence[str], encoder_name: str,
     return load_features(list(image_paths), encoder, cache_dir=cache_dir)
 
 
-def photo_table(image_paths: Sequence[str], config: AMNNConfig, progress: bool = True,
-                extract: bool = True) -> PhotoTable:
-    """The photos' features plus a blank last row that posts without a photo point at.
+@functools.lru_cache(maxsize=2)
+def shared_encoder(name: str, weights: Optional[str], cache_dir: Optional[str]):
+    """The image encoder `name`, built once per process and shared by its callers.
 
-    Posts with a bad photo under --on-bad-image text-only get '' as their path, so they
-    point at the blank row too. `extract` as in `cached_photo_features`. The features are
-    a numpy array in memory, or, when `streams(image_paths, config)`, a
-    `CachedFeatureRows` that reads each batch's rows from the cache file.
-    """
-    stream = streams(image_paths, config)
-    features, rows = cached_photo_features(image_paths, config.encoder, config.encoder_weights,
-                                           config.cache_dir, config.extract_batch_size, progress,
-                                           extract, config.max_photo_pixels, stream)
-    if not stream:
-        features = np.concatenate([features, np.zeros((1,) + features.shape[1:], np.float16)])
-    rows = np.where(rows < 0, len(features) - 1, rows).astype(np.int32)
-    return PhotoTable(features, rows)
-
-
-def streams(image_paths: Sequence[str], config: AMNNConfig) -> bool:
-    """Whether `photo_table` reads features from the cache per batch instead of memory.
-
-    `config.photo_features` decides; under "auto", when the distinct photos' features
-    would take more than `config.photo_memory_mib` (1 GiB: ~8,500 photos at (49, 1280)
-    float16). Held in memory they also become one TensorFlow constant, limited to 2 GB.
+    predict.py asks for photos chunk after chunk, and `amnn.features.photo_check` looks at the same
+    photos first: building the network again each time would cost seconds. (No argument
+    defaults: lru_cache would key `f(x)` and `f(x, None, None)` apart.)
 
     Example:
-        >>> from amnn.config import AMNNConfig
-        >>> streams(["a.jpg"] * 9, AMNNConfig(photo_features="stream"))
+        >>> first = shared_encoder("efficientnet_lite0", None, None)  # doctest: +SKIP
+        >>> shared_encoder("efficientnet_lite0", None, None) is first  # doctest: +SKIP
         True
-        >>> streams(["a.jpg", "b.jpg"], AMNNConfig())
-        False
     """
-    if config.photo_features != "auto" or not config.include_image:
-        return config.photo_features == "stream" and config.include_image
-    distinct = len(set(path for path in image_paths if path))
-    row_bytes = 2 * int(np.prod(encoder_feature_shape(config.encoder)))
-    return distinct * row_bytes > config.photo_memory_mib * 2 ** 20
+    return get_encoder(name, weights=weights, cache_dir=cache_dir)
+
+
+def load_features(image_paths, encoder,
+                  cache_dir: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The cached features of distinct photos, and each input path's row among them.
+
+    Many posts share a photo, so each photo is held once in memory.
+
+    Args:
+        image_paths: list of str. One photo path per post; '' (or None) for no photo.
+        encoder: the encoder the features were extracted with (from `get_encoder`; its
+            name, feature_shape and fingerprint choose and check the cache file).
+        cache_dir: str or None. Cache folder; None uses `amnn.features.cache_file.cache_root()`.
+
+    Returns:
+        features: float16 array (U, 49, C), one row per distinct photo, in first-seen order.
+        index: int32 array (len(image_paths),): the row of each path, -1 for no photo.
+
+    Raises FeaturesNotCachedError when a photo has no features (run `ensure_features`).
+
+    Example:
+        A cache holding one photo's features, written here as `ensure_features` would (an
+        encoder's name, feature shape and fingerprint are all it takes to find them):
+
+        >>> import os, tempfile
+        >>> from types import SimpleNamespace
+        >>> from PIL import Image
+        >>> enc = SimpleNamespace(name="efficientnet_lite0", feature_shape=(49, 1280),
+        ...                       fingerprint="ab" * 32)
+        >>> cache_dir = tempfile.mkdtemp()
+        >>> photo = os.path.join(cache_dir, "a.jpg"); Image.new("RGB", (8, 8)).save(photo)
+        >>> with FeatureCache(feature_cache_file(enc, cache_dir), enc.name, enc.feature_shape,
+        ...                   fingerprint=enc.fingerprint) as cache:
+        ...     _ = cache.write([photo], np.ones((1, 49, 1280)))
+        >>> feats, index = load_features([photo, "", photo], enc, cache_dir)
+        >>> feats.shape, feats.dtype, index.tolist()
+        ((1, 49, 1280), dtype('float16'), [0, -1, 0])
+        >>> rows, index = cached_feature_rows([photo, ""], enc, cache_dir)  # left on disk
+        >>> rows.shape, rows[[0, 1]][:, 0, 0].tolist()  # row 1: the blank row
+        ((2, 49, 1280), [1.0, 0.0])
+        >>> rows.close()
+        >>> load_features([os.path.join(cache_dir, "b.jpg")], enc, cache_dir)
+        Traceback (most recent call last):
+        ...
+        amnn.features.store.FeaturesNotCachedError: .../b.jpg: no features in the cache ...
+    """
+    return _read(image_paths, encoder, cache_dir, stream=False)
+
+
+def cached_feature_rows(image_paths, encoder, cache_dir=None) -> tuple[CachedFeatureRows,
+                                                                         np.ndarray]:
+    """Like `load_features`, but the features stay on disk.
+
+    Returns (CachedFeatureRows of the distinct photos in first-seen order plus the blank
+    row, int32 row of each path among them, -1 for no photo). Raises
+    FeaturesNotCachedError when a photo has no features in `encoder`'s cache (run
+    `ensure_features` first).
+    """
+    return _read(image_paths, encoder, cache_dir, stream=True)
+
+
+def _read(image_paths, encoder, cache_dir, stream: bool):
+    unique, index = distinct_photos(image_paths)
+    if isinstance(encoder, str):
+        raise TypeError(f"load_features needs the encoder from get_encoder({encoder!r}, "
+                        "weights=...), not its name: the cache file depends on the weights")
+    shape = tuple(encoder.feature_shape)
+    if not unique and not stream:  # no photos at all: no cache file is needed
+        return np.zeros((0, *shape), np.float16), index
+    path = feature_cache_file(encoder, cache_dir)
+    with FeatureCache(path, encoder.name, shape, mode="r",
+                      fingerprint=encoder.fingerprint) as cache:
+        if not stream:
+            return cache.read(unique), index
+        rows = cache.file_rows(unique)
+        # The rows found must stay the rows read: hold the lock from finding them on.
+        lock = CacheLock(path, exclusive=False).acquire()  # counted: it stays when cache closes
+    return CachedFeatureRows(path, rows, lock), index

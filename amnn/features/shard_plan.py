@@ -18,7 +18,7 @@ import operator
 import re
 from pathlib import Path
 
-from amnn.features.cache_folder import cache_root
+from amnn.features.cache_file import cache_root
 from amnn.features.cache_rows import cache_key
 
 __all__ = ["parse_shard", "shard_cache_dir", "shard_paths"]
@@ -89,7 +89,8 @@ def shard_cache_dir(cache_dir, encoder_name: str, index: int, count: int) -> Pat
     """The cache folder of shard `index` of `count`: `ensure_features` fills it as usual.
 
     Args:
-        cache_dir: str, Path or None. The main cache folder; None: `amnn.features.cache_folder.cache_root()`.
+        cache_dir: str, Path or None. The main cache folder; None:
+            `amnn.features.cache_file.cache_root()`.
 
     Example:
         >>> shard_cache_dir("/tmp/c", "efficientnet_lite0", 2, 8)

@@ -6,7 +6,7 @@ whatever order its CSV lists the photos in. Each machine fills a normal feature 
 its own shard folder with `ensure_features` (resumable, flushed per batch), and
 `merge_shards` copies the finished rows into the main cache that training and prediction
 read. Every shard must carry the same encoder fingerprint (weights, preprocessing, photo
-reading: `amnn.features.cache_identity`): shards made with other weights are refused.
+reading: `amnn.features.cache_file`): shards made with other weights are refused.
 Cache keys are absolute paths, so every machine (and the one that trains) must see at the same absolute path; a photo seen elsewhere is simply extracted again.
 
 Example:
@@ -51,8 +51,8 @@ from pathlib import Path
 import numpy as np
 
 from amnn.errors import DataError
-from amnn.features.cache_folder import cache_root
-from amnn.features.cache_identity import (
+from amnn.features.cache_file import (
+    cache_root,
     check_identity,
     feature_cache_file,
     is_cache_file,
@@ -155,7 +155,7 @@ def merge_shards(shards, encoder_name: str, cache_dir=None, fingerprint=None) ->
         shards: list of str or Path. Shard folders (`shard_cache_dir`), their cache files,
             or folders holding shard-I-of-N folders.
         encoder_name: str. The encoder every shard must have been extracted with.
-        cache_dir: str or None. Main cache folder; None: `amnn.features.cache_folder.cache_root()`.
+        cache_dir: str or None. Main cache folder; None: `amnn.features.cache_file.cache_root()`.
         fingerprint: str or None. The encoder's fingerprint (`encoder.fingerprint`) every
             shard must carry; None: the one all the shards carry, which must be the same.
 
@@ -172,7 +172,7 @@ def merge_shards(shards, encoder_name: str, cache_dir=None, fingerprint=None) ->
         >>> import os, tempfile
         >>> from PIL import Image
         >>> from types import SimpleNamespace
-        >>> from amnn.features.extraction import feature_cache_file
+        >>> from amnn.features.cache_file import feature_cache_file
         >>> enc = SimpleNamespace(name="efficientnet_lite0", fingerprint="ab" * 32)
         >>> main = tempfile.mkdtemp()
         >>> photos = [os.path.join(main, f"p{i}.jpg") for i in range(4)]
@@ -224,7 +224,7 @@ def missing_shards(shards, encoder_name: str) -> list[str]:
 
     Example:
         >>> import tempfile
-        >>> from amnn.features.extraction import feature_cache_file
+        >>> from amnn.features.cache_file import feature_cache_file
         >>> enc = _Named("efficientnet_lite0", "ab" * 32)
         >>> main = tempfile.mkdtemp()
         >>> done = [shard_cache_dir(main, "efficientnet_lite0", i, 3) for i in (1, 3)]

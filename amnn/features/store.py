@@ -19,7 +19,7 @@ import h5py
 import numpy as np
 
 from amnn.errors import AMNNError, DataError
-from amnn.features.cache_identity import FORMAT_VERSION, check_identity, set_aside
+from amnn.features.cache_file import FORMAT_VERSION, check_identity, set_aside
 from amnn.features.cache_lock import CacheLock, open_h5
 from amnn.features.cache_rows import _blocks, _keys, _sha1, _unique
 

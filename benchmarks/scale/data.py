@@ -163,7 +163,7 @@ def write_synthetic(folder: Path, cache_dir: Path, encoder, photos: int, posts: 
         encoder: anything with `name`, `feature_shape` and `fingerprint`
             (`amnn.features.encoders.get_encoder(...)`; the fingerprint picks the file).
     """
-    from amnn.features.cache_identity import feature_cache_file
+    from amnn.features.cache_file import feature_cache_file
 
     folder = Path(folder)
     paths = write_photos(folder / "images", photos)

@@ -20,8 +20,10 @@ from amnn.errors import DataError  # noqa: E402
 from amnn.features.encoders import fingerprint as fingerprints  # noqa: E402
 from amnn.features.encoders import register_encoder, registry  # noqa: E402
 from amnn.features.encoders.image_encoder import ImageEncoder  # noqa: E402
-from amnn.features.extraction import (FeatureCache, ensure_features,  # noqa: E402
-                                       feature_cache_file, load_features)
+from amnn.features.cache_file import feature_cache_file  # noqa: E402
+from amnn.features.extraction import ensure_features  # noqa: E402
+from amnn.features.photo_table import load_features  # noqa: E402
+from amnn.features.store import FeatureCache  # noqa: E402
 from amnn.features.shards import merge_shards, shard_cache_dir  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]

@@ -14,10 +14,9 @@ import numpy as np
 import pytest
 
 from amnn.errors import AMNNError
-from amnn.features.cache_folder import cache_wait_seconds
-from amnn.features.cache_identity import feature_cache_file
+from amnn.features.cache_file import cache_wait_seconds, feature_cache_file
 from amnn.features.cache_lock import CacheLock
-from amnn.features.feature_rows import cached_feature_rows
+from amnn.features.photo_table import cached_feature_rows
 from amnn.features.store import FeatureCache
 
 ENCODER = SimpleNamespace(name="tiny", feature_shape=(49, 4), fingerprint="cd" * 32)

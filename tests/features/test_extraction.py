@@ -15,8 +15,10 @@ import tensorflow as tf  # noqa: E402
 
 from amnn.features.encoders import get_encoder  # noqa: E402
 from amnn.errors import DataError  # noqa: E402
-from amnn.features.extraction import (FeatureCache, FeaturesNotCachedError,  # noqa: E402
-                                       ensure_features, feature_cache_file, load_features)
+from amnn.features.cache_file import feature_cache_file  # noqa: E402
+from amnn.features.extraction import ensure_features  # noqa: E402
+from amnn.features.photo_table import load_features  # noqa: E402
+from amnn.features.store import FeatureCache, FeaturesNotCachedError  # noqa: E402
 
 SKIMAGE_DATA = Path(skimage.__file__).parent / "data"
 PHOTOS = ("astronaut.png", "chelsea.png", "coffee.png", "rocket.jpg", "camera.png")  # camera: grey

@@ -25,10 +25,10 @@ from amnn.features.photo_check import (apply_bad_image_policy, check_post_photos
                                        find_bad_images)
 from amnn.errors import DataError  # noqa: E402
 from amnn.features.encode_loop import _load  # noqa: E402
-from amnn.features.extraction import (ensure_features, feature_cache_file,  # noqa: E402
-                                       load_features, try_ensure_features)
+from amnn.features.cache_file import feature_cache_file  # noqa: E402
+from amnn.features.extraction import ensure_features, try_ensure_features  # noqa: E402
 from amnn.data.posts import CSV_NAME, read_posts  # noqa: E402
-from amnn.features.photo_table import photo_table, shared_encoder  # noqa: E402
+from amnn.features.photo_table import load_features, photo_table, shared_encoder  # noqa: E402
 from amnn.config import AMNNConfig  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]

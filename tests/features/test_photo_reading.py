@@ -27,12 +27,10 @@ from amnn.errors import DataError  # noqa: E402
 from amnn.features.encoders import get_encoder, register_encoder, registry  # noqa: E402
 from amnn.features.encoders.image_encoder import ImageEncoder  # noqa: E402
 from amnn.features.encoders import fingerprint  # noqa: E402
-from amnn.features.extraction import (  # noqa: E402
-    FeaturesNotCachedError,
-    ensure_features,
-    feature_cache_file,
-    load_features,
-)
+from amnn.features.cache_file import feature_cache_file  # noqa: E402
+from amnn.features.extraction import ensure_features  # noqa: E402
+from amnn.features.photo_table import load_features  # noqa: E402
+from amnn.features.store import FeaturesNotCachedError  # noqa: E402
 from amnn.features.photo_check import check_post_photos  # noqa: E402
 from amnn.features.photo_reading import (  # noqa: E402
     ORIENTATION,

@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 
 from amnn.config import AMNNConfig
-from amnn.features.feature_rows import CachedFeatureRows
+from amnn.features.cache_rows import CachedFeatureRows
 from amnn.features.photo_table import photo_table, streams
 
 IMAGES = Path(__file__).resolve().parents[2] / "dataset" / "images"

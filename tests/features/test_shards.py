@@ -23,8 +23,10 @@ import pytest  # noqa: E402
 
 from amnn.features.encoders import get_encoder  # noqa: E402
 from amnn.errors import DataError  # noqa: E402
-from amnn.features.extraction import (FeatureCache, ensure_features,  # noqa: E402
-                                       feature_cache_file, load_features)
+from amnn.features.cache_file import feature_cache_file  # noqa: E402
+from amnn.features.extraction import ensure_features  # noqa: E402
+from amnn.features.photo_table import load_features  # noqa: E402
+from amnn.features.store import FeatureCache  # noqa: E402
 from amnn.features.shards import (merge_shards, missing_shards, parse_shard,  # noqa: E402
                                  shard_cache_dir, shard_paths)
 

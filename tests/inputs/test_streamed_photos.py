@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from amnn.data.vocabulary import EOS
-from amnn.features.feature_rows import CachedFeatureRows
+from amnn.features.cache_rows import CachedFeatureRows
 from amnn.inputs.encoding import EncodedPosts
 from amnn.inputs.pipeline import make_dataset
 

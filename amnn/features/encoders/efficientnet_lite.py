@@ -24,7 +24,7 @@ import keras
 import numpy as np
 
 from amnn.errors import EncoderError
-from amnn.features.cache_folder import cache_root
+from amnn.features.cache_file import cache_root
 from amnn.features.encoders.torch_checkpoint import read_torch_state_dict
 
 IMAGE_SIZE = 224  # input side the ImageNet weights were trained at
@@ -194,7 +194,7 @@ def load_efficientnet_lite0(include_top: bool = False, weights: Optional[str] = 
         weights: str or None. None: the packaged ImageNet weights (converted once, then read
             from `<cache>/encoders/efficientnet_lite0.weights.h5`). A path: a torch `.pth`
             Lite0 state dict, or a Keras `.weights.h5` saved from the include_top=True model.
-        cache_dir: str or None. Cache folder instead of `amnn.features.cache_folder.cache_root()`.
+        cache_dir: str or None. Cache folder instead of `amnn.features.cache_file.cache_root()`.
 
     Example:
         >>> load_efficientnet_lite0(include_top=True).output_shape

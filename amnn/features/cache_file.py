@@ -1,9 +1,11 @@
-"""Which feature cache file belongs to an encoder, and the check that a file is that one.
+"""Where the feature cache lives, which file in it belongs to an encoder, and the check that
+a file is that one.
 
-Features depend on the encoder's weights and preprocessing, not only on its name, so the
-cache is keyed by the encoder's fingerprint (`ImageEncoder.fingerprint`, a sha256 over the
-weight arrays, the preprocessing version and the photo reading; see
-`amnn.features.encoders.fingerprint`):
+The cache folder is `cache_root()`: data folders may be read-only (a shared drive, a mounted
+dataset), so nothing is written next to the user's CSV. Features depend on the encoder's
+weights and preprocessing, not only on its name, so the file is keyed by the encoder's
+fingerprint (`ImageEncoder.fingerprint`, a sha256 over the weight arrays, the preprocessing
+version and the photo reading; see `amnn.features.encoders.fingerprint`):
 
     <cache_root()>/features/<encoder>-<first 12 hex digits of the fingerprint>.h5
 
@@ -17,12 +19,20 @@ not adopted: their attrs name only the encoder, so nothing proves which weights 
 Extracting again costs minutes; silently mixing two encoders' features would cost a
 model. `ensure_features` notes such a file once, when it starts the new one, so its space
 can be reclaimed. A file HDF5 cannot read is moved aside, never deleted (`set_aside`).
+How long a process waits for another one that holds the file is `cache_wait_seconds()`.
 
 Example:
+    >>> import os; os.environ["AMNN_CACHE_DIR"] = "/tmp/amnn-cache"
+    >>> str(cache_root())
+    '/tmp/amnn-cache'
     >>> from types import SimpleNamespace
     >>> encoder = SimpleNamespace(name="efficientnet_lite0", fingerprint="0123456789ab" + "f" * 52)
     >>> feature_cache_file(encoder, "/tmp/c")
     PosixPath('/tmp/c/features/efficientnet_lite0-0123456789ab.h5')
+    >>> os.environ["AMNN_CACHE_WAIT"] = "90"
+    >>> cache_wait_seconds()
+    90.0
+    >>> del os.environ["AMNN_CACHE_WAIT"]
 """
 
 from __future__ import annotations
@@ -32,15 +42,60 @@ import re
 import sys
 from datetime import datetime
 from pathlib import Path
+from typing import Optional
 
-from amnn.errors import DataError
-from amnn.features.cache_folder import cache_root
+from amnn.errors import AMNNError, DataError
 
-__all__ = ["FORMAT_VERSION", "check_identity", "feature_cache_file", "is_cache_file",
-           "older_cache_note", "set_aside"]
+__all__ = ["FORMAT_VERSION", "cache_root", "cache_wait_seconds", "check_identity",
+           "feature_cache_file", "is_cache_file", "older_cache_note", "set_aside"]
 
 FORMAT_VERSION = 2  # 2: one encoder fingerprint per file (1: keyed by the name alone)
 FINGERPRINT_DIGITS = 12  # of the fingerprint in the file name: 48 bits, no clash in practice
+WAIT_VARIABLE = "AMNN_CACHE_WAIT"
+# Seconds to wait for a process holding a feature cache while it shows no progress: long
+# enough for a training to finish reading its features or a stuck run to be noticed, short
+# enough that a forgotten process does not leave a worker waiting all night.
+DEFAULT_WAIT = 600.0
+
+
+def cache_root(override: Optional[str] = None) -> Path:
+    """The cache folder: `override`, else $AMNN_CACHE_DIR, else ~/.cache/amnn.
+
+    Also where converted encoder weights are kept (`amnn.features.encoders`).
+    """
+    if override:
+        return Path(override).expanduser()
+    env = os.environ.get("AMNN_CACHE_DIR")
+    if env:
+        return Path(env).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
+    return base / "amnn"
+
+
+def cache_wait_seconds() -> float:
+    """$AMNN_CACHE_WAIT as seconds (0: never wait, 'inf': as long as it takes), else 600.
+
+    Example:
+        >>> os.environ["AMNN_CACHE_WAIT"] = "soon"
+        >>> cache_wait_seconds()
+        Traceback (most recent call last):
+        ...
+        amnn.errors.AMNNError: AMNN_CACHE_WAIT must be a number of seconds ...
+        >>> del os.environ["AMNN_CACHE_WAIT"]
+    """
+    raw = os.environ.get(WAIT_VARIABLE, "").strip()
+    if not raw:
+        return DEFAULT_WAIT
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = -1.0
+    if not seconds >= 0:  # also NaN
+        raise AMNNError(f"{WAIT_VARIABLE} must be a number of seconds >= 0 (or 'inf'), got "
+                        f"{raw!r}; it is how long to wait for another process that holds the "
+                        "feature cache")
+    return seconds
 
 
 def feature_cache_file(encoder, cache_dir=None) -> Path:
