@@ -2,8 +2,9 @@
 
     python -m benchmarks.readme_images      # after the README's quick-start command
 
-- docs/images/explain_example.png: `scripts/predict.py --explain` on the first test_dataset
-  post (each tag's network and vote shares, the training posts that voted, the network's
+- docs/images/explain_example.png: `scripts/predict.py --explain` on one test_dataset post
+  (`--row`, by default the second: a Korean caption, so the pictures show that Hangul is
+  drawn; each tag's network and vote shares, the training posts that voted, the network's
   attention over the photo and the caption's words);
 - docs/images/demo_page.png: `scripts/demo.py` in headless Chromium after uploading that
   post's photo and typing its caption (`benchmarks.demo_browser`).
@@ -37,13 +38,22 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", type=Path, default=REPO / "models" / "demo")
     parser.add_argument("--out", type=Path, default=DOCS / "images")
+    parser.add_argument("--row", type=int, default=2,
+                        help="the test_dataset post shown, counted from 1 (2: a Korean one)")
     return parser
 
 
-def _first_post() -> tuple[Path, str]:
+def _post(number: int) -> tuple[Path, str]:
+    """(photo, caption) of test_dataset's post `number`, counted from 1.
+
+    Example:
+        >>> _post(2)[1]
+        '코 분홍색인 거 너무 귀여워 미치겠다'
+    """
     with open(REPO / "test_dataset" / "image_text_tag.csv", newline="",
               encoding="utf-8") as handle:
-        row = next(csv.DictReader(handle))
+        rows = list(csv.DictReader(handle))
+    row = rows[number - 1]
     return REPO / "test_dataset" / row["image_names"], row["tweets"]
 
 
@@ -58,7 +68,7 @@ def main(argv=None) -> int:
         print("error: no chromium on PATH; apt-get install chromium", file=sys.stderr)
         return 2
     args.out.mkdir(parents=True, exist_ok=True)
-    photo, caption = _first_post()
+    photo, caption = _post(args.row)
     with tempfile.TemporaryDirectory() as scratch:
         scratch = Path(scratch)
         (scratch / "post" / "images").mkdir(parents=True)
