@@ -160,12 +160,22 @@ def ensure_features(image_paths, encoder, cache_dir: str | None = None, batch_si
     decodable.
 
     Example:
-        The module's example runs it with a tiny encoder; a data set's photos with the
-        default encoder, cached in `cache_root()`:
+        The module's example extracts real photos with a tiny encoder. A missing photo
+        fails before any encoder runs:
 
-        >>> ensure_features(posts["image"].tolist(), get_encoder("efficientnet_lite0"))
-        ... # doctest: +SKIP
-        PosixPath('/home/me/.cache/amnn/features/efficientnet_lite0-3f9c0e1b2a4d.h5')
+        >>> ensure_features(["/no/such/photo.jpg", ""], encoder=None)
+        Traceback (most recent call last):
+        ...
+        amnn.errors.DataError: /no/such/photo.jpg: photo not found or not readable; fix the
+        image path, or leave it empty for a post without a photo
+
+    Usage (the default encoder loads pretrained weights, too slow for a doctest):
+
+        ensure_features(posts.image_paths, get_encoder("efficientnet_lite0"))
+        # PosixPath('/home/me/.cache/amnn/features/efficientnet_lite0-3f9c0e1b2a4d.h5')
+
+    tests/features/test_extraction.py runs it with the real Lite0 encoder
+    (test_extracts_float16_features_once_equal_to_the_encoder and the tests after it).
     """
     if int(batch_size) < 1:
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")

@@ -107,10 +107,26 @@ def cached_photo_features(image_paths: Sequence[str], encoder_name: str,
     of U + 1 rows, the last one blank.
 
     Example:
-        >>> feats, rows = cached_photo_features(["a.jpg", "", "a.jpg"], "efficientnet_lite0")
-        ... # doctest: +SKIP
-        >>> rows.tolist()  # doctest: +SKIP
-        [0, -1, 0]
+        A tiny untrained encoder registered as "tiny" (real runs name efficientnet_lite0)
+        and a photo of the repository's test_dataset, cached in a temporary folder:
+
+        >>> import pathlib, tempfile
+        >>> import keras
+        >>> import amnn
+        >>> from amnn.features.encoders import register_encoder, registry
+        >>> from amnn.features.encoders.image_encoder import ImageEncoder
+        >>> def tiny(weights, cache_dir):
+        ...     inputs = keras.Input((224, 224, 3))
+        ...     grid = keras.layers.Conv2D(8, 32, strides=32)(inputs)  # (B, 7, 7, 8)
+        ...     return ImageEncoder("tiny", keras.Model(inputs, grid), lambda x: x / 255.0, 8)
+        >>> register_encoder("tiny", tiny, channels=8)
+        >>> images = pathlib.Path(amnn.__file__).parent.parent / "test_dataset" / "images"
+        >>> photo = str(images / "coffee_cup.jpg")
+        >>> feats, rows = cached_photo_features([photo, "", photo], "tiny",
+        ...                                     cache_dir=tempfile.mkdtemp(), progress=False)
+        >>> feats.shape, feats.dtype, rows.tolist()
+        ((1, 49, 8), dtype('float16'), [0, -1, 0])
+        >>> shared_encoder.cache_clear(); _ = registry._REGISTRY.pop("tiny")  # forget "tiny"
     """
     if not any(image_paths):  # no photo: no encoder to build, no cache to read
         shape = encoder_feature_shape(encoder_name)
@@ -135,9 +151,19 @@ def shared_encoder(name: str, weights: Optional[str], cache_dir: Optional[str]):
     defaults: lru_cache would key `f(x)` and `f(x, None, None)` apart.)
 
     Example:
-        >>> first = shared_encoder("efficientnet_lite0", None, None)  # doctest: +SKIP
-        >>> shared_encoder("efficientnet_lite0", None, None) is first  # doctest: +SKIP
-        True
+        A stand-in encoder registered as "tiny" that counts how often it is built:
+
+        >>> from types import SimpleNamespace
+        >>> from amnn.features.encoders import register_encoder, registry
+        >>> builds = []
+        >>> def build(weights, cache_dir):
+        ...     builds.append(weights)
+        ...     return SimpleNamespace(name="tiny", feature_shape=(49, 8))
+        >>> register_encoder("tiny", build, channels=8)
+        >>> first = shared_encoder("tiny", None, None)
+        >>> shared_encoder("tiny", None, None) is first, len(builds)
+        (True, 1)
+        >>> shared_encoder.cache_clear(); _ = registry._REGISTRY.pop("tiny")  # forget "tiny"
     """
     return get_encoder(name, weights=weights, cache_dir=cache_dir)
 

@@ -3,11 +3,15 @@
 AMNN attends over the regions of the CNN's last feature map, so each encoder gives
 (49, C) features per image. `amnn.features.encoders.registry` builds one by name.
 
-Example:
-    >>> encoder = get_encoder("efficientnet_lite0")                       # doctest: +SKIP
-    >>> batch = tf.stack([encoder.prepare(photo) for photo in photos])   # doctest: +SKIP
-    >>> encoder.encode_batch(batch).shape                                 # doctest: +SKIP
-    TensorShape([2, 49, 1280])
+Usage (building the real encoder loads its pretrained weights, too slow for a doctest;
+`ImageEncoder`'s example runs the same steps with a tiny untrained CNN):
+
+    encoder = get_encoder("efficientnet_lite0")
+    batch = tf.stack([encoder.prepare(photo) for photo in photos])  # decoded RGB uint8
+    encoder.encode_batch(batch).shape   # TensorShape([len(photos), 49, 1280])
+
+tests/features/test_encoders.py::test_lite0_region_features_feed_the_classifier runs it
+with the real weights on the cat photo.
 """
 
 from __future__ import annotations

@@ -80,8 +80,24 @@ def get_encoder(name: str, weights: Optional[str] = None,
         EncoderError: unknown name, or the weights cannot be found or loaded.
 
     Example:
-        >>> get_encoder("efficientnet_lite0").feature_shape   # doctest: +SKIP
-        (49, 1280)
+        An unknown name fails at once, before anything is built:
+
+        >>> get_encoder("vgg16")
+        Traceback (most recent call last):
+        ...
+        amnn.errors.EncoderError: unknown image encoder 'vgg16'; known encoders:
+        efficientnet_lite0, resnet50
+
+    Usage (loading pretrained weights takes seconds, too slow for a doctest):
+
+        encoder = get_encoder("efficientnet_lite0")  # converts its weights once, then cached
+        encoder.feature_shape                        # (49, 1280)
+        get_encoder("resnet50", weights="resnet50_notop.h5")  # offline: a local file
+
+    tests/features/test_encoders.py runs it with the real Lite0 weights (its `lite0`
+    fixture, test_converted_weights_are_cached_and_reused) and on ResNet50 weights files
+    that are missing or do not fit (test_resnet50_missing_weights_path_is_named,
+    test_resnet50_random_weights_give_region_features).
     """
     entry = _entry(name)
     encoder = entry.factory(weights, cache_dir)

