@@ -159,6 +159,8 @@ _PREDICT_FLAGS = {
     "--predict-batch-size": ("predict_batch_size", dict(type=positive_int,
                                                         help="posts decoded per batch")),
 }
+# predict.py --caption-method: amnn.serve.caption_predictor.CAPTION_METHODS, without TensorFlow.
+CAPTION_METHODS = ("auto", "write", "retrieve")
 # New name -> old name, accepted for one release (amnn.cli.flag_names.add_old_name).
 _OLD_PREDICT_NAMES = {"--predict-batch-size": "--batch-size"}
 
@@ -201,6 +203,11 @@ def add_config_flags(parser: argparse.ArgumentParser, script: str, leave_out=(),
                         help="mix the vote of the nearest training posts with the network's "
                              "distribution (default on, as chosen when trained; off: the "
                              "network alone)")
+    if script != "train":  # how a caption model answers; not a setting of the model's config
+        parser.add_argument("--caption-method", choices=CAPTION_METHODS, default="auto",
+                            help="caption models: auto (default) answers as chosen when the "
+                                 "model was trained; write: the caption writer; retrieve: the "
+                                 "caption of the most similar training post")
     if script == "train":
         parser.add_argument("--preset", choices=sorted(PRESETS),
                             help="a named group of settings; paper: the published "

@@ -209,7 +209,9 @@ def _serve_model(args, model: Path, work: Path, examples_folder: Path | None, us
     cache_dir = args.cache_dir or str(work / "features")
     examples_folder = examples_folder if examples_folder and examples_folder.exists() else None
     page_of = _caption_page if trained.config.task == "caption" else _hashtag_page
-    answerer, page = page_of(trained, config, args.beam, cache_dir, work, examples_folder)
+    options = {"method": args.caption_method} if trained.config.task == "caption" else {}
+    answerer, page = page_of(trained, config, args.beam, cache_dir, work, examples_folder,
+                             **options)
     allowed = [str(work)] + ([str(examples_folder.resolve())] if examples_folder else [])
     print(f"AMNN demo of {model} on http://{HOST}:{args.port} (Ctrl+C stops it)",
           file=sys.stderr, flush=True)
@@ -261,15 +263,19 @@ def _hashtag_page(trained, config, beam: int | None, cache_dir: str, work: Path,
 
 
 def _caption_page(trained, config, beam: int | None, cache_dir: str, work: Path,
-                  examples_folder):
-    """The answerer and page of a caption model; `beam` (--beam) as in predict.py."""
+                  examples_folder, method: str = "auto"):
+    """The answerer and page of a caption model; `beam` (--beam) and `method`
+    (--caption-method) as in predict.py."""
     from amnn.serve.caption_predictor import CaptionPredictor
     from amnn.serve.demo_captions import DemoCaptionWriter
     from amnn.serve.demo_page import build_caption_page, example_posts
 
+    # auto is CaptionPredictor's own default (the folder's choice): passed only when changed.
+    chosen = {} if method == "auto" else {"method": method}
     predictor = CaptionPredictor(trained, cache_dir=cache_dir,
                                  encoder_weights=config.encoder_weights, progress=False,
-                                 on_bad_image="error", max_photo_pixels=config.max_photo_pixels)
+                                 on_bad_image="error", max_photo_pixels=config.max_photo_pixels,
+                                 **chosen)
     # predict.py's beam: --beam, else config.py's caption beam (3); the hashtag model's
     # beam_size (1) is not a caption setting.
     writer = DemoCaptionWriter(predictor, work / "answers",

@@ -229,7 +229,10 @@ def _predict_captions(trained, config, source: Path, out: Path, args) -> int:
                                  encoder_weights=config.encoder_weights,
                                  progress=not args.quiet, on_bad_image=config.on_bad_image,
                                  max_photo_pixels=config.max_photo_pixels,
-                                 photo_settings=photo_reading(config))
+                                 photo_settings=photo_reading(config),
+                                 method=args.caption_method)
+    if not args.quiet:  # the choice made when trained, or --caption-method's
+        print(f"caption method: {predictor.answers}", file=sys.stderr)
     if config.on_bad_image == "error" and trained.config.include_image:
         raise_for_bad_images(source, predictor.config, args.chunk_size,
                              progress=not args.quiet, require_text=False, columns=args.columns)

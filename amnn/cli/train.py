@@ -246,10 +246,15 @@ def _train_captions(config, train, val, out, args, strategy, one_line: bool) -> 
     scored = summary["best_val_caption_score"] is not None
     best = summary["best_val_caption_score"] if scored else summary["best_val_loss"]
     name = "val_caption_score" if scored else "val_loss"
+    under = scored and best < 0  # amnn.train.caption_stop.guarded_score: too few distinct
     best = f"best {name} {best:.4f}" if best is not None else \
         f"best loss {summary['best_train_loss']:.4f}, no validation posts"
+    if under:
+        best += ", below 0: no epoch wrote captions 80% as distinct as its posts"
     print(f"trained the caption model for {summary['epochs_run']} epochs ({best}) in "
           f"{summary['train_seconds']} s; model: {out}", file=sys.stderr)
+    # Writer or retriever: what predict.py answers with, and every candidate's score.
+    print(summary["caption_line"], file=sys.stderr)
     return 0
 
 

@@ -9,6 +9,11 @@ ids of a `HashtagVocabulary` fitted on the training posts (unknown tags left out
 
 The same encoding serves training and prediction, as `amnn.inputs.encoding` does for tags.
 
+The vocabulary also knows its function words (`function_words`): the words a caption may
+write twice ("the storm hits the city"); every other word is a content word, written at
+most once (`amnn.model.caption_decoding`). They are found in the training captions when the
+vectorizer is fitted and saved in its JSON, so decoding needs nothing else from the folder.
+
 Example:
     >>> from amnn.data.text import TextVectorizer
     >>> from amnn.data.text.tokenizers import WordTokenizer
@@ -25,7 +30,7 @@ Example:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional, Sequence
+from typing import Any, Optional, Sequence
 
 import numpy as np
 
@@ -37,6 +42,7 @@ from amnn.data.text.tokenizers import WordTokenizer
 from amnn.data.text.vectorizer import PAD, UNK
 from amnn.data.vocabulary import UNK as TAG_UNK
 from amnn.data.vocabulary import HashtagVocabulary
+from amnn.inputs.caption_repetition import find_function_words
 
 
 class CaptionIds:
@@ -51,6 +57,13 @@ class CaptionIds:
         self.bos = vectorizer.vocab_size
         self.eos = vectorizer.vocab_size + 1
         self.size = vectorizer.vocab_size + 2  # the decoder's embedding and output size
+        function = getattr(vectorizer, "function_words", None)
+        # Content ids: the words written at most once. A vectorizer without function words
+        # (a caption model trained before the rule) bans no repeat, as it was trained to.
+        self.content = np.zeros(self.size, dtype=bool)
+        if function is not None:
+            function = set(function)
+            self.content[2:vectorizer.vocab_size] = [w not in function for w in vectorizer.words]
 
     def target(self, text: str) -> list[int]:
         """A caption's word ids (cut to the vectorizer's `max_tokens`), then EOS."""
@@ -73,7 +86,42 @@ class CaptionIds:
         return [PAD, UNK, self.bos]
 
 
-def fit_caption_vectorizer(texts: Sequence[str], config: AMNNConfig) -> TextVectorizer:
+class CaptionVectorizer(TextVectorizer):
+    """The caption vocabulary with its function words, saved in the same JSON.
+
+    Args:
+        function_words: list of str or None. Words a caption may repeat; None (a folder
+            written before the rule) lets every word repeat.
+
+    Example:
+        >>> vectorizer = CaptionVectorizer(WordTokenizer(), min_count=1)
+        >>> vectorizer.fit(["the storm hits the city"]).function_words
+        ['the']
+    """
+
+    def __init__(self, *args, function_words: Optional[Sequence[str]] = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.function_words = None if function_words is None else list(function_words)
+
+    def fit(self, texts) -> "CaptionVectorizer":
+        texts = list(texts)
+        super().fit(texts)
+        self.function_words = find_function_words(
+            [self.tokenizer.tokenize(text) for text in texts])
+        return self
+
+    def to_json(self) -> dict[str, Any]:
+        # An extra key: an AMNN from before the rule still reads the file.
+        return {**super().to_json(), "function_words": self.function_words}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "CaptionVectorizer":
+        vectorizer = super().from_json(data)
+        vectorizer.function_words = data.get("function_words")
+        return vectorizer
+
+
+def fit_caption_vectorizer(texts: Sequence[str], config: AMNNConfig) -> CaptionVectorizer:
     """The output vocabulary: whole lower-cased words of the training captions.
 
     Example:
@@ -82,9 +130,9 @@ def fit_caption_vectorizer(texts: Sequence[str], config: AMNNConfig) -> TextVect
     """
     # Whole words, not soynlp's stems: the model writes them out, and "카페에서" must be
     # written as one word, not as "카페 에서".
-    return TextVectorizer(WordTokenizer(), min_count=config.min_word_count,
-                          max_words=config.max_words,
-                          max_tokens=config.max_caption_words).fit(texts)
+    return CaptionVectorizer(WordTokenizer(), min_count=config.min_word_count,
+                             max_words=config.max_words,
+                             max_tokens=config.max_caption_words).fit(texts)
 
 
 @dataclass

@@ -2,9 +2,15 @@
 
 Every post of a batch is encoded once; each step runs the decoder for the whole batch (or
 batch x beam) in one compiled call. A caption ends at the learned end token (EOS) or after
-`max_words` words, never before the first word. PAD, UNK and BOS are never written, and a word that would repeat a
-three-word sequence already written is not chosen: greedy decoders of short texts
-otherwise fall into loops ("the storm the storm the storm").
+`max_words` words, never before the first word. PAD, UNK and BOS are never written, a
+word that would repeat a three-word sequence already written is not chosen, no word
+follows itself, and a content word (any word but the vocabulary's function words,
+`CaptionIds.content`) is written at most once: decoders of short texts otherwise fall into
+loops ("the storm the storm the storm", "la imagen de la selva de ny que ser de ny",
+"this is is is a shark"). `amnn.inputs.caption_repetition` measures the same rules. A
+word twice in a row is rare in what people write: 2.1 % of mediaeval's training captions,
+3.8 % of tweeteval's (mostly "@user @user"), 12.8 % of the Korean posts' (mostly emoji,
+"👍 👍"), and "the the" in 4 of mediaeval's 4,404.
 
 Usage, with the layers of a trained caption model (tests/model/test_caption_network.py
 trains a tiny one and checks what this writes; predict.py writes through
@@ -116,6 +122,9 @@ class CaptionWriter:
             scores[:, self.ids.eos] = -np.inf
         for row, words in enumerate(written):
             scores[row, _banned_by_repeat(words)] = -np.inf
+            scores[row, [w for w in words if self.ids.content[w]]] = -np.inf  # said once
+            if words and self.ids.content.any():  # not twice in a row (a model from
+                scores[row, words[-1]] = -np.inf  # before the rules decodes as it did)
         return scores
 
     def _greedy(self, inputs: dict, max_words: int) -> list[list[int]]:

@@ -12,6 +12,10 @@
                              an explanation can show the posts that voted for a tag
       hashtag_words.json     caption models that read hashtags as words: the learnt
                              Korean word scores of the hashtag segmenter
+      caption_retrieval.npz  caption models chosen on held-out posts: the best retriever's
+                             training captions, tag bags and pooled photo features (plain
+                             arrays, no pickle); the manifest's `caption_choice` says
+                             whether it or the writer answers (`amnn.train.caption_choice`)
       amnn_model.json        manifest: format version, sizes, file checksums; written LAST
 
 Nothing in the folder is pickled and no code from it is ever run, so a model shared by a
@@ -31,6 +35,7 @@ from pathlib import Path
 from typing import Optional
 
 import keras
+import numpy as np
 
 import amnn
 import amnn.model.attention  # noqa: F401  (registers the custom layers before load_model)
@@ -40,6 +45,7 @@ from amnn.data.text import TextVectorizer
 from amnn.data.text.hashtag_words import HashtagSegmenter
 from amnn.data.vocabulary import HashtagVocabulary
 from amnn.errors import ModelFolderError
+from amnn.inputs.caption_encoding import CaptionVectorizer
 from amnn.jsonio import read_json, write_json
 from amnn.model.folder_names import (
     CONFIG_FILE,
@@ -57,6 +63,8 @@ from amnn.model.neighbours import NeighbourMemory
 from amnn.model.network import AMNNNetwork, ModelSizes
 
 FORMAT_VERSION = 1
+CAPTION_RETRIEVAL_FILE = "caption_retrieval.npz"  # the caption model's best retriever
+CAPTION_CHOICE = "caption_choice"  # the manifest's key of the caption model's choice
 
 
 @dataclass
@@ -84,6 +92,10 @@ class TrainedAMNN:
     segmenter: Optional[HashtagSegmenter] = None
     # The remembered posts, row for row with the memory: {"captions": [...], "photos": [...]}
     memory_posts: Optional[dict] = None
+    # Caption models: the manifest's `caption_choice` (None in folders older than the
+    # choice: the writer answers) and its retriever's arrays (`CaptionRetriever.to_arrays`).
+    caption_choice: Optional[dict] = None
+    caption_retrieval: Optional[dict] = None
 
     @property
     def network(self) -> AMNNNetwork:
@@ -123,6 +135,11 @@ def save_model_folder(folder: os.PathLike, trained: TrainedAMNN, extra: Optional
     if trained.neighbours is not None and trained.memory_posts is not None:
         write_json(folder / MEMORY_POSTS_FILE, trained.memory_posts)
         files.append(MEMORY_POSTS_FILE)
+    if trained.caption_retrieval is not None:
+        with atomic_output(folder / CAPTION_RETRIEVAL_FILE, suffix=".npz") as temporary:
+            np.savez(temporary, **trained.caption_retrieval)
+        files.append(CAPTION_RETRIEVAL_FILE)
+    choice = {CAPTION_CHOICE: trained.caption_choice} if trained.caption_choice else {}
     manifest = {
         "format_version": FORMAT_VERSION,
         "amnn_version": amnn.__version__,
@@ -131,6 +148,7 @@ def save_model_folder(folder: os.PathLike, trained: TrainedAMNN, extra: Optional
                   "tag_vocab_size": trained.sizes.tag_vocab_size,
                   "feature_shape": list(trained.sizes.feature_shape)},
         "files": {name: _sha256(folder / name) for name in files},
+        **choice,
         **(extra or {}),
     }
     write_json(folder / MANIFEST, manifest)
@@ -209,7 +227,9 @@ def load_model_folder(folder: os.PathLike) -> TrainedAMNN:
     model = keras.saving.load_model(folder / MODEL_FILE, compile=False, safe_mode=True)
     vectorizer = None
     if (folder / VECTORIZER_FILE).is_file():
-        vectorizer = TextVectorizer.load(folder / VECTORIZER_FILE)
+        # A caption model's words carry the function words its decoder may repeat.
+        kind = CaptionVectorizer if config.task == "caption" else TextVectorizer
+        vectorizer = kind.load(folder / VECTORIZER_FILE)
     neighbours = None
     if NEIGHBOURS_FILE in manifest.get("files", {}):
         neighbours = NeighbourMemory.load(folder / NEIGHBOURS_FILE)
@@ -225,5 +245,13 @@ def load_model_folder(folder: os.PathLike) -> TrainedAMNN:
         if len(memory_posts.get("captions", [])) != len(neighbours.tags):
             raise ModelFolderError(f"{folder / MEMORY_POSTS_FILE}: one post per remembered "
                                    "post expected; copy the folder again")
+    caption_retrieval = None
+    if CAPTION_RETRIEVAL_FILE in manifest.get("files", {}):
+        try:  # strings are numpy unicode arrays: nothing needs pickle
+            with np.load(folder / CAPTION_RETRIEVAL_FILE, allow_pickle=False) as arrays:
+                caption_retrieval = {name: arrays[name] for name in arrays.files}
+        except (OSError, ValueError) as error:
+            raise ModelFolderError(f"{folder / CAPTION_RETRIEVAL_FILE}: {error}") from None
     return TrainedAMNN(model, config, HashtagVocabulary.load(folder / VOCAB_FILE),
-                       vectorizer, sizes, neighbours, segmenter, memory_posts)
+                       vectorizer, sizes, neighbours, segmenter, memory_posts,
+                       manifest.get(CAPTION_CHOICE), caption_retrieval)

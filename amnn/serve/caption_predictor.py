@@ -7,22 +7,34 @@ gets an empty caption, so every input row keeps its place. A model that writes f
 hashtags reads them from the CSV's `hashtags` column; tags it never saw in training are
 left out (a post with none is written from its photo alone, or from nothing but the
 model's prior when it has no photo input).
+
+A folder whose training chose a retriever (`amnn.train.caption_choice`: it wrote better
+captions than the writer on the held-out posts) answers with it: each post gets the caption
+of the most similar training post, as written, compared by the same photo features (this
+machine's cache and settings, as the writer's) and hashtags. `method` overrides the choice:
+"write" (the writer) or "retrieve" (the folder's best retriever). A folder written before
+the choice (none recorded) writes.
 """
 
 from __future__ import annotations
 
+import numpy as np
 
 from amnn.data.photo_files import BadImageTally
 from amnn.data.posts import Posts
-from amnn.errors import DataError
+from amnn.errors import AMNNError, DataError
 from amnn.features.photo_table import photo_table
 from amnn.inputs.caption_encoding import CaptionIds, encode_caption_posts
 from amnn.inputs.encoding import pad_ids
 from amnn.model.caption_decoding import CaptionWriter
 from amnn.model.caption_network import CaptionNetwork
+from amnn.model.caption_retrieval import CaptionRetriever
 from amnn.model.folder import TrainedAMNN
 from amnn.serve.machine_settings import machine_config
 from amnn.serve.predictor import usable_posts
+from amnn.train.caption_choice import CaptionChoice, label
+
+CAPTION_METHODS = ("auto", "write", "retrieve")  # auto: the folder's choice
 
 
 class CaptionPredictor:
@@ -35,6 +47,8 @@ class CaptionPredictor:
         progress: bool. Show a progress bar while new photos are encoded.
         on_bad_image: "error", "skip" (empty caption) or "text-only" (written without the
             photo). `bad_images` counts them over every `predict` call.
+        method: "auto" (the folder's choice), "write" or "retrieve" (`CAPTION_METHODS`);
+            `answers` names what answers, e.g. "writer" or "retrieval-both (alpha 0.25)".
 
     Usage, with a folder that `train.py --task caption` wrote (predict.py does this;
     tests/cli/test_caption_end_to_end.py trains a small caption model and runs predict.py):
@@ -47,10 +61,12 @@ class CaptionPredictor:
     def __init__(self, trained: TrainedAMNN, cache_dir: str | None = None,
                  encoder_weights: str | None = None, progress: bool = True,
                  on_bad_image: str = "error", max_photo_pixels: int | None = None,
-                 photo_settings: dict | None = None):
+                 photo_settings: dict | None = None, method: str = "auto"):
         if trained.config.task != "caption":
             raise ValueError("CaptionPredictor needs a caption model (task 'caption'); "
                              "use HashtagPredictor for a hashtag model")
+        if method not in CAPTION_METHODS:
+            raise ValueError(f"method must be one of {CAPTION_METHODS}, got {method!r}")
         self.trained = trained
         self.config = machine_config(trained.config, cache_dir, encoder_weights, on_bad_image,
                                      max_photo_pixels, **(photo_settings or {}))
@@ -59,6 +75,22 @@ class CaptionPredictor:
         self.ids = CaptionIds(trained.vectorizer)
         self.writer = CaptionWriter(CaptionNetwork.from_model(trained.model, trained.config),
                                     self.ids)
+        self.choice = CaptionChoice.from_json(trained.caption_choice)
+        self.retriever = self._retriever(method)
+        self.answers = "writer" if self.retriever is None else label(
+            self.retriever.name,
+            self.retriever.alpha if self.retriever.name == "retrieval-both" else None)
+
+    def _retriever(self, method: str) -> CaptionRetriever | None:
+        """The retriever that answers, or None when the writer does."""
+        if method == "write" or (method == "auto" and not self.choice.retrieves):
+            return None
+        if self.trained.caption_retrieval is None:  # "retrieve", or a damaged choice
+            raise AMNNError("this caption model folder holds no retriever (it was trained "
+                            "without held-out posts to choose on, or before AMNN chose "
+                            "between writing and retrieving): use --caption-method write or "
+                            "auto, or retrain it with validation posts")
+        return CaptionRetriever.from_arrays(self.trained.caption_retrieval)
 
     def check_columns(self, posts: Posts) -> None:
         """A model that writes from hashtags needs the CSV's hashtags column."""
@@ -84,6 +116,8 @@ class CaptionPredictor:
 
     def _write(self, posts: Posts, beam_size: int, batch_size: int,
                max_words: int) -> list[str]:
+        if self.retriever is not None:
+            return self._retrieve(posts)
         features = rows = None
         if self.config.include_image:
             table = photo_table(posts.image_paths, self.config, progress=self.progress,
@@ -101,3 +135,13 @@ class CaptionPredictor:
             written = self.writer.write(inputs, max_words, beam_size)
             captions += [self.ids.text(ids) for ids in written]
         return captions
+
+    def _retrieve(self, posts: Posts) -> list[str]:
+        """The retriever's captions; photos from the feature cache, as the writer reads them."""
+        photos = None
+        if "photo" in self.retriever.uses and self.config.include_image:
+            table = photo_table(posts.image_paths, self.config, progress=self.progress,
+                                extract=False)  # find_bad_images has just cached them
+            blank = len(table.features) - 1  # the table's last row: no photo
+            photos = (table.features, np.where(table.rows == blank, -1, table.rows))
+        return self.retriever.predict(posts, photos)

@@ -5,8 +5,10 @@ post's hashtags as typed), checks it as the hashtag demo does (`amnn.serve.demo_
 builds the one-row `Posts` that predict.py would read from a CSV with `image_names` and
 `hashtags` columns, and asks the project's `CaptionPredictor` for the caption, with
 predict.py's beam (the model's `caption_beam_size`). So the page writes exactly the
-`predicted_caption` of predict.py for the same post. A bad input raises `DemoInputError`
-with a message for the page; the page is `amnn.serve.demo_page.build_caption_page`.
+`predicted_caption` of predict.py for the same post, by the same method: the writer, or
+the retriever the model chose when trained (then a note says the caption is a training
+post's). A bad input raises `DemoInputError` with a message for the page; the page is
+`amnn.serve.demo_page.build_caption_page`.
 
 Nothing heavy is imported with this module (TensorFlow, the model, Gradio).
 
@@ -96,7 +98,12 @@ class DemoCaptionWriter:
             notes.append("This model writes from hashtags only: the photo was not used.")
         if tags and not config.caption_from_hashtags:
             notes.append("This model writes from the photo only: the hashtags were not used.")
-        unknown = self._unknown(tags) if uses_tags else []
+        retrieves = getattr(self.predictor, "retriever", None) is not None
+        if retrieves:
+            notes.append(f"The caption of the most similar training post "
+                         f"({self.predictor.answers}).")
+        # A retriever compares every training tag; the writer reads its vocabulary's only.
+        unknown = self._unknown(tags) if uses_tags and not retrieves else []
         if unknown:
             notes.append("The model never learned " + ", ".join(f"#{t}" for t in unknown)
                          + ": it wrote without them.")

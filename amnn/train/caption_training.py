@@ -8,16 +8,22 @@ for --resume, best checkpoint, early stopping and rate schedule as the hashtag m
 the validation posts (`amnn.train.caption_stop`; `stop_on="loss"`: their loss), or the
 training loss without validation posts.
 
+After training, the writer's captions of the validation posts are scored against those
+of the retrievers fitted on the training posts (`amnn.train.caption_choice`); the folder
+records the choice and ships the best retriever, and predict.py answers with the choice.
+
 The folder is the hashtag model's (`amnn.model.folder`): model.keras, config.json with
 task "caption", text_vectorizer.json (the written words), hashtag_vocab.json (the hashtag
 inputs: tags, or with `hashtag_words` the words they split into, and then
-hashtag_words.json, the segmenter); predict.py reads the task from config.json.
+hashtag_words.json, the segmenter), caption_retrieval.npz (the best retriever) and the
+choice in amnn_model.json; predict.py reads the task from config.json.
 
 Usage (train.py --task caption does this; tests/cli/test_caption_end_to_end.py trains a
 small caption model through it):
 
     data = prepare_captions(AMNNConfig(task="caption"), train_posts, val_posts)
     summary = train_caption_model(data, Path("models/captions"))  # {"epochs_run": 12, ...}
+    print(summary["caption_line"])  # caption method chosen on 50 held-out posts: ...
 """
 
 from __future__ import annotations
@@ -52,12 +58,17 @@ from amnn.model.caption_network import CaptionNetwork, CaptionSizes
 from amnn.model.folder import TrainedAMNN
 from amnn.model.folder_names import LOG_FILE, WORK_DIR
 from amnn.model.network import ModelSizes
-from amnn.train.caption_stop import CAPTION_METRIC, ValidationCaptions
+from amnn.train.caption_choice import CaptionChoice, choose_caption_method, write_held_out
+from amnn.train.caption_stop import (
+    CAPTION_METRIC,
+    ValidationCaptions,
+    compile_caption_model,
+    post_inputs,
+)
 from amnn.train.distribution import global_batch_size, strategy_name
 from amnn.train.checkpoints import check_resume
 from amnn.train.fitting import (
     best_logged,
-    compile_model,
     finish_folder,
     fit_keeping_best,
     output_folder,
@@ -77,6 +88,9 @@ class CaptionData:
     features: Optional[np.ndarray]
     sizes: CaptionSizes
     segmenter: Optional[HashtagSegmenter] = None
+    # The posts behind `train` and `val`, row for row: the retrievers compete on their text.
+    train_posts: Optional[Posts] = None
+    val_posts: Optional[Posts] = None
 
     @property
     def ids(self) -> CaptionIds:
@@ -118,6 +132,7 @@ def prepare_captions(config: AMNNConfig, train: Posts, val: Posts,
         encode_caption_posts(train, config, tag_vocab, ids, rows[0], segmenter))
     encoded_val, dropped_val = keep_captioned(
         encode_caption_posts(val, config, tag_vocab, ids, rows[1], segmenter))
+    train, val = _captioned(train, ids), _captioned(val, ids)
     if len(encoded_train) == 0:
         raise DataError(str(train.csv_path), "no training post has a caption to learn from",
                         column="tweets")
@@ -127,7 +142,12 @@ def prepare_captions(config: AMNNConfig, train: Posts, val: Posts,
           file=sys.stderr)
     sizes = CaptionSizes(ids.size, len(tag_vocab), tuple(encoder_feature_shape(config.encoder)))
     return CaptionData(config, vectorizer, tag_vocab, encoded_train, encoded_val, features,
-                       sizes, segmenter)
+                       sizes, segmenter, train, val)
+
+
+def _captioned(posts: Posts, ids: CaptionIds) -> Posts:
+    """The posts `keep_captioned` keeps (a caption with a known or unknown word)."""
+    return posts.select([i for i, text in enumerate(posts.texts) if len(ids.target(text)) > 1])
 
 
 def train_caption_model(data: CaptionData, out: Path, resume: bool = False,
@@ -147,8 +167,8 @@ def _train_into(data: CaptionData, out: Path, resume: bool, verbose, strategy,
                                   "tag_vocab_size": data.sizes.tag_vocab_size}, resume)
     batch = global_batch_size(config.batch_size, active)
     with active.scope():
-        model = compile_model(CaptionNetwork.create(config, data.sizes)
-                              .training_model(data.sizes), config.learning_rate)
+        model = compile_caption_model(CaptionNetwork.create(config, data.sizes)
+                                      .training_model(data.sizes), config.learning_rate)
     bos = data.ids.bos
     train_ds = caption_dataset(data.train, data.features, batch, bos, shuffle=True,
                                seed=config.seed)
@@ -170,9 +190,31 @@ def _train_into(data: CaptionData, out: Path, resume: bool, verbose, strategy,
                "train_seconds": round(seconds, 1),
                "strategy": strategy_name(strategy) if strategy is not None else None,
                "replicas": active.num_replicas_in_sync, "global_batch_size": batch}
+    choice, retriever = _choose(data, model)
     # The folder's sizes: word ids are the written words (+ BOS, EOS), tags the inputs.
     sizes = ModelSizes(data.sizes.word_ids, data.sizes.tag_vocab_size,
                        data.sizes.feature_shape)
-    finish_folder(out, TrainedAMNN(model, config, data.tag_vocab, data.vectorizer, sizes,
-                                   segmenter=data.segmenter), {"training": summary})
+    trained = TrainedAMNN(model, config, data.tag_vocab, data.vectorizer, sizes,
+                          segmenter=data.segmenter, caption_choice=choice.to_json(),
+                          caption_retrieval=retriever.to_arrays() if retriever else None)
+    finish_folder(out, trained, {"training": dict(summary)})
+    summary["caption_choice"], summary["caption_line"] = choice.to_json(), choice.line()
     return summary
+
+
+def _choose(data: CaptionData, model):
+    """The writer or a retriever, chosen on the validation posts (`caption_choice`)."""
+    if data.val_posts is None or not len(data.val):  # --val-fraction 0: the writer
+        return CaptionChoice(), None
+    config = data.config
+    written = write_held_out(model, config, data.val, data.features, data.ids)
+    use_photos = config.include_image and data.train_posts.has_images
+    use_tags = config.caption_from_hashtags and data.train_posts.hashtags is not None \
+        and any(data.train_posts.hashtags)
+    photos = (None, None)
+    if use_photos:  # the feature table's rows; its blank last row means no photo
+        blank = len(data.features) - 1
+        photos = tuple((data.features, np.where(rows == blank, -1, rows))
+                       for rows in (data.train.image_rows, data.val.image_rows))
+    return choose_caption_method(written, data.train_posts, data.val_posts, photos,
+                                 use_photos, use_tags, inputs=post_inputs(data.val))

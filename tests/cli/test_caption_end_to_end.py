@@ -5,7 +5,9 @@ captions are rough, but the whole path runs as a user runs it.
 """
 
 import json
+import shutil
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -83,3 +85,69 @@ def test_a_model_reading_hashtags_as_words_keeps_its_segmenter(tmp_path):
     run("predict.py", "--model", model, "--data", REPO / "test_dataset", "--out", out,
         "--quiet", cache=tmp_path / "cache")
     assert pd.read_csv(out, dtype=str, keep_default_na=False)["predicted_caption"].all()
+
+
+@pytest.fixture(scope="module")
+def chosen_model(tmp_path_factory):
+    """A caption model trained with the default by-photo split: it chooses on those posts."""
+    root = tmp_path_factory.mktemp("chosen")
+    model = root / "model"
+    done = run("train.py", "--task", "caption", "--data", REPO / "dataset", "--out", model,
+               "--epochs", "2", "--decoder-units", "32", "--batch-size", "32", "--quiet",
+               cache=root / "cache")
+    return root, model, done.stderr
+
+
+def _captions(root, model, out, *flags, expect=0):
+    done = run("predict.py", "--model", model, "--data", REPO / "test_dataset", "--out", out,
+               *flags, cache=root / "cache", expect=expect)
+    if expect:
+        return done.stderr
+    return pd.read_csv(out, dtype=str, keep_default_na=False)["predicted_caption"].tolist()
+
+
+@pytest.mark.slow
+def test_training_chooses_on_its_held_out_posts_and_predict_answers_with_the_choice(
+        chosen_model, tmp_path):
+    from amnn.train.caption_choice import CaptionChoice, label
+
+    root, model, stderr = chosen_model
+    manifest = json.loads((model / "amnn_model.json").read_text())
+    choice = CaptionChoice.from_json(manifest["caption_choice"])
+    assert choice.line() in stderr.splitlines()
+    # Chosen on the posts held out for stopping, never on the posts predict.py reads.
+    assert choice.posts == manifest["training"]["val_posts"] > 0
+    assert [label(c["method"], c["alpha"]) for c in choice.candidates] == [
+        "writer", "frequent", "retrieval-photo", "retrieval-tags",
+        "retrieval-both (alpha 0.25)", "retrieval-both (alpha 0.5)",
+        "retrieval-both (alpha 0.75)"]
+    best = max(c["score"] for c in choice.candidates)
+    chosen = next(c for c in choice.candidates if c["score"] == best)  # the earliest best
+    assert (chosen["method"], chosen["alpha"]) == (choice.method, choice.alpha)
+    # The best retriever ships with the training posts' captions, no pickle needed.
+    assert "caption_retrieval.npz" in manifest["files"]
+    with np.load(model / "caption_retrieval.npz", allow_pickle=False) as arrays:
+        assert str(arrays["name"]) == choice.retriever["method"]
+        shipped = arrays["captions"].tolist()
+    assert len(shipped) == manifest["training"]["train_posts"]
+    auto = _captions(root, model, tmp_path / "auto.csv")
+    method = "retrieve" if choice.retrieves else "write"
+    assert auto == _captions(root, model, tmp_path / "chosen.csv", "--caption-method", method)
+    retrieved = _captions(root, model, tmp_path / "retrieved.csv", "--caption-method",
+                          "retrieve")
+    assert set(retrieved) <= set(shipped)  # training captions, as written
+
+
+@pytest.mark.slow
+def test_a_folder_written_before_the_choice_still_writes(chosen_model, tmp_path):
+    root, model, _ = chosen_model
+    old = tmp_path / "old"
+    shutil.copytree(model, old)
+    manifest = json.loads((old / "amnn_model.json").read_text())
+    del manifest["caption_choice"], manifest["files"]["caption_retrieval.npz"]
+    (old / "caption_retrieval.npz").unlink()
+    (old / "amnn_model.json").write_text(json.dumps(manifest))
+    assert _captions(root, old, tmp_path / "old.csv") == \
+        _captions(root, model, tmp_path / "write.csv", "--caption-method", "write")
+    failed = _captions(root, old, tmp_path / "x.csv", "--caption-method", "retrieve", expect=2)
+    assert "holds no retriever" in failed

@@ -8,12 +8,17 @@ import importlib
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from amnn.data.posts import read_posts
 from amnn.errors import DataError
-from amnn.evaluate.caption_baselines import CAPTION_BASELINES, make_caption_baseline
+from amnn.evaluate.caption_baselines import (
+    CAPTION_BASELINES,
+    CaptionBaseline,
+    make_caption_baseline,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -93,6 +98,49 @@ def test_bad_names_options_and_misuse_are_explained(train, tmp_path):
         make_caption_baseline("retrieval-tags").fit(train).predict(new)
     assert set(CAPTION_BASELINES) == {"frequent", "retrieval-photo", "retrieval-tags",
                                       "retrieval-both"}
+
+
+def _photo_posts(tmp_path, name, rows):
+    """Posts with photo paths that are never opened: features are given as arrays."""
+    return read_posts(write_posts(tmp_path / name, rows, ("image_names", "tweets", "hashtags")),
+                      check_images=False, require_hashtags=False)
+
+
+def _photos(rows, table):
+    """(features (U, 2 regions, C), rows) as `cached_photo_features` returns them."""
+    return np.repeat(np.asarray(table, np.float16)[:, None, :], 2, axis=1), np.array(rows)
+
+
+@pytest.mark.parametrize("name, alpha", [("frequent", 0.5), ("retrieval-tags", 0.5),
+                                         ("retrieval-photo", 0.5), ("retrieval-both", 0.25)])
+def test_a_saved_retriever_answers_as_the_fitted_one(tmp_path, name, alpha):
+    """to_arrays -> .npz -> np.load(allow_pickle=False) -> from_arrays: the same captions."""
+    train = _photo_posts(tmp_path, "train", [
+        ("a.jpg", "Storm floods the subway", "sandy nyc"), ("b.jpg", "Go Boston!", "boston"),
+        ("", "Rain again", "rain nyc"), ("a.jpg", "!!", "sandy"), ("c.jpg", "카페 라떼", "카페")])
+    new = _photo_posts(tmp_path, "new", [("c.jpg", "", "boston"), ("", "", "nyc"),
+                                         ("a.jpg", "", ""), ("b.jpg", "", "unknown")])
+    train_photos = _photos([0, 1, -1, 0, 2], [[1, 0, 0], [0, 1, 0], [0, 0, 1]])
+    new_photos = _photos([0, -1, 1, 2], [[0, 0, 1], [1, 0.1, 0], [0, 1, 0]])
+    fitted = CaptionBaseline(name, alpha).fit(train, train_photos)
+    expected = fitted.predict(new, new_photos)
+    np.savez(tmp_path / "retriever.npz", **fitted.to_arrays())
+    with np.load(tmp_path / "retriever.npz", allow_pickle=False) as arrays:
+        loaded = CaptionBaseline.from_arrays({key: arrays[key] for key in arrays.files})
+    assert loaded.predict(new, new_photos) == expected
+    assert "!!" not in loaded.captions and len(loaded.captions) == 4  # no word: not kept
+    if name == "retrieval-photo":  # each new photo is one training photo's twin
+        assert expected == ["카페 라떼", "Storm floods the subway", "Storm floods the subway",
+                            "Go Boston!"]
+
+
+def test_arrays_hold_no_objects_and_missing_ones_are_named(train):
+    arrays = CaptionBaseline("retrieval-tags").fit(train).to_arrays()
+    assert all(value.dtype != object for value in arrays.values())
+    assert arrays["tags"].tolist()[0] == "sandy nyc flood"
+    del arrays["tags"]
+    with pytest.raises(ValueError, match="tags"):
+        CaptionBaseline.from_arrays(arrays)
 
 
 # Training photo -> (its test crop, its tags, the captions of its posts).
