@@ -242,7 +242,8 @@ def _train_captions(config, train, val, out, args, strategy, one_line: bool) -> 
 
     data = prepare_captions(config, train, val, progress=not args.quiet)
     summary = train_caption_model(data, out, resume=args.resume,
-                                  verbose=2 if one_line else 1, strategy=strategy)
+                                  verbose=2 if one_line else 1, strategy=strategy,
+                                  validation_in_retrieval=not args.val)
     scored = summary["best_val_caption_score"] is not None
     best = summary["best_val_caption_score"] if scored else summary["best_val_loss"]
     name = "val_caption_score" if scored else "val_loss"

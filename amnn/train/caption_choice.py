@@ -34,8 +34,10 @@ Example (writer captions as predict.py would write them for the held-out posts):
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Optional, Sequence
+
+import pandas as pd
 
 from amnn.data.posts import Posts
 from amnn.data.text.tokenizers import WordTokenizer
@@ -149,6 +151,26 @@ def caption_score(captions: Sequence[str], truths: Sequence[str]) -> float:
     words = WordTokenizer()
     return caption_objective([words.tokenize(c) for c in captions],
                              [words.tokenize(t) for t in truths])
+
+
+def joined_posts(first: Posts, second: Posts) -> Posts:
+    """`first`'s posts, then `second`'s, as one list (what a retriever reads of them).
+
+    Example:
+        >>> a = Posts.from_rows("t.csv", ["tweets", "hashtags"], [["Storm", "sandy"]], [2])
+        >>> b = Posts.from_rows("t.csv", ["tweets", "hashtags"], [["Run", "boston"]], [3])
+        >>> joined = joined_posts(a, b)
+        >>> joined.texts, joined.hashtags, joined.line_numbers
+        (['Storm', 'Run'], [['sandy'], ['boston']], [2, 3])
+    """
+    hashtags = None if first.hashtags is None or second.hashtags is None \
+        else first.hashtags + second.hashtags
+    return replace(first, frame=pd.concat([first.frame, second.frame], ignore_index=True),
+                   image_names=first.image_names + second.image_names,
+                   image_paths=first.image_paths + second.image_paths,
+                   texts=first.texts + second.texts, hashtags=hashtags,
+                   line_numbers=first.line_numbers + second.line_numbers,
+                   image_problems=[], given_hashtags=None)
 
 
 def write_held_out(model, config, posts: CaptionPosts, features, ids: CaptionIds,

@@ -57,8 +57,14 @@ from amnn.inputs.caption_pipeline import caption_dataset
 from amnn.model.caption_network import CaptionNetwork, CaptionSizes
 from amnn.model.folder import TrainedAMNN
 from amnn.model.folder_names import LOG_FILE, WORK_DIR
+from amnn.model.caption_retrieval import CaptionRetriever
 from amnn.model.network import ModelSizes
-from amnn.train.caption_choice import CaptionChoice, choose_caption_method, write_held_out
+from amnn.train.caption_choice import (
+    CaptionChoice,
+    choose_caption_method,
+    joined_posts,
+    write_held_out,
+)
 from amnn.train.caption_stop import (
     CAPTION_METRIC,
     ValidationCaptions,
@@ -151,16 +157,23 @@ def _captioned(posts: Posts, ids: CaptionIds) -> Posts:
 
 
 def train_caption_model(data: CaptionData, out: Path, resume: bool = False,
-                        verbose: str | int = "auto", strategy=None) -> dict:
-    """Train on prepared caption data and write the model folder `out`; a summary dict."""
+                        verbose: str | int = "auto", strategy=None,
+                        validation_in_retrieval: bool = True) -> dict:
+    """Train on prepared caption data and write the model folder `out`; a summary dict.
+
+    `validation_in_retrieval`: the held-out posts came from the user's training posts (no
+    `--val`), so a retriever chosen on them then retrieves from them too, as the hashtag
+    model's memory remembers them.
+    """
     active = strategy if strategy is not None else tf.distribute.get_strategy()
     # Beside `out` until finished, as the hashtag model (`amnn.train.fitting.output_folder`).
     with output_folder(active, Path(out), resume) as folder:
-        return _train_into(data, folder, resume, verbose, strategy, active)
+        return _train_into(data, folder, resume, verbose, strategy, active,
+                           validation_in_retrieval)
 
 
 def _train_into(data: CaptionData, out: Path, resume: bool, verbose, strategy,
-                active) -> dict:
+                active, validation_in_retrieval: bool = True) -> dict:
     config = data.config
     keras.utils.set_random_seed(config.seed)
     check_resume(out / WORK_DIR, {"config": config.to_dict(), "word_ids": data.sizes.word_ids,
@@ -190,7 +203,7 @@ def _train_into(data: CaptionData, out: Path, resume: bool, verbose, strategy,
                "train_seconds": round(seconds, 1),
                "strategy": strategy_name(strategy) if strategy is not None else None,
                "replicas": active.num_replicas_in_sync, "global_batch_size": batch}
-    choice, retriever = _choose(data, model)
+    choice, retriever = _choose(data, model, validation_in_retrieval)
     # The folder's sizes: word ids are the written words (+ BOS, EOS), tags the inputs.
     sizes = ModelSizes(data.sizes.word_ids, data.sizes.tag_vocab_size,
                        data.sizes.feature_shape)
@@ -202,8 +215,9 @@ def _train_into(data: CaptionData, out: Path, resume: bool, verbose, strategy,
     return summary
 
 
-def _choose(data: CaptionData, model):
-    """The writer or a retriever, chosen on the validation posts (`caption_choice`)."""
+def _choose(data: CaptionData, model, validation_in_retrieval: bool):
+    """The writer or a retriever, chosen on the validation posts (`caption_choice`); the
+    retriever shipped then also retrieves from them when they are the user's own posts."""
     if data.val_posts is None or not len(data.val):  # --val-fraction 0: the writer
         return CaptionChoice(), None
     config = data.config
@@ -216,5 +230,12 @@ def _choose(data: CaptionData, model):
         blank = len(data.features) - 1
         photos = tuple((data.features, np.where(rows == blank, -1, rows))
                        for rows in (data.train.image_rows, data.val.image_rows))
-    return choose_caption_method(written, data.train_posts, data.val_posts, photos,
-                                 use_photos, use_tags, inputs=post_inputs(data.val))
+    choice, retriever = choose_caption_method(written, data.train_posts, data.val_posts,
+                                              photos, use_photos, use_tags,
+                                              inputs=post_inputs(data.val))
+    if retriever is not None and validation_in_retrieval:
+        both = None if photos[0] is None else (
+            data.features, np.concatenate([photos[0][1], photos[1][1]]))
+        retriever = CaptionRetriever(retriever.name, retriever.alpha).fit(
+            joined_posts(data.train_posts, data.val_posts), both)
+    return choice, retriever

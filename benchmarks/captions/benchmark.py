@@ -12,9 +12,13 @@ retrieval-both baseline; the objective is the mean of BLEU-1 and ROUGE-L F
 (`amnn.evaluate.caption_metrics`). The first two are the library's defaults
 (`caption_beam_size`, `hashtag_words`), set from these folds; the val rows use the defaults,
 so each is what `scripts/train.py --task caption --data SET/train --out M` then
-`scripts/predict.py --model M ...` give with no other flag. On val: that model (its own
-split by photo for early stopping), from both inputs (3 seeds), from the photo alone and
-from the hashtags alone (1 seed each); against the most frequent training caption and the caption
+`scripts/predict.py --model M ...` give with no other flag. On val: what that model
+ships ("shipped": the writer or the retriever train.py chose on its own held-out split by
+photo) and what its writer alone writes ("writer"), from both inputs (3 seeds), from the
+photo alone and from the hashtags alone (1 seed each); beside each, the share of distinct
+captions per distinct input and of captions repeating a content word
+(`benchmarks.captions.measures`), also for the posts' own captions; against the most
+frequent training caption and the caption
 of the most similar training post by photo, by tags and by both
 (`amnn.evaluate.caption_baselines`). Sets without photos (korean) have the hashtag rows
 only. "demo" is the embedded demo: dataset/ for training, test_dataset/ as val.
@@ -36,6 +40,7 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks.captions.measures import caption_measures, pick_examples
 from benchmarks.common.paths import DOCS, REPO, RESULTS
 from benchmarks.common.run_log import shared_data_root
 
@@ -46,6 +51,9 @@ SEEDS = {"both": (1, 2, 3), "photo": (1,), "hashtags": (1,)}
 BEAMS = (1, 3)
 ALPHAS = (0.25, 0.5, 0.75)
 FOLDS = 3  # folds made; --folds of them are run (each trains one model)
+# In each val run's key: runs made before train.py chose between writing and retrieving,
+# and before decoding stopped repeating words, are never reused as if made now.
+PROTOCOL = "ships the choice; no repeated content word"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -93,8 +101,13 @@ def _scores(predictions, truths) -> dict:
     return {name: round(value, 4) for name, value in caption_scores(predictions, truths).rows()}
 
 
-def _model_captions(config, train, held, folder: Path, beams) -> dict:
-    """Train as train.py does, then write `held`'s captions with each beam width."""
+def _model_captions(config, train, held, folder: Path, beams,
+                    methods=("write",)) -> dict:
+    """Train as train.py does, then caption `held` with each method and beam width.
+
+    Methods are predict.py's `--caption-method`: "write" (the writer), "auto" (what the
+    folder ships: the writer or the retriever train.py chose on its held-out posts).
+    """
     from amnn.model.folder import load_model_folder
     from amnn.serve.caption_predictor import CaptionPredictor
     from benchmarks.common.script_training import train_caption_as_train_py
@@ -102,10 +115,16 @@ def _model_captions(config, train, held, folder: Path, beams) -> dict:
     began = time.perf_counter()
     summary = train_caption_as_train_py(config, train, folder)
     trained = time.perf_counter() - began
-    predictor = CaptionPredictor(load_model_folder(folder), progress=False)
-    written = {beam: predictor.predict(held, beam_size=beam) for beam in beams}
+    model = load_model_folder(folder)
+    written, answers = {}, None
+    for method in methods:
+        predictor = CaptionPredictor(model, progress=False, method=method)
+        answers = predictor.answers if method == "auto" else answers
+        for beam in beams:
+            written[(method, beam)] = predictor.predict(held, beam_size=beam)
     return {"written": written, "epochs_run": summary["epochs_run"],
-            "train_seconds": round(trained, 1)}
+            "train_seconds": round(trained, 1), "ships": answers,
+            "function_words": model.vectorizer.function_words or []}
 
 
 def _baseline_captions(name: str, train, held, alpha: float = 0.5) -> list[str]:
@@ -127,14 +146,16 @@ def choose_on_folds(name: str, train, args, log) -> dict:
         fit_posts, held_posts = train.select(fit), train.select(held)
         for as_words in (False, True):
             # (keys without "|words" are the runs that read hashtags whole)
-            key = f"{name}|fold{fold}|{inputs}|seed1" + ("|words" if as_words else "")
+            key = f"{name}|fold{fold}|{inputs}|seed1" + ("|words" if as_words else "") \
+                + f"|{PROTOCOL}"
             value = log.get(key)
             if value is None:
                 config = AMNNConfig(task="caption", seed=1, hashtag_words=as_words,
                                     **INPUTS[inputs])
                 run = _model_captions(config, fit_posts, held_posts,
                                       args.work / name / f"fold{fold}", BEAMS)
-                value = {str(b): _scores(run["written"][b], held_posts.texts) for b in BEAMS}
+                value = {str(b): _scores(run["written"][("write", b)], held_posts.texts)
+                         for b in BEAMS}
                 log.add(key, value)
             words[as_words].append(float(np.mean([objective(v) for v in value.values()])))
             if not as_words:
@@ -172,63 +193,62 @@ def measure_set(name: str, args, log) -> dict:
     defaults = AMNNConfig()
     beam, as_words = defaults.caption_beam_size, defaults.hashtag_words
     photos = train.has_images
-    rows, examples = {}, None
+    rows, examples, function_words = {}, None, None
     for inputs in (INPUTS if photos else ("hashtags",)):
         per_seed = []
         for seed in SEEDS[inputs]:
-            key = f"{name}|val|{inputs}|seed{seed}|beam{beam}" + ("|words" if as_words else "")
+            key = (f"{name}|val|{inputs}|seed{seed}|beam{beam}" + ("|words" if as_words else "")
+                   + f"|{PROTOCOL}")
             value = log.get(key)
             if value is None:
                 config = AMNNConfig(task="caption", seed=seed, **INPUTS[inputs])
                 run = _model_captions(config, train, val, args.work / name / f"{inputs}{seed}",
-                                      (beam,))
-                written = run["written"][beam]
-                value = {"scores": _scores(written, val.texts), "written": written,
+                                      (beam,), methods=("auto", "write"))
+                shipped, written = run["written"][("auto", beam)], run["written"][("write", beam)]
+                value = {"scores": _scores(shipped, val.texts), "shipped": shipped,
+                         "ships": run["ships"], "written": written,
+                         "writer_scores": _scores(written, val.texts),
+                         "measures": caption_measures(shipped, val, run["function_words"]),
+                         "writer_measures": caption_measures(written, val,
+                                                             run["function_words"]),
+                         "function_words": run["function_words"],
                          "epochs_run": run["epochs_run"], "train_seconds": run["train_seconds"]}
                 log.add(key, value)
             per_seed.append(value)
-        rows[f"model from {inputs}"] = _mean_row(per_seed)
+        function_words = function_words or per_seed[0]["function_words"]
+        rows[f"shipped from {inputs}"] = dict(_mean_row(per_seed),
+                                              ships=[v["ships"] for v in per_seed])
+        rows[f"writer from {inputs}"] = _mean_row(
+            [dict(v, scores=v["writer_scores"], measures=v["writer_measures"])
+             for v in per_seed])
         if inputs in ("both", "hashtags") and examples is None:
-            examples = pick_examples(val, per_seed[0]["written"])
+            examples = pick_examples(val, per_seed[0]["shipped"])
+    rows["the posts' own captions"] = {"scores": _scores(val.texts, val.texts), "runs": 1,
+                                       "measures": caption_measures(val.texts, val,
+                                                                    function_words)}
     for baseline in ("frequent", "retrieval-photo", "retrieval-tags", "retrieval-both"):
         if not photos and "photo" in baseline or not photos and baseline == "retrieval-both":
             continue
         alpha = chosen.get("alpha", 0.5)
         label = f"{baseline} (alpha {alpha})" if baseline == "retrieval-both" else baseline
-        rows[label] = {"scores": _scores(_baseline_captions(baseline, train, val, alpha),
-                                         val.texts), "runs": 1}
+        captions = _baseline_captions(baseline, train, val, alpha)
+        rows[label] = {"scores": _scores(captions, val.texts), "runs": 1,
+                       "measures": caption_measures(captions, val, function_words)}
     return {"chosen": chosen, "defaults": {"caption_beam_size": beam, "hashtag_words": as_words},
             "rows": rows, "examples": examples, "val_posts": len(val), "train_posts": len(train)}
 
 
 def _mean_row(per_seed: list[dict]) -> dict:
-    names = per_seed[0]["scores"]
+    names, measures = per_seed[0]["scores"], per_seed[0]["measures"]
     return {"scores": {n: round(float(np.mean([r["scores"][n] for r in per_seed])), 4)
                        for n in names},
+            "measures": {n: round(float(np.mean([r["measures"][n] for r in per_seed])), 4)
+                         for n in measures},
             "spread": {n: round(float(np.std([r["scores"][n] for r in per_seed])), 4)
                        for n in names},
             "runs": len(per_seed),
             "epochs_run": [r["epochs_run"] for r in per_seed],
             "train_seconds": [r["train_seconds"] for r in per_seed]}
-
-
-def pick_examples(val, written: list[str], count: int = 3) -> list[dict]:
-    """The `count` best and worst written captions by ROUGE-L F (distinct true captions)."""
-    from amnn.data.text.tokenizers import WordTokenizer
-    from amnn.evaluate.caption_metrics import caption_scores
-
-    scored, seen = [], set()
-    words = WordTokenizer()
-    for index, (truth, made) in enumerate(zip(val.texts, written)):
-        if not words.tokenize(truth) or truth in seen:  # nothing a caption could match
-            continue
-        seen.add(truth)
-        scored.append((caption_scores([made], [truth]).rouge_l, index))
-    scored.sort()
-    picked = scored[-count:][::-1] + scored[:count]
-    return [{"rouge_l": round(score, 3), "true": val.texts[i], "written": written[i],
-             "hashtags": " ".join(val.hashtags[i]) if val.hashtags else ""}
-            for score, i in picked]
 
 
 def main(argv=None) -> int:

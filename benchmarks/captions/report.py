@@ -7,7 +7,7 @@ Example:
     ...                          "examples": [], "val_posts": 5, "train_posts": 9,
     ...                          "seconds": 1.0, "command": "python -m benchmarks.captions"}},
     ...                ("demo",)).splitlines()[4])
-    | demo | frequent | 0.200 | 0.010 | 0.150 | 0.100 | 1 |
+    | demo | frequent | 0.200 | 0.010 | 0.150 | 0.100 | – | – | 1 |
 """
 
 from __future__ import annotations
@@ -26,15 +26,22 @@ def markdown(results: dict, sets) -> str:
     lines = ["Scores on val (mean ± spread over seeds where runs > 1); words compared as "
              "the model writes them (lower case, punctuation and URLs aside). The model rows "
              "use the defaults (train.py --task caption, then predict.py with no other flag: "
-             "a beam of 3, hashtags read whole), set from the folds below. Nothing is "
+             "a beam of 3, hashtags read whole), set from the folds below; \"shipped\" is "
+             "what predict.py answers with (the writer or the retriever train.py chose on its "
+             "held-out posts), \"writer\" the same folders' writer alone. Nothing is "
              "chosen on val.", "",
-             "| set | method | " + " | ".join(COLUMNS) + " | runs |",
-             "|" + "---|" * (len(COLUMNS) + 3)]
+             "| set | method | " + " | ".join(COLUMNS) + " | distinct per input | "
+             "repeat a content word | runs |",
+             "|" + "---|" * (len(COLUMNS) + 5)]
     names = [name for name in sets if name in results]
     for name in names:
         for method, row in results[name]["rows"].items():
-            lines.append(f"| {name} | {method} | "
-                         + " | ".join(_cell(row, c) for c in COLUMNS) + f" | {row['runs']} |")
+            shown = method + (f" ({_ships(row['ships'])})" if row.get("ships") else "")
+            measures = row.get("measures") or {}
+            lines.append(f"| {name} | {shown} | "
+                         + " | ".join(_cell(row, c) for c in COLUMNS)
+                         + f" | {_share(measures.get('distinct'))}"
+                         f" | {_share(measures.get('repeats'))} | {row['runs']} |")
     lines += ["", "| set | train / val posts | chosen on the folds (objective: mean of BLEU-1 "
               "and ROUGE-L F) | model epochs | training s | run s |", "|---|---|---|---|---|---|"]
     for name in names:
@@ -48,7 +55,7 @@ def markdown(results: dict, sets) -> str:
             choice += f"; retrieval alpha {chosen['alpha']} " \
                       f"({_objectives(chosen.get('alpha_objective'))})"
         model = next((row for method, row in r["rows"].items()
-                      if method.startswith("model from")), {})
+                      if method.startswith("shipped from")), {})
         lines.append(f"| {name} | {r['train_posts']} / {r['val_posts']} | {choice} | "
                      f"{model.get('epochs_run', '')} | {model.get('train_seconds', '')} | "
                      f"{r['seconds']} |")
@@ -56,16 +63,32 @@ def markdown(results: dict, sets) -> str:
         examples = results[name].get("examples") or []
         if not examples:
             continue
-        lines += ["", f"Written captions on {name} val (the model from both inputs, or from "
-                  "hashtags where there are no photos, seed 1): the three best and the three "
-                  "worst by ROUGE-L F.", "",
-                  "| ROUGE-L F | hashtags | true caption | written caption |",
+        lines += ["", f"Shipped captions on {name} val (the model from both inputs, or "
+                  "from hashtags where there are no photos, seed 1): the three best and the "
+                  "three worst by ROUGE-L F.", "",
+                  "| ROUGE-L F | hashtags | true caption | shipped caption |",
                   "|---|---|---|---|"]
         for e in examples:
             lines.append(f"| {e['rouge_l']:.2f} | {_cell_text(e['hashtags'])} | "
                          f"{_cell_text(e['true'])} | {_cell_text(e['written'])} |")
     commands = dict.fromkeys(results[name]["command"] for name in names)
     return "\n".join(lines + [""] + [f"Command: `{c}`" for c in commands] + [""])
+
+
+def _share(value) -> str:
+    """A share as a percentage, or a dash where it was not measured."""
+    return "–" if value is None else f"{value:.0%}"
+
+
+def _ships(methods) -> str:
+    """What the seeds' folders shipped, e.g. 'ships writer x2, retrieval-photo'.
+
+    Example:
+        >>> _ships(["writer", "writer", "retrieval-photo"])
+        'ships writer x2, retrieval-photo'
+    """
+    counts = {m: methods.count(m) for m in dict.fromkeys(methods)}
+    return "ships " + ", ".join(m + (f" x{n}" if n > 1 else "") for m, n in counts.items())
 
 
 def _objectives(values) -> str:
