@@ -124,12 +124,14 @@ def test_training_chooses_on_its_held_out_posts_and_predict_answers_with_the_cho
     best = max(c["score"] for c in choice.candidates)
     chosen = next(c for c in choice.candidates if c["score"] == best)  # the earliest best
     assert (chosen["method"], chosen["alpha"]) == (choice.method, choice.alpha)
-    # The best retriever ships with the training posts' captions, no pickle needed.
+    # The best retriever ships with the training posts' captions, no pickle needed: the
+    # posts held out for the choice too, since they are the user's own (no --val).
     assert "caption_retrieval.npz" in manifest["files"]
     with np.load(model / "caption_retrieval.npz", allow_pickle=False) as arrays:
         assert str(arrays["name"]) == choice.retriever["method"]
         shipped = arrays["captions"].tolist()
-    assert len(shipped) == manifest["training"]["train_posts"]
+    assert len(shipped) == manifest["training"]["train_posts"] + \
+        manifest["training"]["val_posts"]
     auto = _captions(root, model, tmp_path / "auto.csv")
     method = "retrieve" if choice.retrieves else "write"
     assert auto == _captions(root, model, tmp_path / "chosen.csv", "--caption-method", method)
