@@ -42,10 +42,14 @@ import pandas as pd
 from amnn.data.posts import Posts
 from amnn.data.text.tokenizers import WordTokenizer
 from amnn.inputs.caption_encoding import CaptionIds, CaptionPosts
-from amnn.inputs.encoding import pad_ids
 from amnn.model.caption_retrieval import CaptionRetriever
 from amnn.inputs.caption_repetition import distinct_ratio
-from amnn.train.caption_stop import DISTINCT_FLOOR, caption_objective, guarded_score
+from amnn.train.caption_stop import (
+    DISTINCT_FLOOR,
+    caption_objective,
+    guarded_score,
+    write_captions,
+)
 
 WRITER = "writer"  # the caption model writing word by word
 RETRIEVAL_ALPHAS = (0.25, 0.5, 0.75)  # retrieval-both: the tags' share of the similarity
@@ -181,14 +185,8 @@ def write_held_out(model, config, posts: CaptionPosts, features, ids: CaptionIds
     from amnn.model.caption_network import CaptionNetwork
 
     writer = CaptionWriter(CaptionNetwork.from_model(model, config), ids)
-    written = []
-    for start in range(0, len(posts), batch_size):
-        stop, inputs = start + batch_size, {}
-        if posts.tag_ids is not None:
-            inputs["tag_ids"] = pad_ids(posts.tag_ids[start:stop])
-        if posts.image_rows is not None:
-            inputs["image_regions"] = features[posts.image_rows[start:stop]]
-        written += writer.write(inputs, config.max_caption_words, config.caption_beam_size)
+    written = write_captions(writer, posts, features, config.max_caption_words,
+                             config.caption_beam_size, batch_size)
     return [ids.text(caption) for caption in written]
 
 
