@@ -141,6 +141,9 @@ def _predict(args, user_defaults: dict, source: Path, out: Path) -> int:
                               user_defaults=user_defaults)
     if trained.config.task == "caption":
         return _predict_captions(trained, config, source, out, args)
+    if args.caption_method != "auto":
+        raise AMNNError(f"--caption-method chooses how a caption model answers; {args.model} "
+                        "is a hashtag model: drop --caption-method")
     predictor = HashtagPredictor(trained, cache_dir=config.cache_dir,
                                  encoder_weights=config.encoder_weights,
                                  progress=not args.quiet,

@@ -155,6 +155,14 @@ def test_predict_honours_its_own_pixel_limit(demo_model, tmp_path):
         refused.stderr and "line 2" in refused.stderr and "Traceback" not in refused.stderr
 
 
+def test_a_caption_flag_on_a_hashtag_model_is_refused(demo_model, tmp_path):
+    _, cache, model = demo_model
+    refused = run("predict.py", "--model", model, "--data", REPO / "test_dataset", "--out",
+                  tmp_path / "p.csv", "--caption-method", "write", cache=cache, expect=2)
+    assert refused.stderr.count("\n") == 1 and "is a hashtag model" in refused.stderr
+    assert not (tmp_path / "p.csv").exists()
+
+
 def test_train_refuses_to_replace_a_model(demo_model):
     _, cache, model = demo_model
     refused = run("train.py", "--data", REPO / "dataset", "--out", model, cache=cache, expect=2)
