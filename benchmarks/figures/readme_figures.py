@@ -1,14 +1,14 @@
 """The README's measured figures, written from `benchmarks/results/*.json` and nowhere else.
 
-The README holds two marked blocks, `<!-- readme-quality:begin -->` ... `end` and
-`<!-- readme-speed:begin -->` ... `end`. This module renders them from the results that
-`python -m benchmarks.quality` and `python -m benchmarks.speed` wrote, so a figure in the
+The README holds three marked blocks, `<!-- readme-quality:begin -->` ... `end`,
+`readme-speed` and `readme-captions`. This module renders them from the results that
+`python -m benchmarks.quality`, `benchmarks.speed` and `benchmarks.captions` wrote, so a figure in the
 README is always the one measured last; `tests/benchmarks/test_readme_figures.py` fails when
 the README and the results disagree (run this module to bring them back together).
 
 Usage:
 
-    python -m benchmarks.readme_figures          # rewrite both blocks of README.md
+    python -m benchmarks.readme_figures          # rewrite the blocks of README.md
     python -m benchmarks.readme_figures --check  # write nothing; exit 1 if a block is stale
 
 Example:
@@ -107,11 +107,45 @@ def speed_block(speed: dict) -> str:
     return "\n".join(lines)
 
 
+def captions_block(captions: dict) -> str:
+    """The README's caption table: per set, what train.py --task caption ships, its writer
+    alone, the best retrieval baseline, and the posts' own captions' repeats."""
+    lines = ["Val (`python -m benchmarks.captions`; the model rows are means over their seeds; "
+             "distinct: distinct captions per distinct photo and hashtag set; repeats: "
+             "captions that repeat a content word):", "",
+             "| data set | method | BLEU-1 | ROUGE-L F | distinct | repeats |",
+             "|---|---|---|---|---|---|"]
+    for data_set, result in captions["results"].items():
+        rows = result["rows"]
+        shipped = next((k for k in rows if k.startswith("shipped from")), None)
+        if shipped is None:  # results of a run before the choice was shipped
+            continue
+        retrieval = max((k for k in rows if k.startswith("retrieval")),
+                        key=lambda k: rows[k]["scores"]["BLEU-1"], default=None)
+        ships = sorted(set(rows[shipped].get("ships", [])))
+        picked = [(f"**{shipped}** (ships {', '.join(ships)})", shipped),
+                  (shipped.replace("shipped", "writer"), shipped.replace("shipped", "writer")),
+                  (f"best retrieval baseline: {retrieval}", retrieval),
+                  ("the posts' own captions", "the posts' own captions")]
+        for label, key in picked:
+            if key not in rows:
+                continue
+            row, measures = rows[key], rows[key].get("measures", {})
+            cells = [f"{row['scores']['BLEU-1']:.3f}", f"{row['scores']['ROUGE-L F']:.3f}",
+                     f"{measures['distinct']:.0%}" if "distinct" in measures else "–",
+                     f"{measures['repeats']:.0%}" if "repeats" in measures else "–"]
+            if key == "the posts' own captions":
+                cells[:3] = ["–", "–", "–"]
+            lines.append(f"| {data_set} | {label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def blocks() -> dict[str, str]:
     """{block name: text} of every README block, from the results on disk."""
     read = lambda name: json.loads((RESULTS / f"{name}.json").read_text(encoding="utf-8"))  # noqa: E731
     return {"readme-quality": quality_block(read("quality")) + "\n\n" + folds_line(read("tune")),
-            "readme-speed": speed_block(read("speed"))}
+            "readme-speed": speed_block(read("speed")),
+            "readme-captions": captions_block(read("captions"))}
 
 
 def stale_blocks(readme: str) -> list[str]:
@@ -119,7 +153,7 @@ def stale_blocks(readme: str) -> list[str]:
 
     Example:
         >>> stale_blocks("a README without the blocks")
-        ['readme-quality', 'readme-speed']
+        ['readme-quality', 'readme-speed', 'readme-captions']
     """
     return [name for name, text in blocks().items()
             if f"<!-- {name}:begin -->\n{text.strip()}\n<!-- {name}:end -->" not in readme]
