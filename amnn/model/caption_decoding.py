@@ -27,7 +27,8 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from amnn.inputs.caption_encoding import CaptionIds
+from amnn.inputs.caption_encoding import CaptionIds, CaptionPosts
+from amnn.inputs.encoding import pad_ids
 from amnn.model.caption_network import CaptionNetwork
 
 NO_REPEAT_NGRAM = 3  # a written caption never holds the same three words twice
@@ -111,6 +112,20 @@ class CaptionWriter:
             return self._greedy(inputs, max_words)
         return self._beam(inputs, max_words, beam_size)
 
+    def write_posts(self, posts: CaptionPosts, features, max_words: int, beam_size: int = 1,
+                    batch_size: int = 256) -> list[list[int]]:
+        """`write` over encoded posts, `batch_size` at a time (their photo rows index
+        `features`): what predict.py, early stopping and the write-or-retrieve choice write."""
+        written = []
+        for start in range(0, len(posts), batch_size):
+            stop, inputs = start + batch_size, {}
+            if posts.tag_ids is not None:
+                inputs["tag_ids"] = pad_ids(posts.tag_ids[start:stop])
+            if posts.image_rows is not None:
+                inputs["image_regions"] = features[posts.image_rows[start:stop]]
+            written += self.write(inputs, max_words, beam_size)
+        return written
+
     def _scores(self, log_probs, written: list[list[int]], step: int, max_words: int):
         """Step log-probabilities with forbidden words at -inf; EOS forced at the end."""
         scores = log_probs + self._ban
@@ -120,11 +135,13 @@ class CaptionWriter:
             return scores
         if step == 0:  # a caption has at least one word, even from an unsure model
             scores[:, self.ids.eos] = -np.inf
+        content = self.ids.content
+        rules = content.any()  # a model saved before the rules decodes as it did
         for row, words in enumerate(written):
             scores[row, _banned_by_repeat(words)] = -np.inf
-            scores[row, [w for w in words if self.ids.content[w]]] = -np.inf  # said once
-            if words and self.ids.content.any():  # not twice in a row (a model from
-                scores[row, words[-1]] = -np.inf  # before the rules decodes as it did)
+            if rules and words:
+                scores[row, [w for w in words if content[w]]] = -np.inf  # said once
+                scores[row, words[-1]] = -np.inf  # not twice in a row
         return scores
 
     def _greedy(self, inputs: dict, max_words: int) -> list[list[int]]:

@@ -37,6 +37,7 @@ Example:
 
 from __future__ import annotations
 
+import copy
 from collections import Counter
 from typing import Optional, Sequence
 
@@ -46,7 +47,7 @@ from amnn.data.posts import Posts
 from amnn.data.text.tokenizers import WordTokenizer
 from amnn.errors import DataError
 
-__all__ = ["RETRIEVAL_METHODS", "CaptionRetriever"]
+__all__ = ["RETRIEVAL_METHODS", "CaptionRetriever", "table_photos"]
 
 # name -> what it compares: the order of the weighted parts of retrieval-both.
 RETRIEVAL_METHODS = {"frequent": (), "retrieval-photo": ("photo",),
@@ -134,6 +135,20 @@ class CaptionRetriever:
         if photo_table is not None:
             self._train_photos, self._no_photo = _spread(photo_table, photo_rows)
         return self
+
+    def with_alpha(self, alpha: float) -> "CaptionRetriever":
+        """This fitted retriever weighing the tags by `alpha` (only `predict` weighs them,
+        so the candidates of one method share one fit).
+
+        Example:
+            >>> CaptionRetriever("retrieval-both", 0.5).with_alpha(0.25).alpha
+            0.25
+        """
+        if not 0.0 <= float(alpha) <= 1.0:
+            raise ValueError(f"alpha must be in [0, 1], got {alpha}")
+        other = copy.copy(self)
+        other.alpha = float(alpha)
+        return other
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         """The fitted retriever as plain arrays (strings as numpy unicode), for np.savez.
@@ -227,6 +242,18 @@ class CaptionRetriever:
         best = similarity.max(axis=1, keepdims=True)
         ranked = np.where(similarity >= best - _TIE, self._rank, np.iinfo(np.int64).max)
         return ranked.argmin(axis=1).tolist()
+
+
+def table_photos(features, rows) -> tuple:
+    """A photo table's features and rows (`amnn.features.photo_table`: its last row is the
+    blank one posts without a photo point at) as `fit` and `predict` take them (-1: none).
+
+    Example:
+        >>> table_photos(np.zeros((3, 49, 8)), np.array([0, 2, 1]))[1].tolist()
+        [0, -1, 1]
+    """
+    blank = len(features) - 1
+    return features, np.where(np.asarray(rows) == blank, -1, rows)
 
 
 def _caption_keys(texts: Sequence[str]) -> list[str]:

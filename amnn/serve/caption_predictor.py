@@ -18,17 +18,14 @@ the choice (none recorded) writes.
 
 from __future__ import annotations
 
-import numpy as np
-
 from amnn.data.photo_files import BadImageTally
 from amnn.data.posts import Posts
 from amnn.errors import AMNNError, DataError
 from amnn.features.photo_table import photo_table
 from amnn.inputs.caption_encoding import CaptionIds, encode_caption_posts
-from amnn.inputs.encoding import pad_ids
 from amnn.model.caption_decoding import CaptionWriter
 from amnn.model.caption_network import CaptionNetwork
-from amnn.model.caption_retrieval import CaptionRetriever
+from amnn.model.caption_retrieval import CaptionRetriever, table_photos
 from amnn.model.folder import TrainedAMNN
 from amnn.serve.machine_settings import machine_config
 from amnn.serve.predictor import usable_posts
@@ -125,16 +122,8 @@ class CaptionPredictor:
             features, rows = table.features, table.rows
         encoded = encode_caption_posts(posts, self.config, self.trained.hashtag_vocab, None,
                                        rows, self.trained.segmenter)
-        captions = []
-        for start in range(0, len(posts), batch_size):
-            inputs = {}
-            if encoded.tag_ids is not None:
-                inputs["tag_ids"] = pad_ids(encoded.tag_ids[start:start + batch_size])
-            if features is not None:
-                inputs["image_regions"] = features[encoded.image_rows[start:start + batch_size]]
-            written = self.writer.write(inputs, max_words, beam_size)
-            captions += [self.ids.text(ids) for ids in written]
-        return captions
+        written = self.writer.write_posts(encoded, features, max_words, beam_size, batch_size)
+        return [self.ids.text(ids) for ids in written]
 
     def _retrieve(self, posts: Posts) -> list[str]:
         """The retriever's captions; photos from the feature cache, as the writer reads them."""
@@ -142,6 +131,5 @@ class CaptionPredictor:
         if "photo" in self.retriever.uses and self.config.include_image:
             table = photo_table(posts.image_paths, self.config, progress=self.progress,
                                 extract=False)  # find_bad_images has just cached them
-            blank = len(table.features) - 1  # the table's last row: no photo
-            photos = (table.features, np.where(table.rows == blank, -1, table.rows))
+            photos = table_photos(table.features, table.rows)
         return self.retriever.predict(posts, photos)

@@ -98,7 +98,7 @@ class DemoCaptionWriter:
             notes.append("This model writes from hashtags only: the photo was not used.")
         if tags and not config.caption_from_hashtags:
             notes.append("This model writes from the photo only: the hashtags were not used.")
-        retrieves = getattr(self.predictor, "retriever", None) is not None
+        retrieves = self.predictor.retriever is not None
         if retrieves:
             notes.append(f"The caption of the most similar training post "
                          f"({self.predictor.answers}).")

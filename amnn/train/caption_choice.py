@@ -44,12 +44,7 @@ from amnn.data.text.tokenizers import WordTokenizer
 from amnn.inputs.caption_encoding import CaptionIds, CaptionPosts
 from amnn.model.caption_retrieval import CaptionRetriever
 from amnn.inputs.caption_repetition import distinct_ratio
-from amnn.train.caption_stop import (
-    DISTINCT_FLOOR,
-    caption_objective,
-    guarded_score,
-    write_captions,
-)
+from amnn.train.caption_stop import DISTINCT_FLOOR, caption_objective, guarded_score
 
 WRITER = "writer"  # the caption model writing word by word
 RETRIEVAL_ALPHAS = (0.25, 0.5, 0.75)  # retrieval-both: the tags' share of the similarity
@@ -185,8 +180,8 @@ def write_held_out(model, config, posts: CaptionPosts, features, ids: CaptionIds
     from amnn.model.caption_network import CaptionNetwork
 
     writer = CaptionWriter(CaptionNetwork.from_model(model, config), ids)
-    written = write_captions(writer, posts, features, config.max_caption_words,
-                             config.caption_beam_size, batch_size)
+    written = writer.write_posts(posts, features, config.max_caption_words,
+                                 config.caption_beam_size, batch_size)
     return [ids.text(caption) for caption in written]
 
 
@@ -213,13 +208,14 @@ def choose_caption_method(written: Sequence[str], train: Posts, held_out: Posts,
     if not len(held_out):
         return CaptionChoice(), None
     truths = held_out.texts
-    scored, retrievers = [], {}
+    scored, retrievers, fitted = [], {}, {}
     for method, alpha in candidates(use_photos, use_tags):
         if method == WRITER:
             captions = list(written)
         else:
-            retriever = CaptionRetriever(method, alpha if alpha is not None else 0.5)
-            retriever.fit(train, photos[0])
+            if method not in fitted:  # one fit per method: alpha only weighs at predict
+                fitted[method] = CaptionRetriever(method).fit(train, photos[0])
+            retriever = fitted[method].with_alpha(alpha if alpha is not None else 0.5)
             captions = retriever.predict(held_out, photos[1])
             retrievers[(method, alpha)] = retriever
         match = caption_score(captions, truths)

@@ -31,7 +31,6 @@ import numpy as np
 from amnn.config import AMNNConfig
 from amnn.inputs.caption_repetition import distinct_ratio
 from amnn.inputs.caption_encoding import CaptionIds, CaptionPosts
-from amnn.inputs.encoding import pad_ids
 from amnn.model.caption_decoding import CaptionWriter
 from amnn.model.caption_network import CaptionNetwork
 from amnn.model.losses import make_tag_loss
@@ -148,28 +147,14 @@ class ValidationCaptions(keras.callbacks.Callback):
         if self._writer is None:
             self._writer = CaptionWriter(CaptionNetwork.from_model(self.model, self.config),
                                          self.ids)
-        written = write_captions(self._writer, self.val, self.features,
-                                 self.config.max_caption_words, batch_size=self.batch_size)
+        written = self._writer.write_posts(self.val, self.features,
+                                           self.config.max_caption_words,
+                                           batch_size=self.batch_size)
         if logs is not None:
             match = caption_objective(written, self.truths)
             distinct = distinct_ratio([tuple(w) for w in written], self.inputs)
             logs.update({MATCH_METRIC: match, DISTINCT_METRIC: distinct,
                          CAPTION_METRIC: guarded_score(match, distinct)})
-
-
-def write_captions(writer: CaptionWriter, posts: CaptionPosts, features, max_words: int,
-                   beam_size: int = 1, batch_size: int = 256) -> list[list[int]]:
-    """Each post's written word ids, a batch of `batch_size` posts at a time (the photo
-    rows of `posts` index `features`)."""
-    written = []
-    for start in range(0, len(posts), batch_size):
-        stop, inputs = start + batch_size, {}
-        if posts.tag_ids is not None:
-            inputs["tag_ids"] = pad_ids(posts.tag_ids[start:stop])
-        if posts.image_rows is not None:
-            inputs["image_regions"] = features[posts.image_rows[start:stop]]
-        written += writer.write(inputs, max_words, beam_size)
-    return written
 
 
 def post_inputs(posts: CaptionPosts) -> list[tuple]:

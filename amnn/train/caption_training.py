@@ -57,7 +57,7 @@ from amnn.inputs.caption_pipeline import caption_dataset
 from amnn.model.caption_network import CaptionNetwork, CaptionSizes
 from amnn.model.folder import TrainedAMNN
 from amnn.model.folder_names import LOG_FILE, WORK_DIR
-from amnn.model.caption_retrieval import CaptionRetriever
+from amnn.model.caption_retrieval import CaptionRetriever, table_photos
 from amnn.model.network import ModelSizes
 from amnn.train.caption_choice import (
     CaptionChoice,
@@ -226,10 +226,9 @@ def _choose(data: CaptionData, model, validation_in_retrieval: bool):
     use_tags = config.caption_from_hashtags and data.train_posts.hashtags is not None \
         and any(data.train_posts.hashtags)
     photos = (None, None)
-    if use_photos:  # the feature table's rows; its blank last row means no photo
-        blank = len(data.features) - 1
-        photos = tuple((data.features, np.where(rows == blank, -1, rows))
-                       for rows in (data.train.image_rows, data.val.image_rows))
+    if use_photos:
+        photos = (table_photos(data.features, data.train.image_rows),
+                  table_photos(data.features, data.val.image_rows))
     choice, retriever = choose_caption_method(written, data.train_posts, data.val_posts,
                                               photos, use_photos, use_tags,
                                               inputs=post_inputs(data.val))
