@@ -82,20 +82,30 @@ def serving_demo(model, workdir: Path, top_k: int = 5, cache_dir=None, seconds: 
             server.kill()
 
 
-def recommend_in_browser(url: str, chromium: str, photo, caption: str,
-                         screenshot: Path) -> tuple[list[str], str]:
-    """Upload `photo`, type `caption`, press the button: (tags shown, the scores' text).
-
-    Saves a full-page screenshot once the explanation picture is shown.
-    """
+@contextlib.contextmanager
+def demo_page(url: str, chromium: str):
+    """The demo at `url` open in headless `chromium` (Playwright) while the block runs."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         args = ["--no-sandbox"] if os.geteuid() == 0 else []  # Chromium refuses root otherwise
         browser = playwright.chromium.launch(executable_path=chromium, headless=True,
                                              args=args)
-        page = browser.new_page(viewport={"width": 1280, "height": 1100})
-        page.goto(url, timeout=120_000)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 1100})
+            page.goto(url, timeout=120_000)
+            yield page
+        finally:
+            browser.close()
+
+
+def recommend_in_browser(url: str, chromium: str, photo, caption: str,
+                         screenshot: Path) -> tuple[list[str], str]:
+    """Upload `photo`, type `caption`, press the button: (tags shown, the scores' text).
+
+    Saves a full-page screenshot once the explanation picture is shown.
+    """
+    with demo_page(url, chromium) as page:
         page.locator("#photo input[type=file]").set_input_files(str(photo))
         page.locator("#photo img").first.wait_for(timeout=60_000)  # the upload is shown
         page.locator("#caption textarea").fill(caption)
@@ -107,5 +117,4 @@ def recommend_in_browser(url: str, chromium: str, photo, caption: str,
         scores = page.locator("#scores").inner_text()
         page.locator("#overlay img").first.wait_for(timeout=60_000)
         page.screenshot(path=str(screenshot), full_page=True)
-        browser.close()
     return shown, scores

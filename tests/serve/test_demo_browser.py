@@ -11,14 +11,18 @@ screenshots' paths are printed).
 """
 
 import csv
-import os
 import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from benchmarks.figures.demo_browser import find_chromium, recommend_in_browser, serving_demo
+from benchmarks.figures.demo_browser import (
+    demo_page,
+    find_chromium,
+    recommend_in_browser,
+    serving_demo,
+)
 from tests.cli.test_end_to_end import REPO, run
 
 pytestmark = pytest.mark.browser
@@ -84,18 +88,11 @@ def _note_says(page, words: str) -> None:
 
 
 def test_a_users_mistake_stays_in_the_result_pane(tmp_path, served):
-    from playwright.sync_api import sync_playwright
-
     chromium = _browser()
     notes = tmp_path / "holiday.jpg"  # named like a photo, so the browser sends it
     notes.write_text("my notes from the trip, not a photo\n")
     screenshot = tmp_path / "demo_error.png"
-    with sync_playwright() as playwright:
-        args = ["--no-sandbox"] if os.geteuid() == 0 else []  # Chromium refuses root otherwise
-        browser = playwright.chromium.launch(executable_path=chromium, headless=True,
-                                             args=args)
-        page = browser.new_page(viewport={"width": 1280, "height": 1100})
-        page.goto(served, timeout=120_000)
+    with demo_page(served, chromium) as page:
         page.locator("#recommend").click()  # no photo, no caption
         _note_says(page, "Upload a photo or type a caption")
         page.locator("#photo input[type=file]").set_input_files(str(notes))
@@ -108,7 +105,6 @@ def test_a_users_mistake_stays_in_the_result_pane(tmp_path, served):
                  for pane in ("#scores", "#hashtags", "#overlay")}
         toasts = page.locator(".toast-body").count()
         page.screenshot(path=str(screenshot), full_page=True)
-        browser.close()
     print(f"\nscreenshot of the refused upload: {screenshot}")
     assert note.startswith("Cannot recommend hashtags.") and "Upload a JPEG" in note, note
     assert not [pane for pane, text in panes.items() if "Error" in text], panes
@@ -137,17 +133,8 @@ _HANGUL_WIDTHS = """() => {
 
 def test_korean_tags_draw_as_hangul_not_boxes(served):
     """Korean users' tags must be readable on the page: `.ci/run` installs fonts-noto-cjk."""
-    chromium = _browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium)
-        try:
-            page = browser.new_page()
-            page.goto(served)
-            hangul, boxes = page.evaluate(_HANGUL_WIDTHS)
-        finally:
-            browser.close()
+    with demo_page(served, _browser()) as page:
+        hangul, boxes = page.evaluate(_HANGUL_WIDTHS)
     assert hangul > 0 and boxes > 0
     assert abs(hangul - boxes) > 1.0, \
         f"Hangul is drawn as boxes ({hangul:.1f} px, the same as unknown glyphs): " \
