@@ -2,21 +2,23 @@
 
 The writer wins on some data and loses on other (docs/BENCHMARKS.md "## Captions": on val,
 retrieval beat it on the demo and on the Korean posts, it led on MediaEval). So every
-caption model chooses on the posts it held out for early stopping (`train.py --val`'s
-posts, or without `--val` the by-photo split of the training posts), which neither the
-writer nor a retriever learnt from: the retrievers (`amnn.model.caption_retrieval`) are
-fitted on the training posts only.
+caption model chooses, in two steps, neither of which sees the posts it is reported on:
 
-Candidates, in this order: the writer (the captions predict.py writes by default, the
-model's `caption_beam_size`), frequent, retrieval-photo (a model that reads photos),
-retrieval-tags (a model that reads hashtags), retrieval-both with alpha 0.25, 0.5, 0.75
-(both). A retriever reads only what the model reads, so predict.py asks a user for the
-same columns and photos whatever was chosen. All are scored alike: `caption_objective`
-(the mean of corpus BLEU-1 and mean ROUGE-L F, as early stopping scores epochs) on the
+1. The retriever: frequent, retrieval-photo (a model that reads photos), retrieval-tags
+   (one that reads hashtags), retrieval-both with alpha 0.25, 0.5, 0.75 (both), chosen on
+   folds of the training posts by photo (`amnn.train.retriever_choice`: retrievers train
+   in seconds, so they can be chosen as the benchmarks choose theirs).
+2. The writer (the captions predict.py writes by default, the model's
+   `caption_beam_size`) against that retriever, on the posts held out for early stopping
+   (`train.py --val`'s posts, or without `--val` the by-photo split of the training
+   posts), which neither learnt from: the retriever is fitted on the training posts only.
+
+A retriever reads only what the model reads, so predict.py asks a user for the same
+columns and photos whatever was chosen. All are scored alike (`amnn.train.retriever_choice.scored`):
+the mean of corpus BLEU-1 and mean ROUGE-L F, as early stopping scores epochs, on the
 words of the caption text (`WordTokenizer`, as `amnn.evaluate.caption_metrics` counts
 them), so a retrieved caption's punctuation and capitals cost it nothing. On a tie the
-earlier candidate wins: the writer before any retriever (a retriever must beat it to be
-shipped instead), and a simpler retriever before one that weighs two similarities.
+writer wins (a retriever must beat it to be shipped instead).
 
 Example (writer captions as predict.py would write them for the held-out posts):
     >>> from amnn.data.posts import Posts
@@ -27,7 +29,7 @@ Example (writer captions as predict.py would write them for the held-out posts):
     >>> choice, retriever = choose_caption_method(["storm nyc", "storm nyc"], train, held_out,
     ...                                           use_tags=True)
     >>> print(choice.line())
-    caption method chosen on 2 held-out posts: retrieval-tags 0.602; writer 0.318, frequent 0.308
+    caption method chosen on 2 held-out posts: retrieval-tags 0.602; writer 0.318 | retriever chosen on 3 folds of 3 training posts: retrieval-tags 0.667; frequent 0.333
     >>> retriever.name, choice.to_json()["retriever"]
     ('retrieval-tags', {'method': 'retrieval-tags', 'alpha': None})
 """
@@ -40,14 +42,17 @@ from typing import Optional, Sequence
 import pandas as pd
 
 from amnn.data.posts import Posts
-from amnn.data.text.tokenizers import WordTokenizer
 from amnn.inputs.caption_encoding import CaptionIds, CaptionPosts
 from amnn.model.caption_retrieval import CaptionRetriever
-from amnn.inputs.caption_repetition import distinct_ratio
-from amnn.train.caption_stop import DISTINCT_FLOOR, caption_objective, guarded_score
+from amnn.train.caption_stop import DISTINCT_FLOOR
+from amnn.train.retriever_choice import (
+    caption_score,
+    choose_retriever,
+    retriever_candidates,
+    scored,
+)
 
 WRITER = "writer"  # the caption model writing word by word
-RETRIEVAL_ALPHAS = (0.25, 0.5, 0.75)  # retrieval-both: the tags' share of the similarity
 
 
 @dataclass
@@ -58,9 +63,13 @@ class CaptionChoice:
         method: str. "writer" or a retrieval method's name (`RETRIEVAL_METHODS`).
         alpha: float or None. retrieval-both's tag weight; None for the others.
         posts: int. Held-out posts scored (0: nothing was chosen, the writer answers).
-        candidates: list of {"method", "alpha", "score"}, in candidate order.
+        candidates: list of {"method", "alpha", "score"} on the held-out posts: the writer,
+            then the fold-chosen retriever (every retriever when there were no folds).
         retriever: {"method", "alpha"} of the best retriever, which the folder ships (and
             predict.py --caption-method retrieve uses), or None.
+        folds, fold_posts: how many folds of how many training posts chose the retriever
+            (0: too few photo groups; the retrievers competed on the held-out posts).
+        fold_candidates: every retriever's mean score on those folds.
 
     Example:
         >>> CaptionChoice.from_json(None).line()  # a folder written before the choice
@@ -72,6 +81,9 @@ class CaptionChoice:
     posts: int = 0
     candidates: list = field(default_factory=list)
     retriever: Optional[dict] = None
+    folds: int = 0
+    fold_posts: int = 0
+    fold_candidates: list = field(default_factory=list)
 
     @property
     def retrieves(self) -> bool:
@@ -95,8 +107,15 @@ class CaptionChoice:
         scores = {label(c["method"], c["alpha"]): _shown(c) for c in self.candidates}
         others = ", ".join(f"{name} {score}" for name, score in scores.items()
                            if name != chosen)
-        return (f"caption method chosen on {self.posts} held-out posts: {chosen} "
+        line = (f"caption method chosen on {self.posts} held-out posts: {chosen} "
                 f"{scores[chosen]}; {others}")
+        if not self.folds:
+            return line
+        folded = [(label(c["method"], c["alpha"]), _shown(c)) for c in self.fold_candidates]
+        best = label(self.retriever["method"], self.retriever["alpha"])
+        return (f"{line} | retriever chosen on {self.folds} folds of {self.fold_posts} "
+                f"training posts: {best} {dict(folded)[best]}; "
+                + ", ".join(f"{name} {score}" for name, score in folded if name != best))
 
 
 def _shown(candidate: dict) -> str:
@@ -130,26 +149,7 @@ def candidates(use_photos: bool, use_tags: bool) -> list[tuple[str, Optional[flo
         >>> candidates(use_photos=False, use_tags=True)
         [('writer', None), ('frequent', None), ('retrieval-tags', None)]
     """
-    found = [(WRITER, None), ("frequent", None)]
-    if use_photos:
-        found.append(("retrieval-photo", None))
-    if use_tags:
-        found.append(("retrieval-tags", None))
-    if use_photos and use_tags:
-        found += [("retrieval-both", alpha) for alpha in RETRIEVAL_ALPHAS]
-    return found
-
-
-def caption_score(captions: Sequence[str], truths: Sequence[str]) -> float:
-    """`caption_objective` of caption texts against the true texts, on their words.
-
-    Example:
-        >>> caption_score(["Storm hits NYC!"], ["storm hits nyc"])
-        1.0
-    """
-    words = WordTokenizer()
-    return caption_objective([words.tokenize(c) for c in captions],
-                             [words.tokenize(t) for t in truths])
+    return [(WRITER, None)] + retriever_candidates(use_photos, use_tags)
 
 
 def joined_posts(first: Posts, second: Posts) -> Posts:
@@ -187,9 +187,9 @@ def write_held_out(model, config, posts: CaptionPosts, features, ids: CaptionIds
 
 def choose_caption_method(written: Sequence[str], train: Posts, held_out: Posts,
                           photos=(None, None), use_photos: bool = False,
-                          use_tags: bool = False, inputs: Optional[Sequence] = None
-                          ) -> tuple[CaptionChoice, Optional[CaptionRetriever]]:
-    """The best candidate on `held_out` and the best retriever (fitted on `train` alone).
+                          use_tags: bool = False, inputs: Optional[Sequence] = None,
+                          seed: int = 0) -> tuple[CaptionChoice, Optional[CaptionRetriever]]:
+    """The writer or the fold-chosen retriever, whichever scores better on `held_out`.
 
     Args:
         written: the writer's caption of each held-out post.
@@ -202,33 +202,30 @@ def choose_caption_method(written: Sequence[str], train: Posts, held_out: Posts,
             each candidate's score is then guarded as early stopping guards an epoch's
             (`guarded_score`): captions less than 80 % as distinct as the inputs score
             below every candidate that is not, so "the the the" for every post never wins.
+        seed: int. The folds' shuffle.
 
-    Returns (choice, the best retriever or None without held-out posts).
+    The retriever is chosen on folds of `train` (`choose_retriever`); with too few photo
+    groups to fold, every retriever competes on `held_out` instead.
+
+    Returns (choice, the retriever fitted on `train`; None without held-out posts).
     """
     if not len(held_out):
         return CaptionChoice(), None
-    truths = held_out.texts
-    scored, retrievers, fitted = [], {}, {}
-    for method, alpha in candidates(use_photos, use_tags):
-        if method == WRITER:
-            captions = list(written)
-        else:
-            if method not in fitted:  # one fit per method: alpha only weighs at predict
-                fitted[method] = CaptionRetriever(method).fit(train, photos[0])
-            retriever = fitted[method].with_alpha(alpha if alpha is not None else 0.5)
-            captions = retriever.predict(held_out, photos[1])
-            retrievers[(method, alpha)] = retriever
-        match = caption_score(captions, truths)
-        entry = {"method": method, "alpha": alpha, "score": round(match, 4)}
-        if inputs is not None:
-            words = WordTokenizer()
-            distinct = distinct_ratio([tuple(words.tokenize(c)) for c in captions], inputs)
-            entry.update(match=round(match, 4), distinct=round(distinct, 4),
-                         score=round(guarded_score(match, distinct), 4))
-        scored.append(entry)
-    best = max(scored, key=lambda c: c["score"])  # max keeps the earliest of equals
-    best_retriever = max((c for c in scored if c["method"] != WRITER), key=lambda c: c["score"])
+    folded = choose_retriever(train, photos[0], use_photos, use_tags, seed)
+    keys = [(folded.method, folded.alpha)] if folded.folds else \
+        retriever_candidates(use_photos, use_tags)
+    entries, retrievers, fitted = [scored(WRITER, None, written, held_out.texts, inputs)], {}, {}
+    for method, alpha in keys:
+        if method not in fitted:  # one fit per method: alpha only weighs at predict
+            fitted[method] = CaptionRetriever(method).fit(train, photos[0])
+        retriever = fitted[method].with_alpha(alpha if alpha is not None else 0.5)
+        retrievers[(method, alpha)] = retriever
+        entries.append(scored(method, alpha, retriever.predict(held_out, photos[1]),
+                              held_out.texts, inputs))
+    best = max(entries, key=lambda c: c["score"])  # max keeps the earliest of equals
+    best_retriever = max(entries[1:], key=lambda c: c["score"])
     key = (best_retriever["method"], best_retriever["alpha"])
-    choice = CaptionChoice(best["method"], best["alpha"], len(held_out), scored,
-                           {"method": key[0], "alpha": key[1]})
+    choice = CaptionChoice(best["method"], best["alpha"], len(held_out), entries,
+                           {"method": key[0], "alpha": key[1]}, folded.folds, folded.posts,
+                           folded.candidates)
     return choice, retrievers[key]

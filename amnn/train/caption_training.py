@@ -231,7 +231,7 @@ def _choose(data: CaptionData, model, validation_in_retrieval: bool):
                   table_photos(data.features, data.val.image_rows))
     choice, retriever = choose_caption_method(written, data.train_posts, data.val_posts,
                                               photos, use_photos, use_tags,
-                                              inputs=post_inputs(data.val))
+                                              inputs=post_inputs(data.val), seed=config.seed)
     if retriever is not None and validation_in_retrieval:
         both = None if photos[0] is None else (
             data.features, np.concatenate([photos[0][1], photos[1][1]]))

@@ -115,12 +115,18 @@ def test_training_chooses_on_its_held_out_posts_and_predict_answers_with_the_cho
     manifest = json.loads((model / "amnn_model.json").read_text())
     choice = CaptionChoice.from_json(manifest["caption_choice"])
     assert choice.line() in stderr.splitlines()
-    # Chosen on the posts held out for stopping, never on the posts predict.py reads.
+    # The retriever is chosen on folds of the posts the writer learnt from; then the
+    # writer and it meet on the posts held out for stopping. Never on what predict.py reads.
+    assert (choice.folds, choice.fold_posts) == (3, manifest["training"]["train_posts"])
+    assert [label(c["method"], c["alpha"]) for c in choice.fold_candidates] == [
+        "frequent", "retrieval-photo", "retrieval-tags", "retrieval-both (alpha 0.25)",
+        "retrieval-both (alpha 0.5)", "retrieval-both (alpha 0.75)"]
+    best_on_folds = max(choice.fold_candidates, key=lambda c: c["score"])
+    assert choice.retriever == {"method": best_on_folds["method"],
+                                "alpha": best_on_folds["alpha"]}
     assert choice.posts == manifest["training"]["val_posts"] > 0
-    assert [label(c["method"], c["alpha"]) for c in choice.candidates] == [
-        "writer", "frequent", "retrieval-photo", "retrieval-tags",
-        "retrieval-both (alpha 0.25)", "retrieval-both (alpha 0.5)",
-        "retrieval-both (alpha 0.75)"]
+    assert [(c["method"], c["alpha"]) for c in choice.candidates] == [
+        ("writer", None), (choice.retriever["method"], choice.retriever["alpha"])]
     best = max(c["score"] for c in choice.candidates)
     chosen = next(c for c in choice.candidates if c["score"] == best)  # the earliest best
     assert (chosen["method"], chosen["alpha"]) == (choice.method, choice.alpha)

@@ -74,21 +74,47 @@ def test_a_tie_goes_to_the_writer_then_to_the_earlier_retriever():
     assert retriever.name == "frequent"
 
 
-def test_retrieval_both_is_chosen_with_photos_given_as_arrays():
-    rows = [("a.jpg", "Storm floods the subway", "sandy"), ("b.jpg", "Go Boston", "sandy")]
+def test_the_retriever_is_chosen_on_folds_of_the_training_photos_given_as_arrays():
+    # Six photos, two looks (storm, Boston), one uninformative tag: the photo decides.
+    storm, boston = "Storm floods the subway", "Go Boston"
+    rows = [(f"{i}.jpg", storm if i < 3 else boston, "news") for i in range(6)]
     train = Posts.from_rows("t.csv", ["image_names", "tweets", "hashtags"],
-                            [list(r) for r in rows], [2, 3], check_images=False)
+                            [list(r) for r in rows], list(range(2, 8)), check_images=False)
     held_out = Posts.from_rows("v.csv", ["image_names", "tweets", "hashtags"],
-                               [["b.jpg", "go boston go", "sandy"]], [2], check_images=False)
-    table = np.repeat(np.eye(2, dtype=np.float16)[:, None, :], 3, axis=1)
-    photos = ((table, np.array([0, 1])), (table, np.array([1])))
+                               [["6.jpg", "go boston go", "news"]], [2], check_images=False)
+    looks = np.array([[1, 0.1], [1, 0.2], [1, 0.3], [0.1, 1], [0.2, 1], [0.3, 1], [0, 1]])
+    table = np.repeat(looks.astype(np.float16)[:, None, :], 3, axis=1)
+    photos = ((table, np.arange(6)), (table, np.array([6])))
     choice, retriever = choose_caption_method(["storm"], train, held_out, photos,
                                               use_photos=True, use_tags=True)
-    assert [label(c["method"], c["alpha"]) for c in choice.candidates][2:] == [
-        "retrieval-photo", "retrieval-tags", "retrieval-both (alpha 0.25)",
+    assert (choice.folds, choice.fold_posts) == (3, 6)
+    assert [label(c["method"], c["alpha"]) for c in choice.fold_candidates] == [
+        "frequent", "retrieval-photo", "retrieval-tags", "retrieval-both (alpha 0.25)",
         "retrieval-both (alpha 0.5)", "retrieval-both (alpha 0.75)"]
-    assert choice.method == "retrieval-photo"  # tags tie; the photo finds Boston first
-    assert retriever.predict(held_out, photos[1]) == ["Go Boston"]
+    # On the folds the tag ties every post, so the photo is all that finds the look;
+    # retrieval-both ties it and the simpler retriever wins.
+    assert choice.retriever == {"method": "retrieval-photo", "alpha": None}
+    assert [c["method"] for c in choice.candidates] == ["writer", "retrieval-photo"]
+    assert choice.method == "retrieval-photo"
+    assert retriever.predict(held_out, photos[1]) == [boston]
+
+
+def test_the_held_out_posts_judge_only_the_writer_against_the_fold_chosen_retriever():
+    # Held-out truths that `frequent` would match best do not change which retriever is
+    # kept: that was decided on the training folds (retrieval-tags, see above).
+    train = posts(TRAIN)
+    held_out = posts([("Storm floods the subway", "boston marathon"),
+                      ("Storm floods the subway", "boston")], "v.csv")
+    choice, retriever = choose_caption_method(["x", "y"], train, held_out, use_tags=True)
+    assert choice.folds == 3 and retriever.name == "retrieval-tags"
+    assert [c["method"] for c in choice.candidates] == ["writer", "retrieval-tags"]
+    # Too few photo groups to fold: every retriever competes on the held-out posts.
+    single = posts(TRAIN[:1])
+    choice, retriever = choose_caption_method(["x", "y"], single, held_out, use_tags=True)
+    assert choice.folds == 0 and not choice.fold_candidates
+    assert [c["method"] for c in choice.candidates] == ["writer", "frequent",
+                                                        "retrieval-tags"]
+    assert "folds" not in choice.line()
 
 
 def test_the_choice_round_trips_through_json_and_says_itself_in_one_line():
@@ -100,6 +126,17 @@ def test_the_choice_round_trips_through_json_and_says_itself_in_one_line():
     assert CaptionChoice.from_json(choice.to_json()) == choice and choice.retrieves
     assert choice.line() == ("caption method chosen on 50 held-out posts: retrieval-both "
                              "(alpha 0.25) 0.078; writer 0.061, frequent 0.035")
+    folded = CaptionChoice("retrieval-both", 0.25, 50,
+                           choice.candidates[:1] + choice.candidates[2:],
+                           choice.retriever, 3, 400, [
+                               {"method": "frequent", "alpha": None, "score": -0.9,
+                                "match": 0.04, "distinct": 0.1},
+                               {"method": "retrieval-both", "alpha": 0.25, "score": 0.07}])
+    assert CaptionChoice.from_json(folded.to_json()) == folded
+    assert folded.line() == (
+        "caption method chosen on 50 held-out posts: retrieval-both (alpha 0.25) 0.078; "
+        "writer 0.061 | retriever chosen on 3 folds of 400 training posts: retrieval-both "
+        "(alpha 0.25) 0.070; frequent 0.040 (only 10% distinct)")
     old = CaptionChoice.from_json(None)  # a folder written before the choice
     assert not old.retrieves and old.method == "writer"
     assert choose_caption_method(["x"], posts(TRAIN), posts([], "v.csv")) == (old, None)
