@@ -46,7 +46,6 @@ from amnn.inputs.caption_encoding import CaptionIds, CaptionPosts
 from amnn.model.caption_retrieval import CaptionRetriever
 from amnn.train.caption_stop import DISTINCT_FLOOR
 from amnn.train.retriever_choice import (
-    caption_score,
     choose_retriever,
     retriever_candidates,
     scored,

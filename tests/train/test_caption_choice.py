@@ -10,12 +10,12 @@ import pytest
 from amnn.data.posts import Posts
 from amnn.train.caption_choice import (
     CaptionChoice,
-    caption_score,
     candidates,
     choose_caption_method,
     label,
 )
 from amnn.train.caption_stop import caption_objective
+from amnn.train.retriever_choice import caption_score
 
 TRAIN = [("Storm floods the subway", "sandy nyc"), ("Go Boston!", "boston"),
          ("Runners at the finish line", "boston marathon"), ("Storm floods the subway", "sandy")]
