@@ -132,8 +132,6 @@ class CaptionRetriever:
             # Each tag is one term: a bag of tags, weighted by how rare each tag is.
             self._tfidf = TfidfVectorizer(analyzer=str.split, dtype=np.float32)
             self._train_tags = self._tfidf.fit_transform(tags).T.tocsr()
-        if photo_table is not None:
-            self._train_photos, self._no_photo = _spread(photo_table, photo_rows)
         return self
 
     def with_alpha(self, alpha: float) -> "CaptionRetriever":
@@ -215,7 +213,7 @@ class CaptionRetriever:
         new_photos = None  # without any photo, every photo similarity is equal: leave it out
         if "photo" in self.uses and (posts.has_images if photos is None
                                      else (np.asarray(photos[1]) >= 0).any()):
-            new_photos = _spread(*self._pooled(posts.image_paths, photos))
+            new_photos = self._pooled(posts.image_paths, photos)
         chosen = []
         for start in range(0, len(posts), _BATCH):
             rows = slice(start, min(start + _BATCH, len(posts)))
@@ -231,10 +229,17 @@ class CaptionRetriever:
 
     def _photo_similarity(self, photos: tuple[np.ndarray, np.ndarray], rows: slice):
         """Cosine of new photos to training photos; -1 to a training post without photo,
-        0 for a new post without photo (it is equally far from all)."""
-        vectors, no_photo = photos
-        similarity = vectors[rows] @ self._train_photos.T
-        similarity[np.ix_(~no_photo[rows], self._no_photo)] = -1.0
+        0 for a new post without photo (it is equally far from all).
+
+        Computed once per distinct photo pair, then spread to the posts: many posts share
+        a photo, and a (posts x features) copy of the table would cost N x C floats.
+        """
+        table, new_rows = photos
+        new_rows = new_rows[rows]
+        by_photo = table[np.maximum(new_rows, 0)] @ self._photo_table.T  # (new, P)
+        similarity = by_photo[:, np.maximum(self._photo_rows, 0)]  # (new, train posts)
+        similarity[:, self._photo_rows < 0] = -1.0
+        similarity[new_rows < 0] = 0.0
         return similarity
 
     def _best(self, similarity: np.ndarray) -> list[int]:
@@ -265,10 +270,3 @@ def _caption_keys(texts: Sequence[str]) -> list[str]:
 def _strings(values: Sequence[str]) -> np.ndarray:
     """A numpy unicode array (never object): np.load reads it with allow_pickle=False."""
     return np.array(list(values), dtype=str) if len(values) else np.zeros(0, "<U1")
-
-
-def _spread(table: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per post its pooled photo vector (zeros without a photo), and who has none."""
-    vectors = np.zeros((len(rows), table.shape[1]), np.float32)
-    vectors[rows >= 0] = table[rows[rows >= 0]]
-    return vectors, rows < 0
