@@ -40,7 +40,11 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.captions.measures import caption_measures, pick_examples
+from benchmarks.captions.measures import (
+    caption_measures,
+    distinct_ceiling,
+    pick_examples,
+)
 from benchmarks.common.paths import DOCS, REPO, RESULTS
 from benchmarks.common.run_log import shared_data_root
 
@@ -51,9 +55,12 @@ SEEDS = {"both": (1, 2, 3), "photo": (1,), "hashtags": (1,)}
 BEAMS = (1, 3)
 ALPHAS = (0.25, 0.5, 0.75)
 FOLDS = 3  # folds made; --folds of them are run (each trains one model)
-# In each val run's key: runs made before train.py chose between writing and retrieving,
-# and before decoding stopped repeating words, are never reused as if made now.
-PROTOCOL = "ships the choice; no repeated content word"
+# In each run's key, so that runs made under older rules are never reused as if made now.
+# Fold runs score the writer alone: they changed when decoding stopped repeating words.
+WRITER_PROTOCOL = "ships the choice; no repeated content word"
+# Val runs score what train.py ships: they also changed when it began to choose its
+# retriever on folds of the training posts.
+PROTOCOL = WRITER_PROTOCOL + "; retriever chosen on folds"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -147,7 +154,7 @@ def choose_on_folds(name: str, train, args, log) -> dict:
         for as_words in (False, True):
             # (keys without "|words" are the runs that read hashtags whole)
             key = f"{name}|fold{fold}|{inputs}|seed1" + ("|words" if as_words else "") \
-                + f"|{PROTOCOL}"
+                + f"|{WRITER_PROTOCOL}"
             value = log.get(key)
             if value is None:
                 config = AMNNConfig(task="caption", seed=1, hashtag_words=as_words,
@@ -235,7 +242,8 @@ def measure_set(name: str, args, log) -> dict:
         rows[label] = {"scores": _scores(captions, val.texts), "runs": 1,
                        "measures": caption_measures(captions, val, function_words)}
     return {"chosen": chosen, "defaults": {"caption_beam_size": beam, "hashtag_words": as_words},
-            "rows": rows, "examples": examples, "val_posts": len(val), "train_posts": len(train)}
+            "rows": rows, "examples": examples, "val_posts": len(val), "train_posts": len(train),
+            "distinct_ceiling": distinct_ceiling(train, val)}
 
 
 def _mean_row(per_seed: list[dict]) -> dict:

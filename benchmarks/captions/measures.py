@@ -32,6 +32,23 @@ def post_inputs(posts: Posts) -> list[tuple]:
     return [(photo, frozenset(t)) for photo, t in zip(photos, tags)]
 
 
+def distinct_ceiling(train: Posts, val: Posts) -> float:
+    """The most `distinct` any model can reach on `val`: its distinct inputs as a model
+    reads them (the photo and only the hashtags seen in training; an unseen tag is read as
+    nothing, by the writer and by retrieval alike) over its distinct inputs.
+
+    Example:
+        >>> train = Posts.from_rows("t.csv", ["tweets", "hashtags"], [["a", "sandy"]], [2])
+        >>> val = Posts.from_rows("v.csv", ["tweets", "hashtags"], [["b", "sandy"],
+        ...                       ["c", "sandy nyc"], ["d", "boston"]], [2, 3, 4])
+        >>> distinct_ceiling(train, val)  # "sandy nyc" reads as "sandy"; "boston" as nothing
+        0.6667
+    """
+    seen = {tag for tags in (train.hashtags or []) for tag in tags}
+    readable = [(photo, frozenset(t & seen)) for photo, t in post_inputs(val)]
+    return round(len(set(readable)) / max(len(set(post_inputs(val))), 1), 4)
+
+
 def caption_measures(captions: Sequence[str], posts: Posts, function_words) -> dict:
     """{"distinct": distinct captions / distinct inputs, "repeats": share of captions that
     repeat a content word}, both rounded to 4 places."""
