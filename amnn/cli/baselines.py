@@ -14,7 +14,8 @@ Examples:
 
 Methods of --task hashtags, the default (see amnn/evaluate/baselines.py): popular, text-knn,
 image-knn, multimodal-knn. Of --task caption (amnn/evaluate/caption_baselines.py): frequent,
-retrieval-photo, retrieval-tags, retrieval-both (--alpha: the weight of the tags). The output
+retrieval-photo, retrieval-tags, retrieval-tags-meaning (by multilingual sentence vectors of the
+tags), retrieval-both (--alpha: the weight of the tags). The output
 is the CSV scripts/predict.py writes: the --data rows, in order and unchanged, plus
 `predicted_hashtags` (space-separated, best first) or `predicted_caption`, so
 scripts/result_accuracy.py scores both alike. It appears only when complete, and never
@@ -41,7 +42,8 @@ from amnn.features.encoders import encoder_names
 from amnn.serve.prediction_csv import check_output, write_predictions
 
 METHODS = ("popular", "text-knn", "image-knn", "multimodal-knn")  # amnn.evaluate.baselines.BASELINES
-CAPTION_METHODS = ("frequent", "retrieval-photo", "retrieval-tags", "retrieval-both")
+CAPTION_METHODS = ("frequent", "retrieval-photo", "retrieval-tags", "retrieval-tags-meaning",
+                   "retrieval-both")
 IMAGE_METHODS = ("image-knn", "multimodal-knn", "retrieval-photo", "retrieval-both")
 CHUNK_SIZE = 20000  # posts recommended and written at a time, as in predict.py
 PHOTO_SETTINGS = ("encoder", "encoder_weights", "cache_dir")  # all it takes from config.py

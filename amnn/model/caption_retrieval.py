@@ -9,6 +9,9 @@ chosen instead of it when they write better captions on held-out posts
   the pooled region features, mean over regions, of the same feature cache as the writer's).
 - `retrieval-tags`: the caption of the training post whose hashtags are most similar (cosine
   of TF-IDF weighted tag bags); a new post's tags come from its `hashtags` column.
+- `retrieval-tags-meaning`: the same by what the hashtags mean: cosine of multilingual
+  sentence vectors of the tags (`amnn.data.text.sentence_vectors`), which read a tag never
+  seen in training by its pieces, where a bag of whole tags reads it as nothing.
 - `retrieval-both`: the most similar by `alpha * tags + (1 - alpha) * photo`.
 
 Captions are counted by their words (`WordTokenizer`: case, URLs and punctuation aside),
@@ -44,6 +47,7 @@ from typing import Optional, Sequence
 import numpy as np
 
 from amnn.data.posts import Posts
+from amnn.data.text.sentence_vectors import sentence_vectors
 from amnn.data.text.tokenizers import WordTokenizer
 from amnn.errors import DataError
 
@@ -51,7 +55,8 @@ __all__ = ["RETRIEVAL_METHODS", "CaptionRetriever", "table_photos"]
 
 # name -> what it compares: the order of the weighted parts of retrieval-both.
 RETRIEVAL_METHODS = {"frequent": (), "retrieval-photo": ("photo",),
-                     "retrieval-tags": ("tags",), "retrieval-both": ("tags", "photo")}
+                     "retrieval-tags": ("tags",), "retrieval-tags-meaning": ("meaning",),
+                     "retrieval-both": ("tags", "photo")}
 _BATCH = 1024  # new posts per dense similarity block: 1024 x 20k float32 is 80 MB
 _TIE = 1e-6  # similarities this close count as equal (float sums are not exact)
 
@@ -97,7 +102,7 @@ class CaptionRetriever:
                             "nothing to retrieve", column="tweets")
         posts = posts.select(kept)
         tags = photo_table = photo_rows = None
-        if "tags" in self.uses:
+        if {"tags", "meaning"} & set(self.uses):
             if posts.hashtags is None or not any(posts.hashtags):
                 raise DataError(posts.csv_path, f"no captioned training post has a hashtag; "
                                 f"{self.name} needs them", column="hashtags")
@@ -114,8 +119,8 @@ class CaptionRetriever:
                                 photo_rows)
 
     def _fit_arrays(self, captions: list[str], tags: Optional[list[str]],
-                    photo_table: Optional[np.ndarray],
-                    photo_rows: Optional[np.ndarray]) -> "CaptionRetriever":
+                    photo_table: Optional[np.ndarray], photo_rows: Optional[np.ndarray],
+                    tag_vectors: Optional[np.ndarray] = None) -> "CaptionRetriever":
         """Fit from what `to_arrays` keeps: the one way both `fit` and `from_arrays` go."""
         self.captions = list(captions)
         keys = _caption_keys(self.captions)
@@ -126,7 +131,12 @@ class CaptionRetriever:
         self._rank = np.array([order[key] for key in keys], np.int64) * len(keys) + \
             np.arange(len(keys))
         self._tags, self._photo_table, self._photo_rows = tags, photo_table, photo_rows
-        if tags is not None:
+        self._tag_vectors = None
+        if "meaning" in self.uses:
+            self._tags = None  # the vectors are what it compares, and what it saves
+            self._tag_vectors = np.asarray(tag_vectors, np.float32) if tag_vectors is not None \
+                else sentence_vectors(tags)
+        elif tags is not None:
             from sklearn.feature_extraction.text import TfidfVectorizer
 
             # Each tag is one term: a bag of tags, weighted by how rare each tag is.
@@ -163,6 +173,8 @@ class CaptionRetriever:
                   "captions": _strings(self.captions)}
         if self._tags is not None:
             arrays["tags"] = _strings(self._tags)
+        if self._tag_vectors is not None:  # half precision: cosines to 3 decimals, half the file
+            arrays["tag_vectors"] = self._tag_vectors.astype(np.float16)
         if self._photo_table is not None:
             arrays["photos"] = self._photo_table.astype(np.float32)
             arrays["photo_rows"] = self._photo_rows.astype(np.int64)
@@ -177,7 +189,8 @@ class CaptionRetriever:
             photos = (np.asarray(arrays["photos"], np.float32),
                       np.asarray(arrays["photo_rows"], np.int64)) \
                 if "photo" in retriever.uses else (None, None)
-            return retriever._fit_arrays(arrays["captions"].tolist(), tags, *photos)
+            vectors = arrays["tag_vectors"] if "meaning" in retriever.uses else None
+            return retriever._fit_arrays(arrays["captions"].tolist(), tags, *photos, vectors)
         except KeyError as missing:
             raise ValueError(f"caption retriever arrays lack {missing}") from None
 
@@ -205,11 +218,13 @@ class CaptionRetriever:
         """One retrieved training caption per post, in order; `photos` as in `fit`."""
         if self.captions is None:
             raise ValueError(f"{self.name}: call fit(train_posts) before predicting")
-        if "tags" in self.uses and posts.hashtags is None:
+        if {"tags", "meaning"} & set(self.uses) and posts.hashtags is None:
             raise DataError(posts.csv_path, f"no hashtags column; {self.name} retrieves "
                             "by the posts' hashtags", column="hashtags")
         tags = self._tfidf.transform([" ".join(t) for t in posts.hashtags]) \
             if "tags" in self.uses else None
+        meanings = sentence_vectors([" ".join(t) for t in posts.hashtags]) \
+            if "meaning" in self.uses else None
         new_photos = None  # without any photo, every photo similarity is equal: leave it out
         if "photo" in self.uses and (posts.has_images if photos is None
                                      else (np.asarray(photos[1]) >= 0).any()):
@@ -221,6 +236,8 @@ class CaptionRetriever:
             if tags is not None:
                 tag_weight = self.alpha if self.name == "retrieval-both" else 1.0
                 similarity += tag_weight * (tags[rows] @ self._train_tags).toarray()
+            if meanings is not None:
+                similarity += meanings[rows] @ self._tag_vectors.T
             if new_photos is not None:
                 photo_weight = 1.0 - self.alpha if self.name == "retrieval-both" else 1.0
                 similarity += photo_weight * self._photo_similarity(new_photos, rows)

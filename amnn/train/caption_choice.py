@@ -29,7 +29,7 @@ Example (writer captions as predict.py would write them for the held-out posts):
     >>> choice, retriever = choose_caption_method(["storm nyc", "storm nyc"], train, held_out,
     ...                                           use_tags=True)
     >>> print(choice.line())
-    caption method chosen on 2 held-out posts: retrieval-tags 0.602; writer 0.318 | retriever chosen on 3 folds of 3 training posts: retrieval-tags 0.667; frequent 0.333
+    caption method chosen on 2 held-out posts: retrieval-tags 0.602; writer 0.318 | retriever chosen on 3 folds of 3 training posts: retrieval-tags 0.667; frequent 0.333, retrieval-tags-meaning 0.667
     >>> retriever.name, choice.to_json()["retriever"]
     ('retrieval-tags', {'method': 'retrieval-tags', 'alpha': None})
 """
@@ -145,8 +145,9 @@ def candidates(use_photos: bool, use_tags: bool) -> list[tuple[str, Optional[flo
     """(method, alpha) of every candidate, in tie-breaking order (earlier wins).
 
     Example:
-        >>> candidates(use_photos=False, use_tags=True)
-        [('writer', None), ('frequent', None), ('retrieval-tags', None)]
+        >>> candidates(use_photos=False, use_tags=True)  # doctest: +NORMALIZE_WHITESPACE
+        [('writer', None), ('frequent', None), ('retrieval-tags', None),
+         ('retrieval-tags-meaning', None)]
     """
     return [(WRITER, None)] + retriever_candidates(use_photos, use_tags)
 

@@ -24,7 +24,9 @@ Example (six posts without photos: three folds of two posts each):
     >>> chosen.method, chosen.folds, chosen.posts
     ('retrieval-tags', 3, 6)
     >>> [(c["method"], c["score"], c["distinct"]) for c in chosen.candidates]
-    [('frequent', -0.8109, 0.5), ('retrieval-tags', 0.549, 1.0)]
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [('frequent', -0.8109, 0.5), ('retrieval-tags', 0.549, 1.0),
+     ('retrieval-tags-meaning', 0.549, 1.0)]
 """
 
 from __future__ import annotations
@@ -77,7 +79,7 @@ def retriever_candidates(use_photos: bool, use_tags: bool) -> list[tuple[str, Op
     if use_photos:
         found.append(("retrieval-photo", None))
     if use_tags:
-        found.append(("retrieval-tags", None))
+        found += [("retrieval-tags", None), ("retrieval-tags-meaning", None)]
     if use_photos and use_tags:
         found += [("retrieval-both", alpha) for alpha in RETRIEVAL_ALPHAS]
     return found
@@ -119,8 +121,8 @@ def read_inputs(posts: Posts, use_photos: bool, use_tags: bool) -> list[tuple]:
 
     Example:
         >>> posts = Posts.from_rows("t.csv", ["tweets", "hashtags"], [["a", "x y"]], [2])
-        >>> read_inputs(posts, use_photos=False, use_tags=True)
-        [(None, frozenset({'x', 'y'}))]
+        >>> [(photo, sorted(tags)) for photo, tags in read_inputs(posts, False, True)]
+        [(None, ['x', 'y'])]
     """
     tags = posts.hashtags if use_tags and posts.hashtags is not None else [()] * len(posts)
     return [(path or None if use_photos else None, frozenset(post_tags))

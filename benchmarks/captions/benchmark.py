@@ -19,7 +19,8 @@ photo alone and from the hashtags alone (1 seed each); beside each, the share of
 captions per distinct input and of captions repeating a content word
 (`benchmarks.captions.measures`), also for the posts' own captions; against the most
 frequent training caption and the caption
-of the most similar training post by photo, by tags and by both
+of the most similar training post by photo, by tags (as words, and by what they mean)
+and by both
 (`amnn.evaluate.caption_baselines`). Sets without photos (korean) have the hashtag rows
 only. "demo" is the embedded demo: dataset/ for training, test_dataset/ as val.
 
@@ -59,8 +60,8 @@ FOLDS = 3  # folds made; --folds of them are run (each trains one model)
 # Fold runs score the writer alone: they changed when decoding stopped repeating words.
 WRITER_PROTOCOL = "ships the choice; no repeated content word"
 # Val runs score what train.py ships: they also changed when it began to choose its
-# retriever on folds of the training posts.
-PROTOCOL = WRITER_PROTOCOL + "; retriever chosen on folds"
+# retriever on folds of the training posts, among them one by what the tags mean.
+PROTOCOL = WRITER_PROTOCOL + "; retriever chosen on folds; tags by meaning"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -233,7 +234,8 @@ def measure_set(name: str, args, log) -> dict:
     rows["the posts' own captions"] = {"scores": _scores(val.texts, val.texts), "runs": 1,
                                        "measures": caption_measures(val.texts, val,
                                                                     function_words)}
-    for baseline in ("frequent", "retrieval-photo", "retrieval-tags", "retrieval-both"):
+    for baseline in ("frequent", "retrieval-photo", "retrieval-tags", "retrieval-tags-meaning",
+                     "retrieval-both"):
         if not photos and "photo" in baseline or not photos and baseline == "retrieval-both":
             continue
         alpha = chosen.get("alpha", 0.5)

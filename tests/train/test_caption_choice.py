@@ -30,7 +30,7 @@ def posts(rows, name="t.csv") -> Posts:
 def test_candidates_come_in_tie_breaking_order():
     assert candidates(use_photos=True, use_tags=True) == [
         ("writer", None), ("frequent", None), ("retrieval-photo", None),
-        ("retrieval-tags", None), ("retrieval-both", 0.25), ("retrieval-both", 0.5),
+        ("retrieval-tags", None), ("retrieval-tags-meaning", None), ("retrieval-both", 0.25), ("retrieval-both", 0.5),
         ("retrieval-both", 0.75)]
     assert candidates(use_photos=False, use_tags=False) == [("writer", None),
                                                             ("frequent", None)]
@@ -89,8 +89,9 @@ def test_the_retriever_is_chosen_on_folds_of_the_training_photos_given_as_arrays
                                               use_photos=True, use_tags=True)
     assert (choice.folds, choice.fold_posts) == (3, 6)
     assert [label(c["method"], c["alpha"]) for c in choice.fold_candidates] == [
-        "frequent", "retrieval-photo", "retrieval-tags", "retrieval-both (alpha 0.25)",
-        "retrieval-both (alpha 0.5)", "retrieval-both (alpha 0.75)"]
+        "frequent", "retrieval-photo", "retrieval-tags", "retrieval-tags-meaning",
+        "retrieval-both (alpha 0.25)", "retrieval-both (alpha 0.5)",
+        "retrieval-both (alpha 0.75)"]
     # On the folds the tag ties every post, so the photo is all that finds the look;
     # retrieval-both ties it and the simpler retriever wins.
     assert choice.retriever == {"method": "retrieval-photo", "alpha": None}
@@ -112,8 +113,8 @@ def test_the_held_out_posts_judge_only_the_writer_against_the_fold_chosen_retrie
     single = posts(TRAIN[:1])
     choice, retriever = choose_caption_method(["x", "y"], single, held_out, use_tags=True)
     assert choice.folds == 0 and not choice.fold_candidates
-    assert [c["method"] for c in choice.candidates] == ["writer", "frequent",
-                                                        "retrieval-tags"]
+    assert [c["method"] for c in choice.candidates] == [
+        "writer", "frequent", "retrieval-tags", "retrieval-tags-meaning"]
     assert "folds" not in choice.line()
 
 
