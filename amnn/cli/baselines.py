@@ -174,7 +174,7 @@ def _fit_and_write(args, user_defaults: dict, train_csv: Path, source: Path,
     if args.task == "caption":
         baseline = make_caption_baseline(args.method, **options)
         # Captions are retrieved, so only retrieval by tags needs the training tags.
-        baseline.fit(read_posts(train_csv, require_hashtags="tags" in baseline.uses,
+        baseline.fit(read_posts(train_csv, require_hashtags=baseline.reads_tags,
                                 columns=args.columns))
         column = CAPTION_COLUMN
         written = write_predictions(source, out, baseline.predict, CHUNK_SIZE,

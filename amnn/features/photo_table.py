@@ -28,7 +28,7 @@ from amnn.features.extraction import MAX_PIXELS, ensure_features
 from amnn.features.store import FeatureCache
 
 __all__ = ["PhotoTable", "cached_feature_rows", "cached_photo_features", "load_features",
-           "photo_table", "shared_encoder", "streams"]
+           "photo_table", "shared_encoder", "streams", "table_photos"]
 
 
 @dataclass
@@ -244,3 +244,15 @@ def _read(image_paths, encoder, cache_dir, stream: bool):
         # The rows found must stay the rows read: hold the lock from finding them on.
         lock = CacheLock(path, exclusive=False).acquire()  # counted: it stays when cache closes
     return CachedFeatureRows(path, rows, lock), index
+
+
+def table_photos(features, rows) -> tuple:
+    """A photo table's features and rows (its last row is the blank one posts without a
+    photo point at) as a caption retriever's `fit` and `predict` take them (-1: none).
+
+    Example:
+        >>> table_photos(np.zeros((3, 49, 8)), np.array([0, 2, 1]))[1].tolist()
+        [0, -1, 1]
+    """
+    blank = len(features) - 1
+    return features, np.where(np.asarray(rows) == blank, -1, rows)

@@ -51,7 +51,7 @@ from amnn.data.text.sentence_vectors import sentence_vectors
 from amnn.data.text.tokenizers import WordTokenizer
 from amnn.errors import DataError
 
-__all__ = ["RETRIEVAL_METHODS", "CaptionRetriever", "table_photos"]
+__all__ = ["RETRIEVAL_METHODS", "CaptionRetriever"]
 
 # name -> what it compares: the order of the weighted parts of retrieval-both.
 RETRIEVAL_METHODS = {"frequent": (), "retrieval-photo": ("photo",),
@@ -89,6 +89,11 @@ class CaptionRetriever:
         self.cache_dir, self.progress = cache_dir, progress
         self.captions: Optional[list[str]] = None  # the retrievable training captions
 
+    @property
+    def reads_tags(self) -> bool:
+        """Whether it compares posts by their hashtags (as words or by meaning)."""
+        return "tags" in self.uses or "meaning" in self.uses
+
     def fit(self, posts: Posts, photos=None) -> "CaptionRetriever":
         """Learn from training posts (their text, and their tags or photos); returns self.
 
@@ -102,7 +107,7 @@ class CaptionRetriever:
                             "nothing to retrieve", column="tweets")
         posts = posts.select(kept)
         tags = photo_table = photo_rows = None
-        if {"tags", "meaning"} & set(self.uses):
+        if self.reads_tags:
             if posts.hashtags is None or not any(posts.hashtags):
                 raise DataError(posts.csv_path, f"no captioned training post has a hashtag; "
                                 f"{self.name} needs them", column="hashtags")
@@ -218,7 +223,7 @@ class CaptionRetriever:
         """One retrieved training caption per post, in order; `photos` as in `fit`."""
         if self.captions is None:
             raise ValueError(f"{self.name}: call fit(train_posts) before predicting")
-        if {"tags", "meaning"} & set(self.uses) and posts.hashtags is None:
+        if self.reads_tags and posts.hashtags is None:
             raise DataError(posts.csv_path, f"no hashtags column; {self.name} retrieves "
                             "by the posts' hashtags", column="hashtags")
         tags = self._tfidf.transform([" ".join(t) for t in posts.hashtags]) \
@@ -264,18 +269,6 @@ class CaptionRetriever:
         best = similarity.max(axis=1, keepdims=True)
         ranked = np.where(similarity >= best - _TIE, self._rank, np.iinfo(np.int64).max)
         return ranked.argmin(axis=1).tolist()
-
-
-def table_photos(features, rows) -> tuple:
-    """A photo table's features and rows (`amnn.features.photo_table`: its last row is the
-    blank one posts without a photo point at) as `fit` and `predict` take them (-1: none).
-
-    Example:
-        >>> table_photos(np.zeros((3, 49, 8)), np.array([0, 2, 1]))[1].tolist()
-        [0, -1, 1]
-    """
-    blank = len(features) - 1
-    return features, np.where(np.asarray(rows) == blank, -1, rows)
 
 
 def _caption_keys(texts: Sequence[str]) -> list[str]:

@@ -21,11 +21,11 @@ from __future__ import annotations
 from amnn.data.photo_files import BadImageTally
 from amnn.data.posts import Posts
 from amnn.errors import AMNNError, DataError
-from amnn.features.photo_table import photo_table
+from amnn.features.photo_table import photo_table, table_photos
 from amnn.inputs.caption_encoding import CaptionIds, encode_caption_posts
 from amnn.model.caption_decoding import CaptionWriter
 from amnn.model.caption_network import CaptionNetwork
-from amnn.model.caption_retrieval import CaptionRetriever, table_photos
+from amnn.model.caption_retrieval import CaptionRetriever
 from amnn.model.folder import TrainedAMNN
 from amnn.serve.machine_settings import machine_config
 from amnn.serve.predictor import usable_posts

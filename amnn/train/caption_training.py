@@ -44,7 +44,7 @@ from amnn.data.text.hashtag_words import HashtagSegmenter
 from amnn.data.vocabulary import HashtagVocabulary
 from amnn.errors import DataError
 from amnn.features.encoders import encoder_feature_shape
-from amnn.features.photo_table import photo_table
+from amnn.features.photo_table import photo_table, table_photos
 from amnn.inputs.caption_encoding import (
     CaptionIds,
     CaptionPosts,
@@ -57,7 +57,7 @@ from amnn.inputs.caption_pipeline import caption_dataset
 from amnn.model.caption_network import CaptionNetwork, CaptionSizes
 from amnn.model.folder import TrainedAMNN
 from amnn.model.folder_names import LOG_FILE, WORK_DIR
-from amnn.model.caption_retrieval import CaptionRetriever, table_photos
+from amnn.model.caption_retrieval import CaptionRetriever
 from amnn.model.network import ModelSizes
 from amnn.train.caption_choice import (
     CaptionChoice,
