@@ -119,8 +119,9 @@ def test_training_chooses_on_its_held_out_posts_and_predict_answers_with_the_cho
     # writer and it meet on the posts held out for stopping. Never on what predict.py reads.
     assert (choice.folds, choice.fold_posts) == (3, manifest["training"]["train_posts"])
     assert [label(c["method"], c["alpha"]) for c in choice.fold_candidates] == [
-        "frequent", "retrieval-photo", "retrieval-tags", "retrieval-both (alpha 0.25)",
-        "retrieval-both (alpha 0.5)", "retrieval-both (alpha 0.75)"]
+        "frequent", "retrieval-photo", "retrieval-tags", "retrieval-tags-meaning",
+        "retrieval-both (alpha 0.25)", "retrieval-both (alpha 0.5)",
+        "retrieval-both (alpha 0.75)"]
     best_on_folds = max(choice.fold_candidates, key=lambda c: c["score"])
     assert choice.retriever == {"method": best_on_folds["method"],
                                 "alpha": best_on_folds["alpha"]}

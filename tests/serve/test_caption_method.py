@@ -132,3 +132,19 @@ def test_caption_method_is_a_flag_of_predict_and_the_demo(monkeypatch, tmp_path)
     demo._caption_page(None, AMNNConfig(), None, "features", tmp_path, None,
                        method=args.caption_method)
     assert given["CaptionPredictor"]["method"] == "retrieve"
+
+
+def test_a_folder_that_retrieves_by_what_tags_mean_saves_its_vectors(folders, tmp_path):
+    old, _ = folders
+    retrieval = CaptionRetriever("retrieval-tags-meaning").fit(TRAIN).to_arrays()
+    choice = dict(CHOICE, method="retrieval-tags-meaning",
+                  retriever={"method": "retrieval-tags-meaning", "alpha": None})
+    save_model_folder(tmp_path / "model", TrainedAMNN(**{
+        **old.__dict__, "caption_choice": choice, "caption_retrieval": retrieval}),
+        extra={"training": {"epochs_run": 1}})
+    predictor = CaptionPredictor(load_model_folder(tmp_path / "model"), progress=False)
+    assert predictor.answers == "retrieval-tags-meaning"
+    # Tags that no training post has, read by what they mean.
+    unseen = Posts.from_rows("n.csv", ["hashtags"], [["marathon"], ["hurricane flood"]],
+                             [2, 3], require_text=False)
+    assert predictor.predict(unseen) == ["Go Boston", "Storm floods the subway!"]
