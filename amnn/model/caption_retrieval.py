@@ -139,8 +139,10 @@ class CaptionRetriever:
         self._tag_vectors = None
         if "meaning" in self.uses:
             self._tags = None  # the vectors are what it compares, and what it saves
-            self._tag_vectors = np.asarray(tag_vectors, np.float32) if tag_vectors is not None \
-                else sentence_vectors(tags)
+            # Kept in the half precision they are saved in, so a loaded folder retrieves
+            # exactly what the fitted retriever did when train.py chose it.
+            vectors = sentence_vectors(tags) if tag_vectors is None else tag_vectors
+            self._tag_vectors = np.asarray(vectors, np.float16).astype(np.float32)
         elif tags is not None:
             from sklearn.feature_extraction.text import TfidfVectorizer
 
@@ -179,7 +181,7 @@ class CaptionRetriever:
         if self._tags is not None:
             arrays["tags"] = _strings(self._tags)
         if self._tag_vectors is not None:  # half precision: cosines to 3 decimals, half the file
-            arrays["tag_vectors"] = self._tag_vectors.astype(np.float16)
+            arrays["tag_vectors"] = self._tag_vectors.astype(np.float16)  # exact: see _fit_arrays
         if self._photo_table is not None:
             arrays["photos"] = self._photo_table.astype(np.float32)
             arrays["photo_rows"] = self._photo_rows.astype(np.int64)

@@ -61,7 +61,7 @@ FOLDS = 3  # folds made; --folds of them are run (each trains one model)
 WRITER_PROTOCOL = "ships the choice; no repeated content word"
 # Val runs score what train.py ships: they also changed when it began to choose its
 # retriever on folds of the training posts, among them one by what the tags mean.
-PROTOCOL = WRITER_PROTOCOL + "; retriever chosen on folds; tags by meaning"
+PROTOCOL = WRITER_PROTOCOL + "; retriever chosen on folds; tags by meaning (half precision)"
 
 
 def build_parser() -> argparse.ArgumentParser:
