@@ -153,3 +153,23 @@ def test_a_stop_at_a_random_moment_leaves_no_folder_and_no_traceback(demo_model,
         assert status == 128 + signum, err[-3000:]
         assert last.startswith(f"stopped ({signum.name}): removed "), err[-3000:]
     print("\n" + "\n".join(tally))
+
+
+@pytest.mark.slow
+def test_a_second_stop_while_it_cleans_up_still_removes_the_folder(demo_model, tmp_path):
+    # Ctrl-C pressed twice, or a service manager that sends SIGTERM again: the second
+    # signal lands while the server closes or while its folder is being removed.
+    rng = random.Random(SEED)
+    for run, gap in enumerate(rng.uniform(0.0, 0.3) for _ in range(2)):
+        demo = Demo(demo_model[2], tmp_path / f"run{run}")
+        demo.wait_until_serving()
+        _ask_in_background(demo.url)
+        time.sleep(0.5)
+        demo.process.send_signal(signal.SIGTERM)
+        time.sleep(gap)
+        status = demo.stop(signal.SIGTERM)
+        err = demo.stderr()
+        assert demo.folders() == [], f"gap {gap:.2f}s: {err[-3000:]}"
+        assert "Traceback" not in err, err
+        assert status == 143, err[-3000:]
+        assert err.splitlines()[-1].startswith("stopped (SIGTERM): removed "), err[-3000:]
