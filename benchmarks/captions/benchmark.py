@@ -15,7 +15,8 @@ so each is what `scripts/train.py --task caption --data SET/train --out M` then
 `scripts/predict.py --model M ...` give with no other flag. On val: what that model
 ships ("shipped": the writer or the retriever train.py chose on its own held-out split by
 photo) and what its writer alone writes ("writer"), from both inputs (3 seeds), from the
-photo alone and from the hashtags alone (1 seed each); beside each, the share of distinct
+photo alone and from the hashtags alone (1 seed each; 3 on a set without photos, where
+the hashtags are the main input); beside each, the share of distinct
 captions per distinct input and of captions repeating a content word
 (`benchmarks.captions.measures`), also for the posts' own captions; against the most
 frequent training caption and the caption
@@ -204,7 +205,9 @@ def measure_set(name: str, args, log) -> dict:
     rows, examples, function_words = {}, None, None
     for inputs in (INPUTS if photos else ("hashtags",)):
         per_seed = []
-        for seed in SEEDS[inputs]:
+        # A set's main model (from both; from hashtags where it has no photos) gets 3 seeds.
+        for seed in SEEDS["both"] if inputs == ("both" if photos else "hashtags") \
+                else SEEDS[inputs]:
             key = (f"{name}|val|{inputs}|seed{seed}|beam{beam}" + ("|words" if as_words else "")
                    + f"|{PROTOCOL}")
             value = log.get(key)

@@ -33,9 +33,10 @@ def post_inputs(posts: Posts) -> list[tuple]:
 
 
 def distinct_ceiling(train: Posts, val: Posts) -> float:
-    """The most `distinct` any model can reach on `val`: its distinct inputs as a model
-    reads them (the photo and only the hashtags seen in training; an unseen tag is read as
-    nothing, by the writer and by retrieval alike) over its distinct inputs.
+    """The most `distinct` the writer or a retriever by whole tags can reach on `val`: its
+    distinct inputs as they read them (the photo and only the hashtags seen in training; an
+    unseen tag reads as nothing) over its distinct inputs. (retrieval-tags-meaning reads an
+    unseen tag by its pieces, so it can pass this.)
 
     Example:
         >>> train = Posts.from_rows("t.csv", ["tweets", "hashtags"], [["a", "sandy"]], [2])

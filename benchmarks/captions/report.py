@@ -44,7 +44,8 @@ def markdown(results: dict, sets) -> str:
                          f" | {_share(measures.get('repeats'))} | {row['runs']} |")
     lines += ["", "\"Most distinct\": the share of val's distinct inputs that stay distinct "
               "when a model reads them (the photo and the hashtags seen in training; an unseen "
-              "tag reads as nothing), the most that any writer or retriever can reach.", "",
+              "tag reads as nothing), the most that the writer or a retriever by whole tags can reach "
+              "(retrieval-tags-meaning reads an unseen tag by its pieces).", "",
               "| set | train / val posts | most distinct | chosen on the folds (objective: mean "
               "of BLEU-1 and ROUGE-L F) | model epochs | training s | run s |",
               "|---|---|---|---|---|---|---|"]
