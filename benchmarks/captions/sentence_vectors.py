@@ -30,7 +30,6 @@ from __future__ import annotations
 
 if __name__ == "__main__" and not __package__:  # python benchmarks/captions/sentence_vectors.py
     import runpy  # the launcher, loaded by its path: nothing is added to sys.path
-    import sys
     from pathlib import Path
     launcher = Path(__file__).resolve().parents[1] / "common" / "as_module.py"
     run_as_module = runpy.run_path(str(launcher))["run_as_module"]
