@@ -21,22 +21,24 @@ folder of yours.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import shutil
+import signal
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from amnn.cli.args import PREDICT_SETTINGS, add_config_flags, config_from_args, positive_int
 from amnn.cli.flag_names import add_version_flag
-from amnn.cli.runner import cli_main, on_interrupt, stopped_by
+from amnn.cli.runner import cli_main
 from amnn.cli.tensorflow_loading import add_verbose_flag, load_tensorflow
 from amnn.cli.user_defaults import read_user_defaults
 from amnn.errors import AMNNError
-from amnn.model.folder_swap import deferred_interrupts
 
 DEFAULT_MODEL = "models/demo"
 # README's quick start trains the default model.
@@ -73,6 +75,17 @@ _PAGE_HELP = {
 }
 
 
+class Stopped(KeyboardInterrupt):
+    """A stop signal (Ctrl-C's SIGINT, or SIGTERM) arrived; `signum` says which.
+
+    A KeyboardInterrupt, as Ctrl-C's own: no `except Exception` of a library swallows it.
+    """
+
+    def __init__(self, signum: int):
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line flags of demo.py.
 
@@ -105,6 +118,40 @@ def _missing_model(model: Path) -> str:
     return f"no trained model at {model}; pass --model with a folder written by train.py"
 
 
+@contextlib.contextmanager
+def stop_signals() -> Iterator[None]:
+    """SIGINT and SIGTERM raise `Stopped` in the block, once: later ones are ignored.
+
+    So `kill` stops the demo as Ctrl-C does, and a second signal cannot cut short the
+    removal of its temporary folder. The previous handlers are back after the block.
+
+    Example:
+        >>> with stop_signals():
+        ...     try:
+        ...         os.kill(os.getpid(), signal.SIGTERM)
+        ...     except Stopped as stop:
+        ...         print(stop, 128 + stop.signum)
+        SIGTERM 143
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers can only be set from the main thread
+        return
+    stopping = []
+
+    def stop(signum, frame):
+        if not stopping:
+            stopping.append(signum)
+            raise Stopped(signum)
+
+    signals = (signal.SIGINT, signal.SIGTERM)
+    previous = {signum: signal.signal(signum, stop) for signum in signals}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
+
+
 @cli_main
 def main(argv: Sequence[str] | None = None, defaults_file: Path | None = None) -> int:
     """Serve the demo until stopped; `defaults_file` is the user's config.py, if any."""
@@ -115,15 +162,18 @@ def main(argv: Sequence[str] | None = None, defaults_file: Path | None = None) -
         raise AMNNError(_missing_model(model))
     examples_folder = Path(args.examples) if args.examples else (
         Path(defaults_file).parent / "test_dataset" if defaults_file else None)
-    work = Path(tempfile.mkdtemp(prefix="amnn-demo-"))
-    # Ctrl-C or SIGTERM (the runner's): this line, and the shell's status for that signal.
-    on_interrupt(lambda: f"stopped ({stopped_by()}): {_what_was_removed(work, args.cache_dir)}")
-    try:
-        _serve(args, model, work, examples_folder, user_defaults)
-    finally:
-        with deferred_interrupts():  # a second Ctrl-C must not leave the uploads behind
+    with stop_signals():
+        work, stopped = Path(tempfile.mkdtemp(prefix="amnn-demo-")), None
+        try:
+            _serve(args, model, work, examples_folder, user_defaults)
+        except Stopped as stop:
+            stopped = stop
+        finally:
             shutil.rmtree(work, ignore_errors=True)
-    return 0
+    if stopped is None:
+        return 0
+    print(f"stopped ({stopped}): {_what_was_removed(work, args.cache_dir)}", file=sys.stderr)
+    return 128 + stopped.signum  # the shell's status for a program ended by that signal
 
 
 def _what_was_removed(work: Path, cache_dir: str | None) -> str:
@@ -136,7 +186,7 @@ def _what_was_removed(work: Path, cache_dir: str | None) -> str:
 
 
 def _serve(args, model: Path, work: Path, examples_folder: Path | None, user_defaults):
-    """Load the model and serve its page from `work` until Ctrl-C or SIGTERM."""
+    """Load the model and serve its page from `work` until a signal raises `Stopped`."""
     # Gradio keeps uploads under GRADIO_TEMP_DIR; this server's go to its own folder.
     os.environ.setdefault("GRADIO_TEMP_DIR", str(work / "uploads"))
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no calls home
@@ -181,7 +231,7 @@ def _serve_model(args, model: Path, work: Path, examples_folder: Path | None, us
             raise AMNNError(f"cannot serve on {HOST}:{args.port} ({error}); "
                             "pass another --port") from None
         while page.is_running:
-            time.sleep(0.5)  # until Ctrl-C or SIGTERM raises the runner's Interrupted
+            time.sleep(0.5)  # until Ctrl-C or SIGTERM raises Stopped
     finally:
         page.close(verbose=False)  # no new requests; then the one in progress may end
         answerer.wait_idle(LAST_ANSWER_S)

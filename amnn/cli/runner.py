@@ -69,17 +69,6 @@ def on_interrupt(line: Callable[[], str]) -> None:
     _interrupt_line = line
 
 
-def stopped_by() -> str:
-    """The name of the stop signal that reached the program ("SIGINT" for Ctrl-C,
-    "SIGTERM"), for an `on_interrupt` line; "SIGINT" before any arrived.
-
-    Example:
-        >>> stopped_by()
-        'SIGINT'
-    """
-    return signal.Signals(_received[0]).name if _received else "SIGINT"
-
-
 def command_line(argv: Optional[Sequence[str]] = None, drop: Sequence[str] = (),
                  add: Sequence[str] = (), program: Optional[str] = None) -> str:
     """The command that runs this program (`program`, default `sys.argv[0]`) with `argv`
