@@ -65,8 +65,13 @@ def join_posts(first: EncodedPosts, second: EncodedPosts) -> EncodedPosts:
                         join(first.targets, second.targets))
 
 
-def input_batches(encoded: EncodedPosts, features: Optional[np.ndarray], batch_size: int):
+def input_batches(encoded, features: Optional[np.ndarray], batch_size: int,
+                  ids: str = "text_ids"):
     """Model inputs of `encoded`, `batch_size` posts at a time, in order (no targets).
+
+    `ids` names the padded id field the model reads: "text_ids" of `EncodedPosts` (the
+    hashtag model reads the caption), "tag_ids" of a caption model's `CaptionPosts` (it
+    reads the hashtags); photo rows index `features` either way.
 
     Example:
         >>> posts = EncodedPosts([[4], [5, 6], [7]], None, None)
@@ -75,8 +80,8 @@ def input_batches(encoded: EncodedPosts, features: Optional[np.ndarray], batch_s
     """
     for start in range(0, len(encoded), batch_size):
         stop, inputs = start + batch_size, {}
-        if encoded.text_ids is not None:
-            inputs["text_ids"] = pad_ids(encoded.text_ids[start:stop])
+        if getattr(encoded, ids) is not None:
+            inputs[ids] = pad_ids(getattr(encoded, ids)[start:stop])
         if encoded.image_rows is not None:
             inputs["image_regions"] = features[encoded.image_rows[start:stop]]
         yield inputs

@@ -28,7 +28,7 @@ import numpy as np
 import tensorflow as tf
 
 from amnn.inputs.caption_encoding import CaptionIds, CaptionPosts
-from amnn.inputs.encoding import pad_ids
+from amnn.inputs.encoding import input_batches
 from amnn.model.caption_network import CaptionNetwork
 
 NO_REPEAT_NGRAM = 3  # a written caption never holds the same three words twice
@@ -116,15 +116,8 @@ class CaptionWriter:
                     batch_size: int = 256) -> list[list[int]]:
         """`write` over encoded posts, `batch_size` at a time (their photo rows index
         `features`): what predict.py, early stopping and the write-or-retrieve choice write."""
-        written = []
-        for start in range(0, len(posts), batch_size):
-            stop, inputs = start + batch_size, {}
-            if posts.tag_ids is not None:
-                inputs["tag_ids"] = pad_ids(posts.tag_ids[start:stop])
-            if posts.image_rows is not None:
-                inputs["image_regions"] = features[posts.image_rows[start:stop]]
-            written += self.write(inputs, max_words, beam_size)
-        return written
+        return [caption for inputs in input_batches(posts, features, batch_size, "tag_ids")
+                for caption in self.write(inputs, max_words, beam_size)]
 
     def _scores(self, log_probs, written: list[list[int]], step: int, max_words: int):
         """Step log-probabilities with forbidden words at -inf; EOS forced at the end."""

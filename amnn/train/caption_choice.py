@@ -4,8 +4,9 @@ The writer wins on some data and loses on other (docs/BENCHMARKS.md "## Captions
 retrieval beat it on the demo and on the Korean posts, it led on MediaEval). So every
 caption model chooses, in two steps, neither of which sees the posts it is reported on:
 
-1. The retriever: frequent, retrieval-photo (a model that reads photos), retrieval-tags
-   (one that reads hashtags), retrieval-both with alpha 0.25, 0.5, 0.75 (both), chosen on
+1. The retriever: frequent, retrieval-photo (a model that reads photos), retrieval-tags and
+   retrieval-tags-meaning (one that reads hashtags), retrieval-both with alpha 0.25, 0.5,
+   0.75 (both), chosen on
    folds of the training posts by photo (`amnn.train.retriever_choice`: retrievers train
    in seconds, so they can be chosen as the benchmarks choose theirs).
 2. The writer (the captions predict.py writes by default, the model's
